@@ -1,0 +1,47 @@
+/**
+ * The contract between the router and an action. The router never knows an
+ * action by name: the routes file names one, and the catalog (act/catalog.ts)
+ * maps that name to a definition like these.
+ */
+import type { z } from 'zod';
+import type { RouterEvent } from '../parse/event';
+import type { Logger } from '../answer/logger';
+
+/** What a handler may report back; it becomes part of the response body and the log. */
+export interface ActionResult {
+  /** One line for the log and the response, e.g. "copied gs://a/x to gs://b/x (42 bytes)". */
+  readonly summary?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** Per-event context; created per request, never shared across requests. */
+export interface HandlerContext {
+  /** Logger carrying this request's trace and event labels. */
+  readonly log: Logger;
+  /** Aborted when the route's deadline passes or the client goes away. */
+  readonly signal: AbortSignal;
+  /** Name of the route running the handler. */
+  readonly route: string;
+}
+
+export type Handler = (event: RouterEvent, ctx: HandlerContext) => Promise<ActionResult | void> | ActionResult | void;
+
+/** Environment an action is created in (start-up time, not per request). */
+export interface ActionEnvironment {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: Logger;
+}
+
+export interface ActionDefinition<Options = unknown> {
+  /** The name a routes file uses: `action: log`. */
+  readonly name: string;
+  /** Validates the routes file's `with:` block; keep it cheap to import (start-up path). */
+  readonly options: z.ZodType<Options>;
+  /** Builds the handler once at start-up. Heavy clients must be loaded lazily, on first use. */
+  create(options: Options, environment: ActionEnvironment): Handler;
+}
+
+/** Keeps each definition's option type checked against its own create(). */
+export function defineAction<Options>(definition: ActionDefinition<Options>): ActionDefinition<Options> {
+  return definition;
+}
