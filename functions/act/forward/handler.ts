@@ -1,0 +1,86 @@
+/**
+ * The forward handler: one outbound request per event, within the route's time
+ * budget and in-flight bound, following same-origin redirects only, and turning
+ * the target's answer into acknowledge / redeliver / give up.
+ */
+import type { ActionResult, Handler } from '../action';
+import { PermanentError, RetryableError } from '../errors';
+import type { ForwardOptions } from './options';
+import { buildOutboundRequest } from './outbound-request';
+import { createHttpClient, type HttpClient, type TargetAnswer } from './http-client';
+import { createInFlightLimit } from './in-flight';
+import { createIdTokenCache, type IdTokenSource } from './id-token';
+import { raiseForStatus, failedRequestError } from './outcome';
+import { MAX_REDIRECTS, redirectDecision } from './redirect';
+
+export interface ForwardDependencies {
+  /** Where ID tokens come from (google-auth-library in production; tests inject one). */
+  readonly idTokenSource: IdTokenSource;
+  /** PEM text of `caFile`, read at start-up. */
+  readonly extraCa?: string;
+}
+
+export interface ForwardHandler extends Handler {
+  /** Closes the route's idle connections (tests, shutdown). */
+  close(): void;
+}
+
+/** Logs show where events went, never the credentials in it. */
+function displayUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+export function createForwardHandler(options: ForwardOptions, deps: ForwardDependencies): ForwardHandler {
+  const target = new URL(options.url);
+  const client: HttpClient = createHttpClient({ maxSockets: options.maxInFlight, extraCa: deps.extraCa });
+  const limit = createInFlightLimit(options.maxInFlight);
+  const tokens = options.idToken ? createIdTokenCache({ source: deps.idTokenSource }) : undefined;
+  const audience = options.idToken?.audience ?? target.origin;
+
+  const authorization = async (): Promise<Record<string, string>> => {
+    if (!tokens) return {};
+    try {
+      return { authorization: `Bearer ${await tokens.get(audience)}` };
+    } catch (err) {
+      // The metadata server is a dependency like the target: a failure there is worth a retry.
+      throw new RetryableError(`could not get an ID token for ${audience}`, { cause: err });
+    }
+  };
+
+  const postFollowingRedirects = async (headers: Record<string, string>, body: Buffer, signal: AbortSignal) => {
+    let url = target;
+    for (let hop = 0; ; hop++) {
+      const answer: TargetAnswer = await client.post(url, headers, body, signal);
+      const decision = redirectDecision(url, answer.status, answer.location);
+      if (!decision) return { answer, url };
+      if ('refuse' in decision) throw new PermanentError(`${displayUrl(url)} answered ${answer.status}: ${decision.refuse}`);
+      if (hop + 1 >= MAX_REDIRECTS) throw new PermanentError(`${displayUrl(target)}: more than ${MAX_REDIRECTS} redirects`);
+      url = decision.follow;
+    }
+  };
+
+  const handler = async (event: Parameters<Handler>[0], ctx: Parameters<Handler>[1]): Promise<ActionResult> => {
+    const outbound = buildOutboundRequest(event, options.format, options.headers);
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = AbortSignal.any([ctx.signal, timeout]);
+    const started = performance.now();
+    let release: (() => void) | undefined;
+    try {
+      release = await limit.acquire(signal);
+      const headers = { ...outbound.headers, ...(await authorization()) };
+      const { answer, url } = await postFollowingRedirects(headers, outbound.body, signal);
+      raiseForStatus(answer.status, options.retryStatuses, displayUrl(url), answer.bodySnippet);
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      return {
+        summary: `forwarded to ${displayUrl(url)}: ${answer.status} in ${ms} ms`,
+        details: { target: displayUrl(url), status: answer.status, bytes: outbound.body.length, ms },
+      };
+    } catch (err) {
+      if (err instanceof PermanentError || err instanceof RetryableError) throw err;
+      throw failedRequestError(err, displayUrl(target), timeout.aborted, options.timeoutMs);
+    } finally {
+      release?.();
+    }
+  };
+  return Object.assign(handler, { close: () => client.close() });
+}
