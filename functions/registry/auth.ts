@@ -1,0 +1,71 @@
+/**
+ * Authorization for one registry host: Basic, or the Docker token flow
+ * (401 + `WWW-Authenticate: Bearer realm=...` -> token endpoint -> Bearer).
+ * Tokens are cached per repository and access, held only here, and never
+ * put into a log line or an error message.
+ */
+import { parseChallenge } from './challenge';
+import type { CredentialSource } from './credentials';
+import { HttpTransport, readText } from './http';
+import { RegistryHttpError } from './retry';
+
+interface CachedAuthorization {
+  readonly header: string;
+  readonly expiresAt: number;
+}
+
+/** Refresh a little early so a token does not expire in the middle of a request. */
+const EXPIRY_MARGIN_MS = 10_000;
+const DEFAULT_TOKEN_SECONDS = 60;
+
+export class HostAuthorizer {
+  private readonly cache = new Map<string, CachedAuthorization>();
+
+  constructor(
+    private readonly host: string,
+    private readonly transport: HttpTransport,
+    private readonly credentials: CredentialSource,
+  ) {}
+
+  /** The Authorization header to send for `key` (repository + access), if one is known and fresh. */
+  current(key: string): string | undefined {
+    const cached = this.cache.get(key);
+    if (!cached) return undefined;
+    if (cached.expiresAt <= Date.now()) {
+      this.cache.delete(key);
+      return undefined;
+    }
+    return cached.header;
+  }
+
+  /** Answers a 401's challenge; false when there is nothing to answer with (the 401 then stands). */
+  async answer(wwwAuthenticate: string | undefined, key: string, extraScopes: readonly string[], signal?: AbortSignal): Promise<boolean> {
+    const challenge = parseChallenge(wwwAuthenticate);
+    if (!challenge) return false;
+    const creds = await this.credentials(this.host);
+    if (challenge.scheme === 'basic') {
+      if (!creds) return false;
+      const header = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+      this.cache.set(key, { header, expiresAt: Number.POSITIVE_INFINITY });
+      return true;
+    }
+    if (challenge.scheme !== 'bearer' || !challenge.params.realm) return false;
+    const url = new URL(challenge.params.realm);
+    if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
+    for (const scope of [challenge.params.scope, ...extraScopes]) if (scope) url.searchParams.append('scope', scope);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+    const res = await this.transport.send({ method: 'GET', url, headers, signal });
+    const body = await readText(res, 1024 * 1024);
+    if (res.status !== 200) {
+      // The realm is named, the body is not: a token endpoint may echo what it was sent.
+      throw new RegistryHttpError(`token request to ${url.host}${url.pathname} for ${this.host}: ${res.status}`, res.status);
+    }
+    const json = JSON.parse(body.toString('utf8')) as { token?: string; access_token?: string; expires_in?: number };
+    const token = json.token ?? json.access_token;
+    if (!token) throw new Error(`token endpoint ${url.host}${url.pathname} for ${this.host} returned no token`);
+    const seconds = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : DEFAULT_TOKEN_SECONDS;
+    this.cache.set(key, { header: `Bearer ${token}`, expiresAt: Date.now() + Math.max(1000, seconds * 1000 - EXPIRY_MARGIN_MS) });
+    return true;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Digest checks over streamed bytes. The verifier holds back the last chunk
+ * until the whole stream has been hashed, so a target never receives the full
+ * length of a blob whose bytes do not match its digest.
+ */
+import { createHash } from 'crypto';
+import { Transform, type TransformCallback } from 'stream';
+
+export function sha256Digest(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+export class DigestMismatchError extends Error {
+  constructor(readonly expected: string, readonly actual: string, readonly what: string) {
+    super(`${what}: digest mismatch (expected ${expected}, got ${actual})`);
+    this.name = 'DigestMismatchError';
+  }
+}
+
+export class SizeMismatchError extends Error {
+  constructor(readonly expected: number, readonly actual: number, readonly what: string) {
+    super(`${what}: size mismatch (expected ${expected} bytes, got ${actual})`);
+    this.name = 'SizeMismatchError';
+  }
+}
+
+/** Passes bytes through, counting them via `onBytes`, and fails before the last chunk if digest or size is wrong. */
+export function digestVerifier(expected: string, size: number, what: string, onBytes: (n: number) => void): Transform {
+  const hash = createHash('sha256');
+  let held: Buffer | undefined;
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+      hash.update(chunk);
+      seen += chunk.length;
+      if (seen > size) {
+        done(new SizeMismatchError(size, seen, what));
+        return;
+      }
+      const previous = held;
+      held = chunk;
+      if (previous) onBytes(previous.length);
+      done(null, previous);
+    },
+    flush(done: TransformCallback) {
+      if (seen !== size) {
+        done(new SizeMismatchError(size, seen, what));
+        return;
+      }
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (actual !== expected) {
+        done(new DigestMismatchError(expected, actual, what));
+        return;
+      }
+      if (held) onBytes(held.length);
+      done(null, held);
+    },
+  });
+}
