@@ -127,6 +127,19 @@ export interface ImageEvent extends EventBase {
   readonly notification: { readonly action: string; readonly digest?: string; readonly tag?: string };
 }
 
-export type RouterEvent = PubSubMessageEvent | StorageObjectEvent | ImageEvent;
+/**
+ * Any other CloudEvent (Eventarc audit-log or direct events, custom producers):
+ * not interpreted, but routable on type/source/subject and forwardable as is.
+ */
+export interface OtherCloudEvent extends EventBase {
+  readonly kind: 'cloudevent';
+  readonly subject?: string;
+  /** The data as UTF-8 text. */
+  text(): string;
+  /** The data parsed as JSON; throws a PayloadError when it is not JSON. */
+  json<T = unknown>(): T;
+}
+
+export type RouterEvent = PubSubMessageEvent | StorageObjectEvent | ImageEvent | OtherCloudEvent;
 export type EventKind = RouterEvent['kind'];
-export const EVENT_KINDS: readonly EventKind[] = ['pubsub.message', 'storage.object', 'registry.image'];
+export const EVENT_KINDS: readonly EventKind[] = ['pubsub.message', 'storage.object', 'registry.image', 'cloudevent'];

@@ -1,0 +1,41 @@
+/** One human line and a few structured fields per event: what the old Flask receivers printed, and more. */
+import type { RouterEvent } from '../../parse/event';
+import { formatImageReference } from '../../parse/payloads/image-reference';
+
+const CHANGE_WORDS = { finalized: 'finalized', deleted: 'deleted', archived: 'archived', metadataUpdated: 'metadata updated' } as const;
+
+export function describeEvent(event: RouterEvent): string {
+  switch (event.kind) {
+    case 'storage.object':
+      return `GCS object ${CHANGE_WORDS[event.change]}: gs://${event.object.bucket}/${event.object.name}`;
+    case 'pubsub.message': {
+      const where = event.topic ? `topic ${event.topic}` : event.delivery.subscription ? `subscription ${event.delivery.subscription}` : 'an unnamed subscription';
+      return `Pub/Sub message ${event.message.id ?? '(no id)'} on ${where} (${event.message.data.length} bytes)`;
+    }
+    case 'registry.image':
+      return `Image ${event.change}: ${formatImageReference(event.image)}`;
+    case 'cloudevent':
+      return `CloudEvent ${event.type} from ${event.source ?? '(no source)'}${event.subject ? ` subject ${event.subject}` : ''}`;
+  }
+}
+
+export function eventFields(event: RouterEvent, includeData: boolean): Record<string, unknown> {
+  const common = { id: event.id, type: event.type, time: event.time, shape: event.delivery.shape, subscription: event.delivery.subscription };
+  switch (event.kind) {
+    case 'storage.object':
+      return { ...common, change: event.change, object: event.object };
+    case 'pubsub.message':
+      return {
+        ...common,
+        topic: event.topic,
+        attributes: event.message.attributes,
+        orderingKey: event.message.orderingKey,
+        deliveryAttempt: event.delivery.deliveryAttempt,
+        ...(includeData && { data: event.message.data.toString('base64') }),
+      };
+    case 'registry.image':
+      return { ...common, change: event.change, image: event.image };
+    case 'cloudevent':
+      return { ...common, source: event.source, subject: event.subject, ...(includeData && { data: event.delivery.cloudEvent.data.toString('base64') }) };
+  }
+}

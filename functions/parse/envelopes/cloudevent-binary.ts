@@ -1,0 +1,30 @@
+/** Shapes A and B: a binary-mode CloudEvent, as Eventarc sends it (`ce-*` headers, data in the body). */
+import type { RawRequest, RouterEvent } from '../event';
+import { eventFromCloudEvent, requireContextAttributes } from './cloudevent';
+
+const SHAPE = 'cloudevent-binary';
+
+export function isBinaryCloudEvent(raw: RawRequest): boolean {
+  return raw.headers['ce-specversion'] !== undefined;
+}
+
+/** Every `ce-*` header, prefix removed, value exactly as received. */
+export function contextAttributesOfHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('ce-') && name.length > 3) attributes[name.slice(3)] = value;
+  }
+  return attributes;
+}
+
+export function parseBinaryCloudEvent(raw: RawRequest): RouterEvent {
+  const attributes = contextAttributesOfHeaders(raw.headers);
+  requireContextAttributes(attributes, SHAPE, 'ce-');
+  const dataContentType = raw.headers['content-type'];
+  if (dataContentType !== undefined) attributes['datacontenttype'] = dataContentType;
+  const cloudEvent = { attributes, data: raw.body, ...(dataContentType !== undefined && { dataContentType }) };
+  return eventFromCloudEvent(
+    { attributes, data: raw.body, delivery: { shape: SHAPE, attributes: {}, cloudEvent, raw } },
+    SHAPE,
+  );
+}

@@ -1,0 +1,103 @@
+/**
+ * What a CloudEvent (binary or structured) means, by its type: Pub/Sub
+ * messagePublished, a Storage object change, or any other event passed on as is.
+ */
+import type { Delivery, OtherCloudEvent, RouterEvent } from '../event';
+import { PayloadError, fromZodError } from '../errors';
+import { pushEnvelopeSchema } from '../schemas';
+import { isJsonMediaType, parseJson } from '../payloads/bytes';
+import { MESSAGE_PUBLISHED, eventFromMessage, jsonOf, messageFromJson, projectOfSubscription, textOf, topicOfResource } from '../payloads/pubsub-message';
+import { bucketOfSource, nameOfSubject, parseStorageObject, storageChangeOfCloudEventType } from '../payloads/storage-object';
+
+/** Context attributes needed to interpret a CloudEvent; values raw as received. */
+export interface CloudEventParts {
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly data: Buffer;
+  /** Present when the structured body held `data` as a JSON value: no need to parse bytes again. */
+  readonly dataValue?: unknown;
+  readonly delivery: Delivery;
+}
+
+/** ce-* header values may be percent-encoded (CloudEvents HTTP binding); the raw value is kept elsewhere. */
+function percentDecoded(value: string | undefined): string | undefined {
+  if (value === undefined || !value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+export function eventFromCloudEvent(parts: CloudEventParts, shape: string): RouterEvent {
+  const a = parts.attributes;
+  const type = a['type']!;
+  const source = a['source'];
+  const dataJson = (): unknown =>
+    parts.dataValue !== undefined ? parts.dataValue : parseJson(parts.data, shape, 'data');
+  const base = {
+    id: a['id']!,
+    type,
+    ...(source !== undefined && { source }),
+    ...(a['time'] !== undefined && { time: a['time'] }),
+    delivery: parts.delivery,
+  };
+
+  if (type === MESSAGE_PUBLISHED) {
+    const parsed = pushEnvelopeSchema.safeParse(dataJson());
+    if (!parsed.success) throw fromZodError(shape, parsed.error, 'data');
+    const message = messageFromJson(parsed.data.message, shape, 'data.message');
+    const where = topicOfResource(source);
+    const subscription = parsed.data.subscription;
+    const delivery: Delivery = {
+      ...parts.delivery,
+      attributes: message.attributes,
+      ...(subscription !== undefined && { subscription }),
+      ...(message.orderingKey !== undefined && { orderingKey: message.orderingKey }),
+      ...(parsed.data.deliveryAttempt !== undefined && { deliveryAttempt: parsed.data.deliveryAttempt }),
+    };
+    const project = where?.project ?? projectOfSubscription(subscription);
+    return eventFromMessage(message, {
+      ...base,
+      delivery,
+      ...(project !== undefined && { project }),
+      ...(where && { topic: where.topic }),
+    });
+  }
+
+  const change = storageChangeOfCloudEventType(type);
+  if (change) {
+    const fallback = {
+      bucket: bucketOfSource(source) ?? a['bucket'],
+      name: nameOfSubject(percentDecoded(a['subject'])),
+    };
+    const object = parseStorageObject(dataJson(), shape, 'data', fallback);
+    return { ...base, kind: 'storage.object', change, object };
+  }
+
+  const other: OtherCloudEvent = {
+    ...base,
+    kind: 'cloudevent',
+    ...(a['subject'] !== undefined && { subject: a['subject'] }),
+    ...(projectOfSource(source) !== undefined && { project: projectOfSource(source)! }),
+    text: () => textOf(parts.data),
+    json: <T>() => jsonOf<T>(parts.data, shape),
+  };
+  return other;
+}
+
+function projectOfSource(source: string | undefined): string | undefined {
+  const p = /\/projects\/([^/]+)/.exec(source ?? '')?.[1];
+  return p === '_' ? undefined : p;
+}
+
+/** Required context attributes of CloudEvents 1.0. */
+export function requireContextAttributes(attributes: Readonly<Record<string, string>>, shape: string, prefix: string): void {
+  for (const name of ['specversion', 'id', 'type', 'source']) {
+    if (!attributes[name]) throw new PayloadError(shape, `${prefix}${name}`, 'is required');
+  }
+  if (attributes['specversion'] !== '1.0') {
+    throw new PayloadError(shape, `${prefix}specversion`, `"${attributes['specversion']}" is not supported (only 1.0)`);
+  }
+}
+
+export { isJsonMediaType };

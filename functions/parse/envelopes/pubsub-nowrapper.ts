@@ -1,0 +1,64 @@
+/**
+ * Shape E: a Pub/Sub push with `noWrapper`: the body is the message data itself.
+ * With `writeMetadata` the message id, publish time, subscription and every
+ * attribute arrive as headers; that is how we recognise it. Without metadata a
+ * push is indistinguishable from any POST, so such subscriptions push to the path
+ * `/nowrapper` (see README).
+ */
+import type { Delivery, PubSubMessage, RawRequest, RouterEvent } from '../event';
+import { MESSAGE_PUBLISHED, eventFromMessage, projectOfSubscription } from '../payloads/pubsub-message';
+
+const SHAPE = 'pubsub-push-nowrapper';
+export const NOWRAPPER_PATH = '/nowrapper';
+
+// Headers that HTTP, Cloud Run's front end or Pub/Sub itself add: never message attributes.
+const NOT_ATTRIBUTES = new Set([
+  'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'connection', 'content-type', 'content-length',
+  'transfer-encoding', 'authorization', 'traceparent', 'tracestate', 'x-cloud-trace-context', 'forwarded', 'via',
+  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip', 'from', 'expect',
+  'x-api-key', 'te', 'keep-alive', 'upgrade', 'cookie', 'origin', 'referer',
+]);
+const isAttributeHeader = (name: string) =>
+  !NOT_ATTRIBUTES.has(name) && !name.startsWith('x-goog-') && !name.startsWith('x-google-') && !name.startsWith('ce-') && !name.startsWith('x-envoy-');
+
+export function isNoWrapperPush(raw: RawRequest): boolean {
+  return raw.headers['x-goog-pubsub-message-id'] !== undefined || raw.headers['x-goog-pubsub-subscription-name'] !== undefined || raw.path === NOWRAPPER_PATH;
+}
+
+export function parseNoWrapperPush(raw: RawRequest): RouterEvent {
+  const h = raw.headers;
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(h)) if (isAttributeHeader(name)) attributes[name] = value;
+  const id = h['x-goog-pubsub-message-id'];
+  const publishTime = h['x-goog-pubsub-publish-time'];
+  const subscription = h['x-goog-pubsub-subscription-name'];
+  const orderingKey = h['x-goog-pubsub-ordering-key'];
+  const message: PubSubMessage = {
+    data: raw.body,
+    attributes,
+    ...(id !== undefined && { id }),
+    ...(publishTime !== undefined && { publishTime }),
+    ...(orderingKey !== undefined && { orderingKey }),
+  };
+  const ceAttributes: Record<string, string> = { specversion: '1.0', type: MESSAGE_PUBLISHED };
+  if (id !== undefined) ceAttributes['id'] = id;
+  if (subscription !== undefined) ceAttributes['source'] = `//pubsub.googleapis.com/${subscription}`;
+  if (publishTime !== undefined) ceAttributes['time'] = publishTime;
+  const contentType = h['content-type'];
+  const delivery: Delivery = {
+    shape: SHAPE,
+    attributes,
+    ...(subscription !== undefined && { subscription }),
+    ...(orderingKey !== undefined && { orderingKey }),
+    cloudEvent: { attributes: ceAttributes, data: raw.body, ...(contentType !== undefined && { dataContentType: contentType }) },
+    raw,
+  };
+  const project = projectOfSubscription(subscription);
+  return eventFromMessage(message, {
+    ...(id !== undefined && { id }),
+    type: MESSAGE_PUBLISHED,
+    ...(publishTime !== undefined && { time: publishTime }),
+    ...(project !== undefined && { project }),
+    delivery,
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * Storage object changes, from any carrier: Eventarc's StorageObjectData, a Pub/Sub
+ * notification (JSON_API_V1 or NONE), or a 1st-gen background event. Each carrier
+ * maps to the same StorageObject so a route cannot tell how it arrived.
+ */
+import type { StorageChange, StorageObject } from '../event';
+import { PayloadError, fromZodError } from '../errors';
+import { storageObjectSchema } from '../schemas';
+
+const CLOUD_EVENT_CHANGES: Readonly<Record<string, StorageChange>> = {
+  'google.cloud.storage.object.v1.finalized': 'finalized',
+  'google.cloud.storage.object.v1.deleted': 'deleted',
+  'google.cloud.storage.object.v1.archived': 'archived',
+  'google.cloud.storage.object.v1.metadataUpdated': 'metadataUpdated',
+};
+const NOTIFICATION_CHANGES: Readonly<Record<string, StorageChange>> = {
+  OBJECT_FINALIZE: 'finalized',
+  OBJECT_DELETE: 'deleted',
+  OBJECT_ARCHIVE: 'archived',
+  OBJECT_METADATA_UPDATE: 'metadataUpdated',
+};
+const BACKGROUND_CHANGES: Readonly<Record<string, StorageChange>> = {
+  'google.storage.object.finalize': 'finalized',
+  'google.storage.object.delete': 'deleted',
+  'google.storage.object.archive': 'archived',
+  'google.storage.object.metadataUpdate': 'metadataUpdated',
+};
+
+export const storageChangeOfCloudEventType = (type: string): StorageChange | undefined => CLOUD_EVENT_CHANGES[type];
+export const storageChangeOfNotification = (eventType: string): StorageChange | undefined => NOTIFICATION_CHANGES[eventType];
+export const storageChangeOfBackgroundType = (type: string): StorageChange | undefined => BACKGROUND_CHANGES[type];
+
+/** The CloudEvent type Eventarc gives a change; used for events that arrived by other carriers. */
+export function cloudEventTypeOfStorageChange(change: StorageChange): string {
+  return `google.cloud.storage.object.v1.${change}`;
+}
+
+export function storageSource(bucket: string): string {
+  return `//storage.googleapis.com/projects/_/buckets/${bucket}`;
+}
+
+/** `//storage.googleapis.com/projects/_/buckets/B` -> B */
+export function bucketOfSource(source: string | undefined): string | undefined {
+  const m = /^\/\/storage\.googleapis\.com\/projects\/[^/]+\/buckets\/([^/]+)$/.exec(source ?? '');
+  return m?.[1];
+}
+
+/** `objects/NAME` -> NAME, every character kept (spaces, unicode, `#`). */
+export function nameOfSubject(subject: string | undefined): string | undefined {
+  return subject?.startsWith('objects/') && subject.length > 'objects/'.length ? subject.slice('objects/'.length) : undefined;
+}
+
+/**
+ * Validates StorageObjectData; bucket and name may come from the envelope
+ * (source/subject, notification attributes) when the data lacks them.
+ */
+export function parseStorageObject(
+  data: unknown,
+  shape: string,
+  basePath: string,
+  fallback: { bucket?: string; name?: string; generation?: string } = {},
+): StorageObject {
+  const parsed = storageObjectSchema.safeParse(data);
+  if (!parsed.success) throw fromZodError(shape, parsed.error, basePath);
+  const o = parsed.data;
+  const bucket = o.bucket ?? fallback.bucket;
+  const name = o.name ?? fallback.name;
+  if (!bucket) throw new PayloadError(shape, [basePath, 'bucket'].filter(Boolean).join('.'), 'is required');
+  if (!name) throw new PayloadError(shape, [basePath, 'name'].filter(Boolean).join('.'), 'is required');
+  let generation = o.generation;
+  if (generation === undefined && fallback.generation !== undefined) {
+    generation = parseGeneration(fallback.generation, shape, 'objectGeneration');
+  }
+  return stripUndefined({
+    bucket,
+    name,
+    generation,
+    metageneration: o.metageneration,
+    size: o.size,
+    contentType: o.contentType,
+    md5Hash: o.md5Hash,
+    crc32c: o.crc32c,
+    storageClass: o.storageClass,
+    timeCreated: o.timeCreated,
+    updated: o.updated,
+    metadata: o.metadata,
+  });
+}
+
+export function parseGeneration(value: string, shape: string, path: string): bigint {
+  if (!/^\d+$/.test(value)) throw new PayloadError(shape, path, 'is not an integer');
+  return BigInt(value);
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}

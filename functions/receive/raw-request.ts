@@ -1,0 +1,40 @@
+/** Turns the Functions Framework (express) request into the RawRequest every later stage works on. */
+import type { IncomingMessage } from 'http';
+import type { RawRequest } from '../parse/event';
+
+type FrameworkRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; path?: string };
+
+/** Reads the body when no Functions Framework parser took it (e.g. a POST without Content-Type). */
+async function unreadBody(req: FrameworkRequest): Promise<Buffer> {
+  if (req.readableEnded || !req.readable) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function toRawRequest(req: FrameworkRequest): Promise<RawRequest> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const body = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.isBuffer(req.body) ? req.body : await unreadBody(req);
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return { method: req.method ?? 'GET', path: req.path ?? (q >= 0 ? url.slice(0, q) : url), headers, body };
+}
+
+/** The raw request as it goes into an ERROR entry: everything but credentials. */
+export function preservable(raw: RawRequest): Record<string, unknown> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw.headers)) {
+    if (name !== 'authorization' && name !== 'x-api-key' && name !== 'cookie' && name !== 'proxy-authorization') headers[name] = value;
+  }
+  const utf8 = raw.body.toString('utf8');
+  const isText = Buffer.from(utf8, 'utf8').equals(raw.body);
+  return {
+    method: raw.method,
+    path: raw.path,
+    headers,
+    ...(isText ? { body: utf8 } : { bodyBase64: raw.body.toString('base64') }),
+  };
+}

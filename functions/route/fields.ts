@@ -1,0 +1,32 @@
+/**
+ * The event fields a route can filter on, one accessor each: the single table
+ * that both the routes file and `router.on()` use, so a field means the same
+ * thing everywhere.
+ */
+import type { RouterEvent } from '../parse/event';
+
+export type FieldAccessor = (event: RouterEvent) => string | undefined;
+
+export const FIELDS = {
+  kind: (e) => e.kind,
+  change: (e) => (e.kind === 'storage.object' || e.kind === 'registry.image' ? e.change : undefined),
+  id: (e) => e.id,
+  type: (e) => e.type,
+  source: (e) => e.source,
+  subject: (e) => (e.kind === 'cloudevent' ? e.subject : e.kind === 'storage.object' ? `objects/${e.object.name}` : undefined),
+  project: (e) => (e.kind === 'registry.image' ? e.image.project : e.project),
+  topic: (e) => e.topic,
+  subscription: (e) => e.delivery.subscription,
+  shape: (e) => e.delivery.shape,
+  bucket: (e) => (e.kind === 'storage.object' ? e.object.bucket : undefined),
+  name: (e) => (e.kind === 'storage.object' ? e.object.name : undefined),
+  contentType: (e) => (e.kind === 'storage.object' ? e.object.contentType : undefined),
+  host: (e) => (e.kind === 'registry.image' ? e.image.host : undefined),
+  repository: (e) => (e.kind === 'registry.image' ? e.image.repository : undefined),
+  image: (e) => (e.kind === 'registry.image' ? e.image.image : undefined),
+  tag: (e) => (e.kind === 'registry.image' ? e.image.tag : undefined),
+  digest: (e) => (e.kind === 'registry.image' ? e.image.digest : undefined),
+} satisfies Record<string, FieldAccessor>;
+
+export type FieldName = keyof typeof FIELDS;
+export const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];

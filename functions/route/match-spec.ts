@@ -1,0 +1,72 @@
+/**
+ * The declarative form of a route's filter, shared by routes files and
+ * `router.on()`: keys in one spec must all hold; `all`, `any` and `not` nest.
+ *
+ *   { kind: 'storage.object', bucket: 'in', name: { glob: 'uploads/**\/*.csv' }, not: { name: { suffix: '.tmp' } } }
+ */
+import { z } from 'zod';
+import { EVENT_KINDS, type EventKind } from '../parse/event';
+import { FIELD_NAMES, type FieldName } from './fields';
+import { all, any, attribute, field, not, type Filter, type ValueMatcher } from './filter';
+
+export type MatchSpec = { readonly [K in Exclude<FieldName, 'kind'>]?: ValueMatcher } & {
+  readonly kind?: EventKind | readonly EventKind[];
+  readonly attributes?: Readonly<Record<string, ValueMatcher>>;
+  readonly all?: readonly MatchSpec[];
+  readonly any?: readonly MatchSpec[];
+  readonly not?: MatchSpec;
+};
+
+const valueMatcherSchema: z.ZodType<ValueMatcher> = z.union(
+  [
+    z.string(),
+    z.array(z.string()).min(1),
+    z.strictObject({ exact: z.string() }),
+    z.strictObject({ prefix: z.string() }),
+    z.strictObject({ suffix: z.string() }),
+    z.strictObject({ glob: z.string().min(1) }),
+    z.strictObject({ exists: z.boolean() }),
+  ],
+  { error: 'expected a string, a list of strings, or one of {exact|prefix|suffix|glob|exists: ...}' },
+);
+
+const kindSchema = z.enum(EVENT_KINDS as [EventKind, ...EventKind[]], {
+  error: `expected one of ${EVENT_KINDS.join(', ')}`,
+});
+
+export const matchSpecSchema: z.ZodType<MatchSpec> = z.lazy(() => {
+  const shape: Record<string, z.ZodType> = {
+    kind: z.union([kindSchema, z.array(kindSchema).min(1)]).optional(),
+    attributes: z.record(z.string(), valueMatcherSchema).optional(),
+    all: z.array(matchSpecSchema).optional(),
+    any: z.array(matchSpecSchema).optional(),
+    not: matchSpecSchema.optional(),
+  };
+  for (const name of FIELD_NAMES) if (name !== 'kind') shape[name] = valueMatcherSchema.optional();
+  return z.strictObject(shape) as unknown as z.ZodType<MatchSpec>;
+});
+
+export function compileMatchSpec(spec: MatchSpec): Filter {
+  const parts: Filter[] = [];
+  for (const [key, value] of Object.entries(spec)) {
+    if (value === undefined) continue;
+    switch (key) {
+      case 'attributes':
+        for (const [k, m] of Object.entries(value as Record<string, ValueMatcher>)) parts.push(attribute(k, m));
+        break;
+      case 'all':
+        parts.push(all((value as MatchSpec[]).map(compileMatchSpec)));
+        break;
+      case 'any':
+        parts.push(any((value as MatchSpec[]).map(compileMatchSpec)));
+        break;
+      case 'not':
+        parts.push(not(compileMatchSpec(value as MatchSpec)));
+        break;
+      default:
+        if (!(FIELD_NAMES as string[]).includes(key)) throw new Error(`unknown match field "${key}" (known: ${FIELD_NAMES.join(', ')})`);
+        parts.push(field(key as FieldName, value as ValueMatcher));
+    }
+  }
+  return parts.length === 1 ? parts[0]! : all(parts);
+}

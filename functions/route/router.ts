@@ -1,0 +1,70 @@
+/**
+ * The handler registry. Routes are added from code (`router.on(...)`) or a
+ * routes file; every route whose filter matches an event runs. Holds
+ * configuration only: nothing per request lives here.
+ */
+import type { Handler } from '../act/action';
+import type { RouterEvent } from '../parse/event';
+import type { Filter, Verdict } from './filter';
+import { compileMatchSpec, matchSpecSchema, type MatchSpec } from './match-spec';
+
+export interface Route {
+  readonly name: string;
+  readonly filter: Filter;
+  readonly handler: Handler;
+  /** The built-in action this route runs, when it came from a routes file. */
+  readonly action?: string;
+  /** Deadline for one event on this route; past it the event is answered 503 and redelivered. */
+  readonly timeoutMs: number;
+  /** Which of the handler's errors can never succeed (besides PermanentError). */
+  readonly isPermanent?: (error: unknown) => boolean;
+}
+
+export interface RouteOptions {
+  readonly name?: string;
+  readonly timeoutMs?: number;
+  readonly isPermanent?: (error: unknown) => boolean;
+}
+
+export const DEFAULT_ROUTE_TIMEOUT_MS = 9000;
+
+export class Router {
+  private readonly table: Route[] = [];
+
+  constructor(private readonly defaultTimeoutMs = DEFAULT_ROUTE_TIMEOUT_MS) {}
+
+  /** Adds a route from code. `match` is a MatchSpec (validated) or a Filter built with route/filter. */
+  on(match: MatchSpec | Filter, handler: Handler, options: RouteOptions = {}): this {
+    const filter = isFilter(match) ? match : compileMatchSpec(matchSpecSchema.parse(match));
+    return this.add({
+      name: options.name ?? `route-${this.table.length + 1}`,
+      filter,
+      handler,
+      timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
+      ...(options.isPermanent && { isPermanent: options.isPermanent }),
+    });
+  }
+
+  add(route: Route): this {
+    if (this.table.some((r) => r.name === route.name)) throw new Error(`a route named "${route.name}" already exists`);
+    this.table.push(route);
+    return this;
+  }
+
+  routes(): readonly Route[] {
+    return this.table;
+  }
+
+  matching(event: RouterEvent): Route[] {
+    return this.table.filter((r) => r.filter.test(event).matched);
+  }
+
+  /** Every route with its verdict on this event: which match, and why the others do not. */
+  explain(event: RouterEvent): { route: Route; verdict: Verdict }[] {
+    return this.table.map((route) => ({ route, verdict: route.filter.test(event) }));
+  }
+}
+
+function isFilter(m: MatchSpec | Filter): m is Filter {
+  return typeof (m as Filter).test === 'function' && typeof (m as Filter).describe === 'function';
+}

@@ -1,0 +1,167 @@
+/**
+ * Routes files (YAML or JSON: JSON is YAML, so one parser serves both):
+ *
+ *   routes:
+ *     - name: csv-uploads
+ *       match: { kind: storage.object, change: finalized, name: { glob: "uploads/**\/*.csv" } }
+ *       action: log
+ *       with: { severity: NOTICE }
+ *       timeoutSeconds: 30
+ *
+ * Every problem is reported with the file, line and column it is on, so a bad
+ * file stops start-up with a message the user can act on.
+ */
+import * as fs from 'fs';
+import { LineCounter, parseDocument, isMap, isSeq, type Document } from 'yaml';
+import { z } from 'zod';
+import type { ActionDefinition, ActionEnvironment } from '../act/action';
+import { matchSpecSchema, compileMatchSpec } from './match-spec';
+import { DEFAULT_ROUTE_TIMEOUT_MS, type Route } from './router';
+
+export class RoutesFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    readonly problem: string,
+  ) {
+    super(`${file}:${line}:${column}: ${problem}`);
+    this.name = 'RoutesFileError';
+  }
+}
+
+const routeEntrySchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][-_.A-Za-z0-9]*$/, 'route names use letters, digits, - _ .').optional(),
+  match: matchSpecSchema.optional(),
+  action: z.string({ error: 'is required: the built-in action to run' }),
+  with: z.record(z.string(), z.unknown()).optional(),
+  timeoutSeconds: z.number().positive().max(3600).optional(),
+});
+
+const routesFileSchema = z.union([
+  z.strictObject({ routes: z.array(routeEntrySchema) }),
+  z.array(routeEntrySchema),
+]);
+
+/** A route as written in the file, before its action is built. */
+export interface RouteEntry {
+  readonly name: string;
+  readonly action: ActionDefinition<unknown>;
+  readonly options: unknown;
+  readonly route: Omit<Route, 'handler'>;
+}
+
+type Path = readonly (string | number)[];
+
+function locate(doc: Document, lines: LineCounter, path: Path): { line: number; col: number } {
+  // Walk up to the deepest node that exists: a missing key is reported at its parent.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return lines.linePos(node.range[0]);
+  }
+  return { line: 1, col: 1 };
+}
+
+function describePath(path: Path): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** Parses and validates a routes file's text against the given actions; builds nothing yet. */
+export function parseRoutesFile(
+  text: string,
+  file: string,
+  actions: readonly ActionDefinition<unknown>[],
+  defaultTimeoutMs = DEFAULT_ROUTE_TIMEOUT_MS,
+): RouteEntry[] {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const pos = syntax.linePos?.[0] ?? { line: 1, col: 1 };
+    throw new RoutesFileError(file, pos.line, pos.col, syntax.message.split('\n')[0]!);
+  }
+  const fail = (path: Path, problem: string): never => {
+    const pos = locate(doc, lines, path);
+    const where = path.length > 0 ? `${describePath(path)}: ` : '';
+    throw new RoutesFileError(file, pos.line, pos.col, `${where}${problem}`);
+  };
+  const contents = doc.contents;
+  if (!isMap(contents) && !isSeq(contents)) fail([], 'expected `routes:` with a list of routes');
+  const parsed = routesFileSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    // With a union of the two layouts, prefer the issue from the layout the file uses.
+    const issue = deepestIssue(parsed.error);
+    fail(issue.path, issue.message);
+  }
+  const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data!.routes;
+  const base: Path = isSeq(contents) ? [] : ['routes'];
+  const byName = new Map(actions.map((a) => [a.name, a]));
+  const seen = new Set<string>();
+
+  return entries.map((entry, i) => {
+    const at = [...base, i];
+    const action = byName.get(entry.action);
+    if (!action) fail([...at, 'action'], `unknown action "${entry.action}" (built in: ${[...byName.keys()].join(', ')})`);
+    const name = entry.name ?? `${entry.action}-${i + 1}`;
+    if (seen.has(name)) fail([...at, 'name'], `duplicate route name "${name}"`);
+    seen.add(name);
+    const options = action!.options.safeParse(entry.with ?? {});
+    if (!options.success) {
+      const issue = options.error.issues[0]!;
+      fail([...at, 'with', ...(issue.path as (string | number)[])], `${issue.message} (options of action "${entry.action}")`);
+    }
+    let filter;
+    try {
+      filter = compileMatchSpec(entry.match ?? {});
+    } catch (err) {
+      fail([...at, 'match'], (err as Error).message);
+    }
+    return {
+      name,
+      action: action!,
+      options: options.data,
+      route: {
+        name,
+        filter: filter!,
+        action: action!.name,
+        timeoutMs: entry.timeoutSeconds !== undefined ? entry.timeoutSeconds * 1000 : defaultTimeoutMs,
+      },
+    };
+  });
+}
+
+function deepestIssue(error: z.ZodError): { path: Path; message: string } {
+  let best: { path: Path; message: string } = { path: [], message: 'invalid routes file' };
+  const visit = (issues: readonly z.core.$ZodIssue[], prefix: Path) => {
+    for (const issue of issues) {
+      const path = [...prefix, ...(issue.path as (string | number)[])];
+      if (issue.code === 'invalid_union' && 'errors' in issue) {
+        for (const branch of issue.errors) visit(branch, path);
+      } else if (path.length >= best.path.length) {
+        best = { path, message: issue.message };
+      }
+    }
+  };
+  visit(error.issues, []);
+  return best;
+}
+
+/** Builds each entry's handler; actions load their heavy clients lazily, so this stays cheap. */
+export function buildRoutes(entries: readonly RouteEntry[], environment: ActionEnvironment): Route[] {
+  return entries.map((e) => ({ ...e.route, handler: e.action.create(e.options, environment) }));
+}
+
+export function loadRoutesFile(
+  file: string,
+  actions: readonly ActionDefinition<unknown>[],
+  environment: ActionEnvironment,
+  defaultTimeoutMs?: number,
+): Route[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RoutesFileError(file, 0, 0, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return buildRoutes(parseRoutesFile(text, file, actions, defaultTimeoutMs), environment);
+}
