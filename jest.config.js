@@ -6,6 +6,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // End-to-end suites start real peers (emulators, registries, nginx); give them room.
   testTimeout: 60000,
+  globalSetup: '<rootDir>/test/support/global-setup.js',
   // Two cores: run suites two at a time so emulator start-ups do not starve each other.
   maxWorkers: 2,
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
