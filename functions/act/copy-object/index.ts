@@ -1,0 +1,39 @@
+/**
+ * `action: copy-object` copies each finalized object of a matching route into a
+ * target bucket (see options.ts and copy.ts). @google-cloud/storage is loaded on
+ * the first event, not at start-up (cold start is measured).
+ */
+import type { Storage } from '@google-cloud/storage';
+import { defineAction } from '../action';
+import { copyObjectOptions, type CopyObjectOptions } from './options';
+import { copyFinalizedObject, deleteCopy } from './copy';
+
+/** One client per route, created on first use and shared by its requests (it holds only configuration). */
+function lazyStorage(options: CopyObjectOptions, env: Readonly<Record<string, string | undefined>>): () => Promise<Storage> {
+  let storage: Promise<Storage> | undefined;
+  const apiEndpoint = options.apiEndpoint ?? env.STORAGE_EMULATOR_HOST;
+  return () =>
+    (storage ??= import('@google-cloud/storage').then(
+      ({ Storage }) =>
+        new Storage({
+          ...(apiEndpoint !== undefined && { apiEndpoint }),
+          // A few quick retries inside the request; beyond that Pub/Sub's redelivery is the retry.
+          retryOptions: { autoRetry: true, maxRetries: 2, maxRetryDelay: 2, totalTimeout: 20 },
+        }),
+    ));
+}
+
+export const copyObjectAction = defineAction<CopyObjectOptions>({
+  name: 'copy-object',
+  options: copyObjectOptions,
+  create(options, environment) {
+    const storage = lazyStorage(options, environment.env);
+    return async (event, ctx) => {
+      if (event.kind !== 'storage.object') return { summary: `ignored: ${event.kind} is not a storage object event` };
+      const request = { storage: await storage(), options, object: event.object, signal: ctx.signal };
+      if (event.change === 'finalized') return copyFinalizedObject(request);
+      if (event.change === 'deleted' && options.deleteWithSource) return deleteCopy(request);
+      return { summary: `ignored: ${event.change} gs://${event.object.bucket}/${event.object.name}` };
+    };
+  },
+});

@@ -1,0 +1,22 @@
+/**
+ * Cloud Storage answers turned into redelivery decisions. The client's ApiError
+ * carries the HTTP status as `code`; a network failure carries none.
+ */
+import { PermanentError, RetryableError } from '../errors';
+
+export function storageStatus(err: unknown): number | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export const isNotFound = (err: unknown) => storageStatus(err) === 404;
+export const isPreconditionFailed = (err: unknown) => storageStatus(err) === 412;
+
+/** 429, 408, 5xx and no answer at all: retry later. Other 4xx (403, 400): permanent. */
+export function storageFailure(err: unknown, doing: string): Error {
+  const status = storageStatus(err);
+  const reason = err instanceof Error ? err.message : String(err);
+  const message = `${doing}: ${status ?? 'no answer'} ${reason}`;
+  if (status === undefined || status >= 500 || status === 429 || status === 408) return new RetryableError(message, { cause: err });
+  return new PermanentError(message, { cause: err });
+}
