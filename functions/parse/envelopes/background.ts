@@ -53,7 +53,9 @@ export function parseBackgroundEvent(raw: RawRequest, json: unknown): RouterEven
   if (PUBSUB_TYPES.has(eventType)) {
     const t = /^projects\/([^/]+)\/topics\/([^/]+)$/.exec(resourceName);
     if (!t) throw new PayloadError(SHAPE, `${prefix}resource`, `"${resourceName}" is not projects/P/topics/T`);
-    const message = messageFromJson(data ?? {}, SHAPE, 'data');
+    // The mapping Functions Framework's conformance suite fixes: a legacy message takes the event's id and time.
+    const parsedMessage = messageFromJson(data ?? {}, SHAPE, 'data');
+    const message = { ...parsedMessage, id: parsedMessage.id ?? id, ...((parsedMessage.publishTime ?? time) !== undefined && { publishTime: (parsedMessage.publishTime ?? time)! }) };
     const source = `//pubsub.googleapis.com/${resourceName}`;
     const delivery = { ...make(MESSAGE_PUBLISHED, source), attributes: message.attributes };
     return eventFromMessage(message, {
