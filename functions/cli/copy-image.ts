@@ -1,0 +1,117 @@
+/**
+ * `eventarc-router copy-image SRC DST`: copies one image the way the
+ * replicate-image action does (like `crane cp`). All platforms of an index by
+ * default; a progress line on a terminal, nothing on success otherwise.
+ */
+import { parseArgs } from 'util';
+import { copyImage, type CopyReport } from '../registry/copy';
+import { credentialSource, credentialsFromEnv } from '../registry/credentials';
+import { parsePlatform, type Platform } from '../registry/manifest';
+import { formatProgress, type CopyStats } from '../registry/progress';
+import { parseImageRef, type ImageRef } from '../registry/reference';
+import { Registries } from '../registry/registries';
+import { DEFAULT_RETRY } from '../registry/retry';
+
+export const COPY_IMAGE_USAGE = `usage: eventarc-router copy-image [options] SRC DST
+  SRC  HOST/PATH:TAG or HOST/PATH@sha256:...
+  DST  HOST/PATH[:TAG]  (the source tag when none is given; by digest when the source has none)
+options:
+  --all-platforms          copy every platform of an index (default)
+  --platform OS/ARCH[/V]   copy only this platform (repeatable)
+  --jobs N                 blobs copied in parallel (default 4)
+  --insecure               plain HTTP to non-loopback registries
+credentials: Artifact Registry and gcr.io hosts use Application Default Credentials;
+  others EVENTARC_ROUTER_REGISTRY_CREDENTIALS='[{"host":..,"username":..,"password":..}]'`;
+
+export interface CopyImageArgs {
+  readonly src: ImageRef;
+  readonly dst: ImageRef;
+  readonly platforms?: Platform[];
+  readonly jobs: number;
+  readonly insecure: boolean;
+}
+
+/** Pure: argv -> what to copy; throws a usage message on anything it cannot read. */
+export function parseCopyImageArgs(argv: string[]): CopyImageArgs {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'all-platforms': { type: 'boolean' },
+      platform: { type: 'string', multiple: true },
+      jobs: { type: 'string' },
+      insecure: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 2) throw new Error('copy-image needs exactly SRC and DST');
+  if (values['all-platforms'] && values.platform) throw new Error('--all-platforms and --platform exclude each other');
+  const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new Error('--jobs must be an integer from 1 to 64');
+  const src = parseImageRef(positionals[0]);
+  if (!src.tag && !src.digest) throw new Error('SRC needs a :TAG or an @DIGEST');
+  const given = parseImageRef(positionals[1]);
+  if (given.digest) throw new Error('DST cannot name a digest: the copy sets a tag, or copies by the source digest');
+  return {
+    src,
+    dst: { ...given, tag: given.tag ?? src.tag },
+    platforms: values.platform?.map(parsePlatform),
+    jobs,
+    insecure: values.insecure ?? false,
+  };
+}
+
+function summary(report: CopyReport): string {
+  if (report.upToDate) return `${report.target} already at ${report.digest}`;
+  return `copied ${report.source} to ${report.target}: ${report.bytes} bytes, ${report.blobsCopied} blobs copied, ${report.blobsSkipped} skipped, ${report.blobsMounted} mounted`;
+}
+
+export interface CopyImageIo {
+  readonly stderr: NodeJS.WriteStream | { write(text: string): unknown; isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export async function copyImageCommand(argv: string[], io: CopyImageIo = { stderr: process.stderr, env: process.env }): Promise<number> {
+  let args: CopyImageArgs;
+  try {
+    args = parseCopyImageArgs(argv);
+  } catch (err) {
+    io.stderr.write(`${(err as Error).message}\n${COPY_IMAGE_USAGE}\n`);
+    return 2;
+  }
+  const tty = io.stderr.isTTY === true;
+  const started = Date.now();
+  let latest: Readonly<CopyStats> | undefined;
+  const draw = () => latest && io.stderr.write(`\r\x1b[K${formatProgress(latest, Date.now() - started)}`);
+  const timer = tty ? setInterval(draw, 200) : undefined;
+  // Ctrl-C stops the transfers; the tag is pushed last, so the target keeps what it had.
+  const abort = new AbortController();
+  const onSignal = () => abort.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let registries: Registries | undefined;
+  try {
+    registries = new Registries({ insecure: args.insecure, credentials: credentialSource(credentialsFromEnv(io.env), io.env), retry: DEFAULT_RETRY });
+    const report = await copyImage(registries.client(args.src.host), args.src, registries.client(args.dst.host), args.dst, {
+      jobs: args.jobs,
+      platforms: args.platforms,
+      retry: DEFAULT_RETRY,
+      signal: abort.signal,
+      onProgress: (stats) => (latest = stats),
+    });
+    if (tty) {
+      latest = report;
+      draw();
+      io.stderr.write(`\n${summary(report)}\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (tty) io.stderr.write('\n');
+    io.stderr.write(`copy-image failed: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    clearInterval(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    registries?.close();
+  }
+}
