@@ -21,6 +21,13 @@ const NOT_ATTRIBUTES = new Set([
 const isAttributeHeader = (name: string) =>
   !NOT_ATTRIBUTES.has(name) && !name.startsWith('x-goog-') && !name.startsWith('x-google-') && !name.startsWith('ce-') && !name.startsWith('x-envoy-');
 
+// HTTP lower-cases header names; the documented Cloud Storage notification attributes get their case back.
+const KNOWN_ATTRIBUTES = new Map(
+  ['eventType', 'payloadFormat', 'bucketId', 'objectId', 'objectGeneration', 'eventTime', 'notificationConfig', 'overwroteGeneration', 'overwrittenByGeneration'].map(
+    (n) => [n.toLowerCase(), n],
+  ),
+);
+
 export function isNoWrapperPush(raw: RawRequest): boolean {
   return raw.headers['x-goog-pubsub-message-id'] !== undefined || raw.headers['x-goog-pubsub-subscription-name'] !== undefined || raw.path === NOWRAPPER_PATH;
 }
@@ -28,7 +35,7 @@ export function isNoWrapperPush(raw: RawRequest): boolean {
 export function parseNoWrapperPush(raw: RawRequest): RouterEvent {
   const h = raw.headers;
   const attributes: Record<string, string> = {};
-  for (const [name, value] of Object.entries(h)) if (isAttributeHeader(name)) attributes[name] = value;
+  for (const [name, value] of Object.entries(h)) if (isAttributeHeader(name)) attributes[KNOWN_ATTRIBUTES.get(name) ?? name] = value;
   const id = h['x-goog-pubsub-message-id'];
   const publishTime = h['x-goog-pubsub-publish-time'];
   const subscription = h['x-goog-pubsub-subscription-name'];
