@@ -1,0 +1,582 @@
+/**
+ * eventarc-trigger.sh, run the way a user runs it, against a stand-in `gcloud` that is first on PATH.
+ * The stand-in (fixtures/gcloud-stub.js) models one project: it records every argument vector, answers
+ * describe/get-iam-policy from its model, says NOT_FOUND / "already exists" like gcloud, and changes
+ * the model on create/add/delete, so a second run sees what the first one made.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const SCRIPT = path.join(ROOT, 'eventarc-trigger.sh');
+const STUB = path.join(__dirname, 'fixtures', 'gcloud-stub.js');
+
+const P = 'shop-prod-1';
+const N = '123456789012';
+const R = 'europe-west1';
+const SA = `eventarc-trigger@${P}.iam.gserviceaccount.com`;
+const PUBSUB_AGENT = `service-${N}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+const GCS_AGENT = `service-${N}@gs-project-accounts.iam.gserviceaccount.com`;
+const POLICY_ARGS = ['--flatten=bindings[].members', '--format=csv[no-heading](bindings.role,bindings.members)'];
+
+interface Binding {
+  role: string;
+  member: string;
+}
+interface State {
+  project: string;
+  projectNumber: string;
+  projectBindings: Binding[];
+  serviceAccounts: string[];
+  runServices: Record<string, { region: string; bindings: Binding[] }>;
+  functions: Record<string, { region: string; service: string }>;
+  buckets: Record<string, string>;
+  topics: string[];
+  triggers: { name: string; location: string; service: string; filters: string[] }[];
+  fail: { match: string; stderr: string; code?: number }[];
+}
+
+/** A project as a user has it just after deploying the service: nothing for Eventarc yet. */
+function freshProject(): State {
+  return {
+    project: P,
+    projectNumber: N,
+    projectBindings: [{ role: 'roles/owner', member: 'user:you@example.com' }],
+    serviceAccounts: [],
+    runServices: {
+      'eventarc-router': { region: R, bindings: [] },
+      'router-fn': { region: R, bindings: [] },
+    },
+    functions: { 'router-fn': { region: R, service: 'router-fn' } },
+    buckets: { 'shop-uploads': 'EUROPE-WEST1', 'shop-archive': 'EU' },
+    topics: ['orders'],
+    triggers: [],
+    fail: [],
+  };
+}
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  calls: string[][];
+}
+
+class World {
+  readonly dir: string;
+  readonly statePath: string;
+  readonly logPath: string;
+  private readonly bin: string;
+
+  constructor(state: State) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ship-trigger-'));
+    this.bin = path.join(this.dir, 'bin');
+    fs.mkdirSync(this.bin);
+    const gcloud = path.join(this.bin, 'gcloud');
+    fs.writeFileSync(gcloud, `#!/bin/sh\nexec "${process.execPath}" "${STUB}" "$@"\n`);
+    fs.chmodSync(gcloud, 0o755);
+    this.statePath = path.join(this.dir, 'state.json');
+    this.logPath = path.join(this.dir, 'calls.log');
+    this.setState(state);
+  }
+
+  state(): State {
+    return JSON.parse(fs.readFileSync(this.statePath, 'utf8')) as State;
+  }
+
+  setState(s: State): void {
+    fs.writeFileSync(this.statePath, JSON.stringify(s, null, 2));
+  }
+
+  run(...args: string[]): Run {
+    fs.writeFileSync(this.logPath, '');
+    const r = spawnSync('bash', [SCRIPT, ...args], {
+      cwd: this.dir,
+      encoding: 'utf8',
+      timeout: 30000,
+      env: {
+        PATH: `${this.bin}:/usr/local/bin:/usr/bin:/bin`,
+        HOME: this.dir,
+        TMPDIR: this.dir,
+        GCLOUD_STUB_STATE: this.statePath,
+        GCLOUD_STUB_LOG: this.logPath,
+      },
+    });
+    const calls = fs
+      .readFileSync(this.logPath, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as string[]);
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls };
+  }
+
+  cleanup(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const worlds: World[] = [];
+function world(state: State = freshProject()): World {
+  const w = new World(state);
+  worlds.push(w);
+  return w;
+}
+afterAll(() => worlds.forEach((w) => w.cleanup()));
+
+/** Split a printed command line the way a POSIX shell would (the script quotes with '...'). */
+function shellSplit(line: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      cur += line.slice(i + 1, end);
+      i = end;
+      inWord = true;
+    } else if (c === '\\') {
+      cur += line[++i];
+      inWord = true;
+    } else if (c === ' ') {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(cur);
+  return words;
+}
+
+/** The gcloud commands the script printed, as argument vectors (without the leading "gcloud"). */
+function printed(text: string, prefix = '$ gcloud '): string[][] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(prefix))
+    .map((l) => shellSplit(l.slice(prefix.length)));
+}
+
+const MUTATING = /^(create|add-iam-policy-binding|delete)$/;
+const mutations = (calls: string[][]) => calls.filter((c) => c.some((a) => MUTATING.test(a)));
+const projectBinding = (role: string, member: string) => [
+  'projects', 'add-iam-policy-binding', P, `--member=${member}`, `--role=${role}`, '--condition=None', '--format=none',
+];
+
+const storageArgs = ['create', 'storage', `--project=${P}`, `--region=${R}`, '--bucket=shop-uploads', '--destination-run-service=eventarc-router'];
+
+describe('create storage trigger on a fresh project', () => {
+  test('runs exactly the gcloud commands a careful operator would, in order', () => {
+    const w = world();
+    const r = w.run(...storageArgs);
+    expect(r.stderr).not.toMatch(/unhandled/);
+    expect(r.status).toBe(0);
+    const name = 'eventarc-router-shop-uploads-finalized';
+    expect(r.calls).toEqual([
+      ['projects', 'describe', P, '--format=value(projectNumber)'],
+      ['storage', 'buckets', 'describe', 'gs://shop-uploads', `--project=${P}`, '--format=value(location)'],
+      ['iam', 'service-accounts', 'describe', SA, `--project=${P}`, '--format=value(email)'],
+      ['iam', 'service-accounts', 'create', 'eventarc-trigger', `--project=${P}`, '--display-name=Eventarc trigger identity for eventarc-router'],
+      ['projects', 'get-iam-policy', P, ...POLICY_ARGS],
+      projectBinding('roles/eventarc.eventReceiver', `serviceAccount:${SA}`),
+      projectBinding('roles/iam.serviceAccountTokenCreator', `serviceAccount:${PUBSUB_AGENT}`),
+      ['storage', 'service-agent', `--project=${P}`],
+      projectBinding('roles/pubsub.publisher', `serviceAccount:${GCS_AGENT}`),
+      ['run', 'services', 'get-iam-policy', 'eventarc-router', `--region=${R}`, `--project=${P}`, ...POLICY_ARGS],
+      ['run', 'services', 'add-iam-policy-binding', 'eventarc-router', `--region=${R}`, `--project=${P}`, `--member=serviceAccount:${SA}`, '--role=roles/run.invoker', '--format=none'],
+      ['eventarc', 'triggers', 'describe', name, `--location=${R}`, `--project=${P}`, '--format=value(name)'],
+      [
+        'eventarc', 'triggers', 'create', name, `--location=${R}`, `--project=${P}`,
+        '--destination-run-service=eventarc-router', `--destination-run-region=${R}`,
+        '--event-filters=type=google.cloud.storage.object.v1.finalized', '--event-filters=bucket=shop-uploads',
+        `--service-account=${SA}`,
+      ],
+    ]);
+    // The project now holds what Eventarc needs.
+    const s = w.state();
+    expect(s.serviceAccounts).toContain(SA);
+    expect(s.triggers).toEqual([
+      { name, location: R, service: 'eventarc-router', filters: ['type=google.cloud.storage.object.v1.finalized', 'bucket=shop-uploads'] },
+    ]);
+    expect(s.runServices['eventarc-router'].bindings).toEqual([{ role: 'roles/run.invoker', member: `serviceAccount:${SA}` }]);
+    expect(r.stderr).toMatch(/done, 6 change\(s\)/);
+  });
+
+  test('prints every gcloud command it runs, copy-pastable, before running it', () => {
+    const w = world();
+    const r = w.run(...storageArgs, '--destination-run-path=/events/gcs');
+    expect(r.status).toBe(0);
+    expect(r.calls.length).toBeGreaterThan(5);
+    expect(printed(r.stderr)).toEqual(r.calls);
+    expect(r.calls[r.calls.length - 1]).toContain('--destination-run-path=/events/gcs');
+  });
+
+  test('--event-type=all makes one trigger per storage event type, in the bucket location', () => {
+    const w = world();
+    const r = w.run('create', 'storage', `--project=${P}`, `--region=${R}`, '--bucket=shop-archive', '--event-type=all', '--destination-run-service=eventarc-router');
+    expect(r.status).toBe(0);
+    const creates = r.calls.filter((c) => c[0] === 'eventarc' && c[2] === 'create');
+    expect(creates.map((c) => [c[3], c[4], c.find((a) => a.startsWith('--event-filters=type='))])).toEqual([
+      ['eventarc-router-shop-archive-finalized', '--location=eu', '--event-filters=type=google.cloud.storage.object.v1.finalized'],
+      ['eventarc-router-shop-archive-deleted', '--location=eu', '--event-filters=type=google.cloud.storage.object.v1.deleted'],
+      ['eventarc-router-shop-archive-archived', '--location=eu', '--event-filters=type=google.cloud.storage.object.v1.archived'],
+      ['eventarc-router-shop-archive-metadata-updated', '--location=eu', '--event-filters=type=google.cloud.storage.object.v1.metadataUpdated'],
+    ]);
+    // The service stays in its own region; only the trigger follows the bucket.
+    for (const c of creates) expect(c).toContain(`--destination-run-region=${R}`);
+    expect(w.state().triggers).toHaveLength(4);
+  });
+
+  test('an explicit --location skips the bucket lookup; --name names the trigger', () => {
+    const w = world();
+    const r = w.run(...storageArgs, '--location=europe-west1', '--name=uploads', '--event-type=deleted');
+    expect(r.status).toBe(0);
+    expect(r.calls.some((c) => c[0] === 'storage' && c[1] === 'buckets')).toBe(false);
+    expect(w.state().triggers.map((t) => [t.name, t.filters[0]])).toEqual([['uploads', 'type=google.cloud.storage.object.v1.deleted']]);
+  });
+});
+
+describe('create pubsub and artifact-registry triggers', () => {
+  const pubsub = ['create', 'pubsub', `--project=${P}`, `--region=${R}`, '--destination-run-service=eventarc-router'];
+
+  test('an existing --transport-topic is checked and used; the Storage agent is left alone', () => {
+    const w = world();
+    const r = w.run(...pubsub, '--transport-topic=orders');
+    expect(r.status).toBe(0);
+    expect(r.calls).toContainEqual(['pubsub', 'topics', 'describe', 'orders', `--project=${P}`, '--format=value(name)']);
+    expect(r.calls[r.calls.length - 1]).toEqual([
+      'eventarc', 'triggers', 'create', 'eventarc-router-pubsub-orders', `--location=${R}`, `--project=${P}`,
+      '--destination-run-service=eventarc-router', `--destination-run-region=${R}`,
+      '--event-filters=type=google.cloud.pubsub.topic.v1.messagePublished',
+      `--transport-topic=projects/${P}/topics/orders`, `--service-account=${SA}`,
+    ]);
+    expect(r.calls.some((c) => c[0] === 'storage')).toBe(false);
+    expect(r.calls.some((c) => c.includes('--role=roles/pubsub.publisher'))).toBe(false);
+    expect(r.calls.some((c) => c[0] === 'pubsub' && c[2] === 'create')).toBe(false);
+    expect(r.calls).toContainEqual(projectBinding('roles/iam.serviceAccountTokenCreator', `serviceAccount:${PUBSUB_AGENT}`));
+  });
+
+  test('a full topic path in the same project is accepted', () => {
+    const w = world();
+    const r = w.run(...pubsub, `--transport-topic=projects/${P}/topics/orders`);
+    expect(r.status).toBe(0);
+    expect(r.calls[r.calls.length - 1]).toContain(`--transport-topic=projects/${P}/topics/orders`);
+  });
+
+  test('a missing topic stops the run and says how to create it; --create-topic creates it', () => {
+    const w = world();
+    const r = w.run(...pubsub, '--transport-topic=payments');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/topic payments does not exist in project shop-prod-1; create it, or pass --create-topic/);
+    expect(r.calls.some((c) => c[0] === 'eventarc')).toBe(false);
+
+    const r2 = w.run(...pubsub, '--transport-topic=payments', '--create-topic');
+    expect(r2.status).toBe(0);
+    expect(r2.calls).toContainEqual(['pubsub', 'topics', 'create', 'payments', `--project=${P}`]);
+    expect(w.state().topics).toContain('payments');
+    expect(w.state().triggers.map((t) => t.name)).toEqual(['eventarc-router-pubsub-payments']);
+  });
+
+  test('without a topic, Eventarc makes a new one and the script says where to find it', () => {
+    const w = world();
+    const r = w.run(...pubsub);
+    expect(r.status).toBe(0);
+    const create = r.calls[r.calls.length - 1];
+    expect(create.slice(0, 4)).toEqual(['eventarc', 'triggers', 'create', 'eventarc-router-pubsub']);
+    expect(create.some((a) => a.startsWith('--transport-topic'))).toBe(false);
+    expect(r.stderr).toMatch(/value\(transport\.pubsub\.topic\)/);
+  });
+
+  test('artifact-registry creates the gcr topic when missing and triggers on it', () => {
+    const w = world();
+    const r = w.run('create', 'artifact-registry', `--project=${P}`, `--region=${R}`, '--destination-run-service=eventarc-router');
+    expect(r.status).toBe(0);
+    expect(r.calls).toContainEqual(['pubsub', 'topics', 'describe', 'gcr', `--project=${P}`, '--format=value(name)']);
+    expect(r.calls).toContainEqual(['pubsub', 'topics', 'create', 'gcr', `--project=${P}`]);
+    expect(r.calls[r.calls.length - 1]).toEqual([
+      'eventarc', 'triggers', 'create', 'eventarc-router-gcr', `--location=${R}`, `--project=${P}`,
+      '--destination-run-service=eventarc-router', `--destination-run-region=${R}`,
+      '--event-filters=type=google.cloud.pubsub.topic.v1.messagePublished',
+      `--transport-topic=projects/${P}/topics/gcr`, `--service-account=${SA}`,
+    ]);
+  });
+});
+
+describe('destinations', () => {
+  test('a 2nd gen function: its Cloud Run service is looked up and gets run.invoker', () => {
+    const w = world();
+    const r = w.run('create', 'pubsub', `--project=${P}`, `--region=${R}`, '--destination-function=router-fn', '--transport-topic=orders');
+    expect(r.status).toBe(0);
+    expect(r.calls[1]).toEqual(['functions', 'describe', 'router-fn', '--gen2', `--region=${R}`, `--project=${P}`, '--format=value(serviceConfig.service)']);
+    expect(r.calls).toContainEqual([
+      'run', 'services', 'add-iam-policy-binding', 'router-fn', `--region=${R}`, `--project=${P}`,
+      `--member=serviceAccount:${SA}`, '--role=roles/run.invoker', '--format=none',
+    ]);
+    const create = r.calls[r.calls.length - 1];
+    expect(create).toContain('--destination-run-service=router-fn');
+    expect(create[3]).toBe('router-fn-pubsub-orders');
+  });
+
+  test('--destination-run-region places the service apart from the trigger', () => {
+    const w = world();
+    const s = w.state();
+    s.runServices['eventarc-router'].region = 'us-central1';
+    w.setState(s);
+    const r = w.run(...pubsub(), '--destination-run-region=us-central1');
+    expect(r.status).toBe(0);
+    const create = r.calls[r.calls.length - 1];
+    expect(create).toContain(`--location=${R}`);
+    expect(create).toContain('--destination-run-region=us-central1');
+  });
+
+  function pubsub() {
+    return ['create', 'pubsub', `--project=${P}`, `--region=${R}`, '--destination-run-service=eventarc-router'];
+  }
+});
+
+describe('idempotency', () => {
+  test('a second run changes nothing and says so', () => {
+    const w = world();
+    expect(w.run(...storageArgs, '--event-type=all').status).toBe(0);
+    const after = w.state();
+    const r = w.run(...storageArgs, '--event-type=all');
+    expect(r.status).toBe(0);
+    expect(mutations(r.calls)).toEqual([]);
+    expect(w.state()).toEqual(after);
+    expect(r.stderr).toMatch(/nothing changed/);
+    expect(r.stderr).toMatch(/service account eventarc-trigger@shop-prod-1\.iam\.gserviceaccount\.com already exists; unchanged/);
+    expect(r.stderr).toMatch(/trigger eventarc-router-shop-uploads-finalized already exists; unchanged/);
+  });
+
+  test('only what is missing is created (service account and default Pub/Sub grant already there)', () => {
+    const s = freshProject();
+    s.serviceAccounts.push(SA);
+    s.projectBindings.push(
+      { role: 'roles/eventarc.eventReceiver', member: `serviceAccount:${SA}` },
+      { role: 'roles/iam.serviceAccountTokenCreator', member: `serviceAccount:${PUBSUB_AGENT}` },
+    );
+    const w = world(s);
+    const r = w.run(...storageArgs);
+    expect(r.status).toBe(0);
+    expect(mutations(r.calls).map((c) => c.slice(0, 3).concat(c.filter((a) => a.startsWith('--role=')))))
+      .toEqual([
+        ['projects', 'add-iam-policy-binding', P, '--role=roles/pubsub.publisher'],
+        ['run', 'services', 'add-iam-policy-binding', '--role=roles/run.invoker'],
+        ['eventarc', 'triggers', 'create'],
+      ]);
+    expect(r.stderr).toMatch(/done, 3 change\(s\)/);
+  });
+
+  test('"already exists" from a concurrent run counts as present, not as a failure', () => {
+    const s = freshProject();
+    s.fail = [{
+      match: 'eventarc triggers create',
+      stderr: `ERROR: (gcloud.eventarc.triggers.create) ALREADY_EXISTS: Resource 'projects/${P}/locations/${R}/triggers/eventarc-router-shop-uploads-finalized' already exists`,
+    }];
+    const w = world(s);
+    const r = w.run(...storageArgs);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/trigger eventarc-router-shop-uploads-finalized already exists; unchanged/);
+  });
+});
+
+describe('--dry-run', () => {
+  test('runs nothing and prints the commands it would run', () => {
+    const w = world();
+    const before = w.state();
+    const r = w.run(...storageArgs, '--dry-run');
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([]);
+    expect(w.state()).toEqual(before);
+    const plan = printed(r.stdout, '[dry-run] $ gcloud ');
+    expect(plan).toContainEqual([
+      'eventarc', 'triggers', 'create', 'eventarc-router-shop-uploads-finalized', `--location=${R}`, `--project=${P}`,
+      '--destination-run-service=eventarc-router', `--destination-run-region=${R}`,
+      '--event-filters=type=google.cloud.storage.object.v1.finalized', '--event-filters=bucket=shop-uploads',
+      `--service-account=${SA}`,
+    ]);
+    expect(plan).toContainEqual(['iam', 'service-accounts', 'create', 'eventarc-trigger', `--project=${P}`, '--display-name=Eventarc trigger identity for eventarc-router']);
+    expect(r.stderr).toMatch(/dry run; nothing was run/);
+  });
+
+  test('works without any gcloud installed', () => {
+    const w = world();
+    // A PATH with the ordinary tools the script uses and no gcloud at all.
+    const tools = path.join(w.dir, 'tools');
+    fs.mkdirSync(tools);
+    for (const t of ['bash', 'basename', 'tr', 'sed', 'grep', 'cat', 'rm', 'mktemp']) {
+      const found = spawnSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim();
+      fs.symlinkSync(found, path.join(tools, t));
+    }
+    const r = spawnSync(path.join(tools, 'bash'), [SCRIPT, ...storageArgs, '--location=eu', '--dry-run'], {
+      encoding: 'utf8',
+      env: { PATH: tools },
+    });
+    expect(r.stderr).not.toMatch(/not found|not on PATH/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\[dry-run\] \$ gcloud eventarc triggers create eventarc-router-shop-uploads-finalized --location=eu /);
+  });
+});
+
+describe('input checks happen before any gcloud call', () => {
+  const base = { kind: 'storage', project: P, region: R, bucket: 'shop-uploads', service: 'eventarc-router' };
+  function args(o: Partial<typeof base>, extra: string[] = []): string[] {
+    const a = { ...base, ...o };
+    const out = ['create', a.kind, `--project=${a.project}`, `--region=${a.region}`];
+    if (a.kind === 'storage') out.push(`--bucket=${a.bucket}`);
+    out.push(`--destination-run-service=${a.service}`);
+    return out.concat(extra);
+  }
+
+  const invalid: [string, string[], RegExp][] = [
+    ['upper-case project', args({ project: 'Shop-Prod' }), /invalid --project 'Shop-Prod'/],
+    ['short project', args({ project: 'shop' }), /invalid --project 'shop'/],
+    ['project ending in a hyphen', args({ project: 'shop-prod-' }), /invalid --project/],
+    ['region with a space', args({ region: 'europe west1' }), /invalid --region/],
+    ['multi-region as --region', args({ region: 'EU' }), /invalid --region 'EU'/],
+    ['service with underscore', args({ service: 'eventarc_router' }), /invalid --destination-run-service 'eventarc_router'/],
+    ['service starting with a hyphen', args({ service: '-router' }), /invalid --destination-run-service/],
+    ['service of 50 characters', args({ service: 'r'.repeat(50) }), /invalid --destination-run-service/],
+    ['bucket of 2 characters', args({ bucket: 'ab' }), /bucket name must be at least 3 characters/],
+    ['bucket with capitals', args({ bucket: 'Shop-Uploads' }), /may contain only lowercase letters/],
+    ['bucket starting with goog', args({ bucket: 'goog-uploads' }), /must not start with 'goog'/],
+    ['bucket containing google', args({ bucket: 'my-google-files' }), /must not contain 'google'/],
+    ['bucket that is an IP address', args({ bucket: '192.168.5.4' }), /must not look like an IP address/],
+    ['bucket of 64 characters', args({ bucket: 'b'.repeat(64) }), /at most 63 characters/],
+    ['bucket starting with a hyphen', args({ bucket: '-uploads' }), /must start and end with a letter or digit/],
+    ['bucket with an empty dotted part', args({ bucket: 'shop..uploads' }), /empty dot-separated parts/],
+    ['bucket with a 64-character dotted part', args({ bucket: `${'a'.repeat(64)}.example.com` }), /each dot-separated part must be at most 63/],
+    ['unknown event type', args({}, ['--event-type=created']), /invalid --event-type 'created'/],
+    ['unknown option', args({}, ['--destination=eventarc-router']), /unknown option '--destination'/],
+    ['path with a space', args({}, ['--destination-run-path=/a b']), /invalid --destination-run-path/],
+    ['bad trigger name', args({}, ['--name=Uploads']), /invalid --name 'Uploads'/],
+    ['bad service account', args({}, ['--service-account=x']), /invalid --service-account 'x'/],
+    ['storage without bucket', ['create', 'storage', `--project=${P}`, `--region=${R}`, '--destination-run-service=eventarc-router'], /--bucket is required/],
+    ['no destination', ['create', 'pubsub', `--project=${P}`, `--region=${R}`], /a destination is required/],
+    ['two destinations', ['create', 'pubsub', `--project=${P}`, `--region=${R}`, '--destination-run-service=a-svc', '--destination-function=b-fn'], /either --destination-run-service or --destination-function/],
+    ['topic starting with goog', args({ kind: 'pubsub' }, ['--transport-topic=goog-orders']), /invalid --transport-topic 'goog-orders'/],
+    ['topic in another project', args({ kind: 'pubsub' }, ['--transport-topic=projects/other-proj/topics/orders']), /must be in project shop-prod-1/],
+    ['gcr topic of another project', args({ kind: 'artifact-registry' }, ['--source-project=registry-proj']), /can only use a topic in its own project/],
+    ['no project', ['create', 'pubsub', `--region=${R}`, '--destination-run-service=eventarc-router'], /--project is required/],
+    ['unknown kind', ['create', 'firestore', `--project=${P}`], /unknown trigger kind 'firestore'/],
+    ['delete without location', ['delete', `--project=${P}`, 'some-trigger'], /--location \(or --region\) is required/],
+  ];
+
+  test.each(invalid)('%s', (_label, argv, message) => {
+    const w = world();
+    const r = w.run(...argv);
+    expect(r.calls).toEqual([]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  const valid: [string, string][] = [
+    ['dotted bucket', 'uploads.shop.example.com'],
+    ['63-character bucket', 'b'.repeat(63)],
+    ['bucket with underscore inside', 'shop_uploads-2'],
+  ];
+  test.each(valid)('accepts a %s', (_label, bucket) => {
+    const w = world();
+    const r = w.run(...args({ bucket }), '--location=us', '--dry-run');
+    expect(r.stderr).not.toMatch(/invalid/);
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('failures surface gcloud\'s own message', () => {
+  test('a permission error stops the run with the failing command and its message', () => {
+    const s = freshProject();
+    const denied = `ERROR: (gcloud.eventarc.triggers.create) PERMISSION_DENIED: Permission 'eventarc.triggers.create' denied on 'projects/${P}/locations/${R}/triggers/eventarc-router-shop-uploads-finalized'`;
+    s.fail = [{ match: 'eventarc triggers create', stderr: denied }];
+    const w = world(s);
+    const r = w.run(...storageArgs);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(denied);
+    const shown = printed(r.stderr);
+    expect(shown[shown.length - 1].slice(0, 3)).toEqual(['eventarc', 'triggers', 'create']);
+    expect(r.stderr).toMatch(/the command above failed \(exit 1\)/);
+  });
+
+  test('a destination service that does not exist is an error, not something to create', () => {
+    const s = freshProject();
+    delete s.runServices['eventarc-router'];
+    const w = world(s);
+    const r = w.run(...storageArgs);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/NOT_FOUND: Resource 'eventarc-router' of kind 'SERVICE' in region 'europe-west1'/);
+    expect(r.calls.some((c) => c[0] === 'eventarc')).toBe(false);
+  });
+
+  test('a project the caller cannot see fails at the first command', () => {
+    const w = world();
+    const r = w.run('create', 'pubsub', '--project=not-my-project', `--region=${R}`, '--destination-run-service=eventarc-router');
+    expect(r.status).toBe(1);
+    expect(r.calls).toHaveLength(1);
+    expect(r.stderr).toMatch(/does not have permission to access projects instance \[not-my-project\]/);
+  });
+});
+
+describe('list and delete', () => {
+  test('list shows the project\'s triggers', () => {
+    const w = world();
+    w.run(...storageArgs);
+    const r = w.run('list', `--project=${P}`);
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([['eventarc', 'triggers', 'list', `--project=${P}`, '--location=-']]);
+    expect(r.stdout).toMatch(/eventarc-router-shop-uploads-finalized/);
+  });
+
+  test('list can be narrowed to one destination service and location', () => {
+    const w = world();
+    const r = w.run('list', `--project=${P}`, `--location=${R}`, '--destination-run-service=eventarc-router');
+    expect(r.calls).toEqual([[
+      'eventarc', 'triggers', 'list', `--project=${P}`, `--location=${R}`, '--filter=destination.cloudRun.service=eventarc-router',
+    ]]);
+  });
+
+  test('delete removes the trigger; deleting it again is not an error', () => {
+    const w = world();
+    w.run(...storageArgs);
+    const name = 'eventarc-router-shop-uploads-finalized';
+    const r = w.run('delete', `--project=${P}`, `--location=${R}`, name);
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([['eventarc', 'triggers', 'delete', name, `--location=${R}`, `--project=${P}`, '--quiet']]);
+    expect(w.state().triggers).toEqual([]);
+    const again = w.run('delete', `--project=${P}`, `--location=${R}`, name);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/does not exist; nothing to delete/);
+    expect(again.stderr).toMatch(/nothing changed/);
+  });
+
+  test('delete --dry-run deletes nothing', () => {
+    const w = world();
+    w.run(...storageArgs);
+    const r = w.run('delete', `--project=${P}`, `--location=${R}`, 'eventarc-router-shop-uploads-finalized', '--dry-run');
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([]);
+    expect(w.state().triggers).toHaveLength(1);
+  });
+});
+
+describe('script hygiene', () => {
+  test('shellcheck finds nothing', () => {
+    const which = spawnSync('sh', ['-c', 'command -v shellcheck'], { encoding: 'utf8' });
+    if (which.status !== 0) throw new Error('shellcheck is not installed; install it (apt-get install shellcheck) to run this test');
+    const r = spawnSync('shellcheck', ['--severity=style', SCRIPT], { encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  test('is executable and --help explains every subcommand', () => {
+    expect(fs.statSync(SCRIPT).mode & 0o111).not.toBe(0);
+    const r = spawnSync(SCRIPT, ['--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    for (const s of ['create storage', 'create pubsub', 'create artifact-registry', 'list', 'delete', '--dry-run', 'roles/run.invoker']) {
+      expect(r.stdout).toContain(s);
+    }
+  });
+});
