@@ -86,7 +86,7 @@ function resource(o: StoredObject): Record<string, unknown> {
     metageneration: o.metageneration.toString(),
     size: String(o.data.length),
     md5Hash: crypto.createHash('md5').update(o.data).digest('base64'),
-    crc32c: CRC32C.from(o.data).toString(),
+    crc32c: crc32c(o.data),
     updated: o.updated,
     timeCreated: o.updated,
     storageClass: 'STANDARD',
@@ -188,7 +188,7 @@ export async function startGcsDouble(): Promise<GcsDouble> {
         if (query.alt === 'media') {
           res.writeHead(200, {
             'content-type': object.contentType ?? 'application/octet-stream',
-            'x-goog-hash': `crc32c=${CRC32C.from(object.data).toString()},md5=${crypto.createHash('md5').update(object.data).digest('base64')}`,
+            'x-goog-hash': `crc32c=${crc32c(object.data)},md5=${crypto.createHash('md5').update(object.data).digest('base64')}`,
             'x-goog-generation': object.generation.toString(),
           });
           res.end(object.data);
@@ -253,6 +253,13 @@ export async function startGcsDouble(): Promise<GcsDouble> {
       }),
   };
   return double;
+}
+
+/** Base64 CRC32C of the bytes, as the API reports it (the client's own implementation). */
+function crc32c(data: Buffer): string {
+  const crc = new CRC32C();
+  crc.update(data);
+  return crc.toString();
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): number {
