@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+#
+# eventarc-router container image.
+#   Build stage:   the full Node.js 20 image (compilers, npm, git) runs `npm ci` and `npm run build`,
+#                  then drops the dev dependencies.
+#   Runtime stage: distroless Node.js 20 as the non-root user (uid 65532). It has CA certificates
+#                  (scratch does not, and every Google API call needs them), no shell and no package
+#                  manager. The app needs no $HOME and writes nothing to disk, so the filesystem can
+#                  stay read-only. It listens on $PORT (Cloud Run sets it; 8080 otherwise).
+#
+# Build without a local Docker engine:
+#   gcloud builds submit --tag REGION-docker.pkg.dev/PROJECT/REPOSITORY/eventarc-router:TAG
+# (docs/deploy.md has the whole sequence.)
+
+ARG NODE_VERSION=20
+
+FROM node:${NODE_VERSION}-bookworm AS build
+WORKDIR /app
+# Dependencies first: this layer is reused while package*.json do not change.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY functions ./functions
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && test -f dist/functions/index.js \
+ && test -f node_modules/@google-cloud/functions-framework/build/src/main.js
+
+FROM gcr.io/distroless/nodejs20-debian12:nonroot AS runtime
+WORKDIR /app
+ENV NODE_ENV=production \
+    PORT=8080
+# Only the compiled code and the production dependencies; files stay owned by root, read-only to the app.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER nonroot
+EXPOSE 8080
+# What `npm start` runs, without npm (no shell or npm here, and npm wants a writable $HOME).
+ENTRYPOINT ["/nodejs/bin/node", "node_modules/@google-cloud/functions-framework/build/src/main.js", "--source=dist/functions/index.js", "--target=router", "--signature-type=http"]
