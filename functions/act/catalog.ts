@@ -8,10 +8,12 @@ import type { ActionDefinition } from './action';
 import { logAction } from './log';
 import { forwardAction } from './forward';
 import { copyObjectAction } from './copy-object';
+import { replicateImageAction } from './replicate-image';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const builtInActions: readonly ActionDefinition<any>[] = [
   logAction,
   forwardAction,
   copyObjectAction,
+  replicateImageAction,
 ];

@@ -8,7 +8,7 @@ import { pipeline } from 'stream';
 import type { RegistryClient } from './client';
 import { digestVerifier, sha256Digest } from './digest';
 import { createLimiter, type Limiter } from './limit';
-import { filteredIndex, isCopyableBlob, parseManifest, selectPlatforms, type Descriptor, type Platform } from './manifest';
+import { ManifestError, filteredIndex, isCopyableBlob, parseManifest, selectPlatforms, type Descriptor, type Platform } from './manifest';
 import { emptyStats, type CopyStats } from './progress';
 import { formatImageRef, manifestReference, type ImageRef } from './reference';
 import { withRetry, type RetryObserver, type RetryPolicy } from './retry';
@@ -173,7 +173,7 @@ class ImageCopy {
     let digest = sourceDigest;
     if (top.kind === 'index') {
       const kept = selectPlatforms(top.manifests, platforms);
-      if (kept.length === 0) throw new Error(`${formatImageRef(this.src)}: no manifest in the index matches the platform filter`);
+      if (kept.length === 0) throw new ManifestError(`${formatImageRef(this.src)}: no manifest in the index matches the platform filter`);
       if (kept.length !== top.manifests.length) {
         bytes = filteredIndex(top.bytes, kept);
         digest = sha256Digest(bytes);

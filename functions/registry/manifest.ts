@@ -31,13 +31,21 @@ export type ParsedManifest =
   | { readonly kind: 'index'; readonly mediaType: string; readonly manifests: readonly Descriptor[] }
   | { readonly kind: 'image'; readonly mediaType: string; readonly blobs: readonly Descriptor[] };
 
+/** A manifest the copier cannot use as it is: retrying will not change it. */
+export class ManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
 const INDEX_TYPES = new Set<string>([MEDIA_TYPES.dockerList, MEDIA_TYPES.ociIndex]);
 const IMAGE_TYPES = new Set<string>([MEDIA_TYPES.dockerManifest, MEDIA_TYPES.ociManifest]);
 
 function descriptor(value: unknown, where: string): Descriptor {
   const d = value as Partial<Descriptor> | null;
   if (!d || typeof d.digest !== 'string' || typeof d.size !== 'number' || typeof d.mediaType !== 'string') {
-    throw new Error(`${where}: descriptor without mediaType, digest and size`);
+    throw new ManifestError(`${where}: descriptor without mediaType, digest and size`);
   }
   return d as Descriptor;
 }
@@ -51,7 +59,7 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined, wh
   try {
     body = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
   } catch {
-    throw new Error(`${where}: manifest is not JSON`);
+    throw new ManifestError(`${where}: manifest is not JSON`);
   }
   const declared = typeof body.mediaType === 'string' ? body.mediaType : undefined;
   const type = [contentType?.split(';')[0].trim(), declared].find((t) => t && (INDEX_TYPES.has(t) || IMAGE_TYPES.has(t)));
@@ -61,11 +69,11 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined, wh
     return { kind: 'index', mediaType, manifests };
   }
   if (IMAGE_TYPES.has(mediaType)) {
-    if (!body.config) throw new Error(`${where}: image manifest without config`);
+    if (!body.config) throw new ManifestError(`${where}: image manifest without config`);
     const layers = (Array.isArray(body.layers) ? body.layers : []).map((l) => descriptor(l, where));
     return { kind: 'image', mediaType, blobs: [descriptor(body.config, where), ...layers] };
   }
-  throw new Error(`${where}: unsupported manifest type "${contentType ?? declared ?? 'none'}" (schema 1 is not supported)`);
+  throw new ManifestError(`${where}: unsupported manifest type "${contentType ?? declared ?? 'none'}" (schema 1 is not supported)`);
 }
 
 /** Foreign and non-distributable layers live outside the registry (their `urls`); registries refuse them as blobs. */

@@ -1,0 +1,17 @@
+/**
+ * What a failed copy means for redelivery: a registry that is busy or down
+ * (408, 429, 5xx, resets, timeouts) is worth Pub/Sub trying again; a refusal
+ * (401, 403), a missing source manifest or a digest mismatch never is.
+ */
+import { PermanentError, RetryableError } from '../errors';
+import { SourceNotFoundError } from '../../registry/copy';
+import { DigestMismatchError } from '../../registry/digest';
+import { ManifestError } from '../../registry/manifest';
+import { RegistryHttpError, isRetryableFailure } from '../../registry/retry';
+
+export function asActionError(err: unknown, what: string): Error {
+  const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  if (err instanceof SourceNotFoundError || err instanceof DigestMismatchError || err instanceof ManifestError) return new PermanentError(message, { cause: err });
+  if (err instanceof RegistryHttpError && !isRetryableFailure(err)) return new PermanentError(message, { cause: err });
+  return new RetryableError(message, { cause: err });
+}

@@ -1,0 +1,107 @@
+/**
+ * One image event -> copies (or tag deletions) in every target, and the
+ * one-line account of what moved where.
+ */
+import type { ActionResult, HandlerContext } from '../action';
+import type { ImageEvent } from '../../parse/event';
+import { copyImage, type CopyReport } from '../../registry/copy';
+import type { Platform } from '../../registry/manifest';
+import type { ImageRef } from '../../registry/reference';
+import type { Registries } from '../../registry/registries';
+import type { RetryPolicy } from '../../registry/retry';
+import { asActionError } from './failures';
+import { targetRef, type Target } from './targets';
+
+export interface Replication {
+  readonly registries: Registries;
+  readonly targets: readonly Target[];
+  readonly deleteTags: boolean;
+  readonly platforms?: readonly Platform[];
+  readonly jobs: number;
+  readonly retry: RetryPolicy;
+}
+
+function sourceName(event: ImageEvent): string {
+  const { host, path, tag, digest } = event.image;
+  return `${host}/${path}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
+}
+
+/** `T:tag (3 blobs copied, 1 skipped, 0 mounted, 1048576 bytes)` or `T:tag (already at sha256:...)`. */
+export function describeCopy(report: CopyReport): string {
+  if (report.upToDate) return `${report.target} (already at ${report.digest})`;
+  return `${report.target} (${report.blobsCopied} blobs copied, ${report.blobsSkipped} skipped, ${report.blobsMounted} mounted, ${report.bytes} bytes)`;
+}
+
+export function copySummary(source: string, reports: readonly CopyReport[]): string {
+  const bytes = reports.reduce((n, r) => n + r.bytes, 0);
+  return `copied ${source} to ${reports.map(describeCopy).join(', ')}; ${bytes} bytes moved`;
+}
+
+/** Runs every target's copy; all are tried even when one fails, then the worst failure decides redelivery. */
+async function settleAll<T>(tasks: readonly (() => Promise<T>)[], describe: (i: number) => string): Promise<T[]> {
+  const settled = await Promise.allSettled(tasks.map((t) => t()));
+  const failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [asActionError(s.reason, describe(i))] : []));
+  // A retryable failure wins: redelivery re-runs every target, and the finished ones stop after one HEAD.
+  const worst = failures.find((f) => (f as { retryable?: boolean }).retryable) ?? failures[0];
+  if (worst) throw worst;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+export async function replicateInsert(event: ImageEvent, r: Replication, ctx: HandlerContext): Promise<ActionResult> {
+  const { image } = event;
+  const source: ImageRef = { host: image.host, repository: image.path, tag: image.tag, digest: image.digest };
+  const destinations = r.targets.map((t) => targetRef(t, image.image, image.tag));
+  const reports = await settleAll(
+    destinations.map((dst) => () =>
+      copyImage(r.registries.client(source.host), source, r.registries.client(dst.host), dst, {
+        jobs: r.jobs,
+        platforms: r.platforms,
+        retry: r.retry,
+        signal: ctx.signal,
+        observer: {
+          onRetry: (attempt, delayMs, err) =>
+            ctx.log.warn(`retrying a request to ${dst.host} in ${delayMs} ms (attempt ${attempt}): ${(err as Error).message}`),
+        },
+      }),
+    ),
+    (i) => `copy of ${sourceName(event)} to ${destinations[i].host}/${destinations[i].repository}`,
+  );
+  const summary = copySummary(sourceName(event), reports);
+  const details = {
+    source: sourceName(event),
+    bytes: reports.reduce((n, c) => n + c.bytes, 0),
+    copies: reports.map(({ target, digest, upToDate, bytes, blobsCopied, blobsSkipped, blobsMounted, manifests }) => ({
+      target,
+      digest,
+      upToDate,
+      bytes,
+      blobsCopied,
+      blobsSkipped,
+      blobsMounted,
+      manifests,
+    })),
+  };
+  ctx.log.info(summary, { replication: details });
+  return { summary, details };
+}
+
+export async function replicateDelete(event: ImageEvent, r: Replication, ctx: HandlerContext): Promise<ActionResult> {
+  const { image } = event;
+  if (!r.deleteTags || !image.tag) {
+    const why = !r.deleteTags ? 'deleteTags is off' : 'the deletion names no tag';
+    const summary = `no image will be updated: ${sourceName(event)} was deleted and ${why}`;
+    ctx.log.info(summary, { reference: sourceName(event) });
+    return { summary };
+  }
+  const tag = image.tag;
+  const destinations = r.targets.map((t) => targetRef(t, image.image, tag));
+  const removed = await settleAll(
+    destinations.map((dst) => () => r.registries.client(dst.host).deleteManifest(dst.repository, tag, ctx.signal)),
+    (i) => `deleting ${destinations[i].host}/${destinations[i].repository}:${tag}`,
+  );
+  const summary = `deleted tag ${tag} of ${sourceName(event)} in ${destinations
+    .map((d, i) => `${d.host}/${d.repository}${removed[i] ? '' : ' (was absent)'}`)
+    .join(', ')}`;
+  ctx.log.info(summary, { reference: sourceName(event) });
+  return { summary, details: { source: sourceName(event), deleted: destinations.map((d, i) => ({ target: `${d.host}/${d.repository}:${tag}`, removed: removed[i] })) } };
+}
