@@ -69,7 +69,7 @@ describe('PROXY_* environment (drop-in for the nginx proxy)', () => {
   });
   test('the result is valid forward options', () => {
     const route = forwardRouteFromProxyEnv({ PROXY_HOST: 'gke.internal' })!;
-    expect(forwardOptions.parse(route)).toMatchObject({ url: 'https://gke.internal/', format: 'cloudevent', timeoutMs: 10000 });
+    expect(forwardOptions.parse(route)).toMatchObject({ url: 'https://gke.internal/', format: 'cloudevent', timeoutMs: 8000 });
   });
   test('a bad protocol is refused at start-up', () => {
     expect(() => forwardRouteFromProxyEnv({ PROXY_PROTOCOL: 'ftp', PROXY_HOST: 'h' })).toThrow(/PROXY_PROTOCOL/);
