@@ -39,6 +39,7 @@ interface CompiledMatcher {
 export function compileMatcher(m: ValueMatcher): CompiledMatcher {
   if (typeof m === 'string') return { test: (v) => v === m, describe: () => JSON.stringify(m) };
   if (Array.isArray(m)) {
+    if (m.length === 1) return compileMatcher(m[0] as string);
     const set = new Set<string>(m as readonly string[]);
     return { test: (v) => v !== undefined && set.has(v), describe: () => `one of ${JSON.stringify(m)}` };
   }

@@ -36,7 +36,8 @@ const kindSchema = z.enum(EVENT_KINDS as [EventKind, ...EventKind[]], {
 
 export const matchSpecSchema: z.ZodType<MatchSpec> = z.lazy(() => {
   const shape: Record<string, z.ZodType> = {
-    kind: z.union([kindSchema, z.array(kindSchema).min(1)]).optional(),
+    // One kind or a list; normalised first so an error names the bad kind, not the union.
+    kind: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(kindSchema).min(1)).optional(),
     attributes: z.record(z.string(), valueMatcherSchema).optional(),
     all: z.array(matchSpecSchema).optional(),
     any: z.array(matchSpecSchema).optional(),

@@ -74,7 +74,7 @@ export function parseRoutesFile(
   defaultTimeoutMs = DEFAULT_ROUTE_TIMEOUT_MS,
 ): RouteEntry[] {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const syntax = doc.errors[0];
   if (syntax) {
     const pos = syntax.linePos?.[0] ?? { line: 1, col: 1 };
