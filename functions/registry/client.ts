@@ -166,6 +166,25 @@ export class RegistryClient {
     }, signal);
   }
 
+  /** Every tag of a repository (one page is enough for the untag fallback's question; follows `Link` otherwise). */
+  listTags(repository: string, signal?: AbortSignal): Promise<string[]> {
+    const what = `GET ${this.host}/${repository} tags`;
+    return this.retrying(async () => {
+      const tags: string[] = [];
+      let url: URL | undefined = this.url(`/v2/${repository}/tags/list?n=1000`);
+      while (url) {
+        const res = await this.call('GET', url, { repository, signal });
+        if (res.status === 404) return tags;
+        if (res.status !== 200) throw await failure(res, what);
+        const link = header(res, 'link');
+        tags.push(...((JSON.parse((await readText(res)).toString('utf8')) as { tags?: string[] | null }).tags ?? []));
+        const next = link ? /<([^>]+)>;\s*rel="next"/.exec(link)?.[1] : undefined;
+        url = next ? this.url(next) : undefined;
+      }
+      return tags;
+    }, signal);
+  }
+
   /** HEAD on a blob (no retry here: part of a blob copy attempt). */
   async blobExists(repository: string, digest: string, signal?: AbortSignal): Promise<boolean> {
     const res = await this.call('HEAD', this.url(`/v2/${repository}/blobs/${digest}`), { repository, push: true, signal });

@@ -8,10 +8,11 @@ import { SourceNotFoundError } from '../../registry/copy';
 import { DigestMismatchError } from '../../registry/digest';
 import { ManifestError } from '../../registry/manifest';
 import { RegistryHttpError, isRetryableFailure } from '../../registry/retry';
+import { UntagRefusedError } from '../../registry/untag';
 
 export function asActionError(err: unknown, what: string): Error {
   const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
-  if (err instanceof SourceNotFoundError || err instanceof DigestMismatchError || err instanceof ManifestError) return new PermanentError(message, { cause: err });
+  if (err instanceof SourceNotFoundError || err instanceof DigestMismatchError || err instanceof ManifestError || err instanceof UntagRefusedError) return new PermanentError(message, { cause: err });
   if (err instanceof RegistryHttpError && !isRetryableFailure(err)) return new PermanentError(message, { cause: err });
   return new RetryableError(message, { cause: err });
 }

@@ -9,6 +9,7 @@ import type { Platform } from '../../registry/manifest';
 import type { ImageRef } from '../../registry/reference';
 import type { Registries } from '../../registry/registries';
 import type { RetryPolicy } from '../../registry/retry';
+import { untag } from '../../registry/untag';
 import { asActionError } from './failures';
 import { targetRef, type Target } from './targets';
 
@@ -95,13 +96,13 @@ export async function replicateDelete(event: ImageEvent, r: Replication, ctx: Ha
   }
   const tag = image.tag;
   const destinations = r.targets.map((t) => targetRef(t, image.image, tag));
-  const removed = await settleAll(
-    destinations.map((dst) => () => r.registries.client(dst.host).deleteManifest(dst.repository, tag, ctx.signal)),
+  const outcomes = await settleAll(
+    destinations.map((dst) => () => untag(r.registries.client(dst.host), dst.repository, tag, ctx.signal)),
     (i) => `deleting ${destinations[i].host}/${destinations[i].repository}:${tag}`,
   );
   const summary = `deleted tag ${tag} of ${sourceName(event)} in ${destinations
-    .map((d, i) => `${d.host}/${d.repository}${removed[i] ? '' : ' (was absent)'}`)
+    .map((d, i) => `${d.host}/${d.repository}${outcomes[i] === 'absent' ? ' (was absent)' : ''}`)
     .join(', ')}`;
   ctx.log.info(summary, { reference: sourceName(event) });
-  return { summary, details: { source: sourceName(event), deleted: destinations.map((d, i) => ({ target: `${d.host}/${d.repository}:${tag}`, removed: removed[i] })) } };
+  return { summary, details: { source: sourceName(event), deleted: destinations.map((d, i) => ({ target: `${d.host}/${d.repository}:${tag}`, outcome: outcomes[i] })) } };
 }
