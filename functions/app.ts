@@ -16,6 +16,7 @@ import { dispatch } from './route/dispatch';
 import { Router, type Route } from './route/router';
 import { loadRoutesFile } from './route/routes-file';
 import { compileMatchSpec } from './route/match-spec';
+import { forwardRouteFromProxyEnv } from './act/forward/proxy-env';
 
 export interface AppOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -34,11 +35,16 @@ export interface App {
 
 const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
 
-/** Routes when no routes file is given: every event to `log`. */
+/**
+ * Routes when no routes file is given: with PROXY_HOST set, forward every event
+ * there (the drop-in for the nginx proxy workaround); otherwise log every event.
+ */
 function defaultRoutes(actions: readonly ActionDefinition<unknown>[], environment: ActionEnvironment, timeoutMs: number): Route[] {
-  const log = actions.find((a) => a.name === 'log');
-  if (!log) return [];
-  return [{ name: 'default-log', action: 'log', filter: compileMatchSpec({}), timeoutMs, handler: log.create(log.options.parse({}), environment) }];
+  const proxy = forwardRouteFromProxyEnv(environment.env);
+  const [name, options] = proxy ? ['forward', proxy] : ['log', {}];
+  const action = actions.find((a) => a.name === name);
+  if (!action) return [];
+  return [{ name: `default-${name}`, action: name, filter: compileMatchSpec({}), timeoutMs, handler: action.create(action.options.parse(options), environment) }];
 }
 
 export function createApp(options: AppOptions = {}): App {
