@@ -555,6 +555,8 @@ if [[ -n $TOPIC ]]; then
     note "topic $TOPIC already exists; unchanged"
   elif [[ $KIND == artifact-registry || $CREATE_TOPIC -eq 1 ]]; then
     create "topic $TOPIC" pubsub topics create "$TOPIC" "--project=$PROJECT"
+  elif ((DRY_RUN)); then
+    note "topic $TOPIC must exist (pass --create-topic to create it when missing)"
   else
     echo "$PROG: topic $TOPIC does not exist in project $PROJECT; create it, or pass --create-topic" >&2
     exit 1

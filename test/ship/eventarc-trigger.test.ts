@@ -403,6 +403,17 @@ describe('--dry-run', () => {
     expect(r.stderr).toMatch(/dry run; nothing was run/);
   });
 
+  test('an existing --transport-topic is planned, not refused, since nothing can be checked', () => {
+    const w = world();
+    const r = w.run('create', 'pubsub', `--project=${P}`, `--region=${R}`, '--transport-topic=orders', '--destination-run-service=eventarc-router', '--dry-run');
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([]);
+    const plan = printed(r.stdout, '[dry-run] $ gcloud ');
+    expect(plan).toContainEqual(['pubsub', 'topics', 'describe', 'orders', `--project=${P}`, '--format=value(name)']);
+    expect(plan.some((c) => c[0] === 'pubsub' && c[2] === 'create')).toBe(false);
+    expect(plan[plan.length - 1]).toContain(`--transport-topic=projects/${P}/topics/orders`);
+  });
+
   test('works without any gcloud installed', () => {
     const w = world();
     // A PATH with the ordinary tools the script uses and no gcloud at all.
