@@ -61,8 +61,17 @@ export function createForwardHandler(options: ForwardOptions, deps: ForwardDepen
 
   const handler = async (event: Parameters<Handler>[0], ctx: Parameters<Handler>[1]): Promise<ActionResult> => {
     const outbound = buildOutboundRequest(event, options.format, options.headers);
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = AbortSignal.any([ctx.signal, timeout]);
+    // One controller and one timer per event: cheaper on the hot path than AbortSignal.any/timeout.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error(`timeout after ${options.timeoutMs} ms`));
+    }, options.timeoutMs);
+    const onCoreAbort = () => controller.abort(ctx.signal.reason);
+    if (ctx.signal.aborted) onCoreAbort();
+    else ctx.signal.addEventListener('abort', onCoreAbort, { once: true });
+    const signal = controller.signal;
     const started = performance.now();
     let release: (() => void) | undefined;
     try {
@@ -77,8 +86,10 @@ export function createForwardHandler(options: ForwardOptions, deps: ForwardDepen
       };
     } catch (err) {
       if (err instanceof PermanentError || err instanceof RetryableError) throw err;
-      throw failedRequestError(err, displayUrl(target), timeout.aborted, options.timeoutMs);
+      throw failedRequestError(err, displayUrl(target), timedOut, options.timeoutMs);
     } finally {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onCoreAbort);
       release?.();
     }
   };
