@@ -4,8 +4,16 @@
  * here; the caller decides (see redirect.ts).
  */
 import * as http from 'http';
-import * as https from 'https';
-import * as tls from 'tls';
+import type * as HttpsModule from 'https';
+
+// https and tls take milliseconds to load and cold start is measured: load them for an https target only.
+function loadHttps(): { https: typeof HttpsModule; rootCertificates: readonly string[] } {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const https = require('https') as typeof HttpsModule;
+  const { rootCertificates } = require('tls') as typeof import('tls');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { https, rootCertificates };
+}
 
 export interface TargetAnswer {
   readonly status: number;
@@ -30,19 +38,23 @@ export interface HttpClientOptions {
 export function createHttpClient({ maxSockets, extraCa }: HttpClientOptions): HttpClient {
   const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
   const httpAgent = new http.Agent(agentOptions);
-  const httpsAgent = new https.Agent({
-    ...agentOptions,
-    ...(extraCa ? { ca: [...tls.rootCertificates, extraCa] } : {}),
-  });
+  let secure: { request: typeof http.request; agent: HttpsModule.Agent } | undefined;
+  const secureClient = () => {
+    if (!secure) {
+      const { https, rootCertificates } = loadHttps();
+      const agent = new https.Agent({ ...agentOptions, ...(extraCa ? { ca: [...rootCertificates, extraCa] } : {}) });
+      secure = { request: https.request, agent };
+    }
+    return secure;
+  };
 
   return {
     post(url, headers, body, signal) {
-      const secure = url.protocol === 'https:';
-      const request = (secure ? https : http).request;
+      const { request, agent } = url.protocol === 'https:' ? secureClient() : { request: http.request, agent: httpAgent };
       return new Promise<TargetAnswer>((resolve, reject) => {
         const req = request(url, {
           method: 'POST',
-          agent: secure ? httpsAgent : httpAgent,
+          agent,
           headers: { ...headers, 'content-length': String(body.length) },
           signal,
         });
@@ -70,7 +82,7 @@ export function createHttpClient({ maxSockets, extraCa }: HttpClientOptions): Ht
     },
     close() {
       httpAgent.destroy();
-      httpsAgent.destroy();
+      secure?.agent.destroy();
     },
   };
 }
