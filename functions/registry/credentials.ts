@@ -5,7 +5,6 @@
  * google-auth-library is loaded on first use only: it is heavy and off the
  * cold-start path.
  */
-import { z } from 'zod';
 import { isGoogleRegistryHost } from './reference';
 
 export interface BasicCredentials {
@@ -15,17 +14,29 @@ export interface BasicCredentials {
 
 export type CredentialSource = (host: string) => Promise<BasicCredentials | undefined>;
 
-export const credentialEntrySchema = z
-  .object({
-    host: z.string().min(1),
-    username: z.string().min(1),
-    /** Prefer passwordEnv: a routes file is not a secret store. */
-    password: z.string().optional(),
-    passwordEnv: z.string().optional(),
-  })
-  .refine((c) => (c.password === undefined) !== (c.passwordEnv === undefined), 'give exactly one of password or passwordEnv');
+/** One host's credentials; prefer passwordEnv: a routes file is not a secret store. */
+export interface CredentialEntry {
+  readonly host: string;
+  readonly username: string;
+  readonly password?: string;
+  readonly passwordEnv?: string;
+}
 
-export type CredentialEntry = z.infer<typeof credentialEntrySchema>;
+/** Checked by hand, not with zod: the CLI reads these and zod costs ~50 ms of start-up. */
+export function isCredentialEntry(value: unknown): value is CredentialEntry {
+  const c = value as Record<string, unknown> | null;
+  if (!c || typeof c !== 'object') return false;
+  const optionalString = (v: unknown) => v === undefined || typeof v === 'string';
+  return (
+    typeof c.host === 'string' &&
+    c.host.length > 0 &&
+    typeof c.username === 'string' &&
+    c.username.length > 0 &&
+    optionalString(c.password) &&
+    optionalString(c.passwordEnv) &&
+    (c.password === undefined) !== (c.passwordEnv === undefined)
+  );
+}
 
 /** The environment variable holding a JSON list of credential entries. */
 export const CREDENTIALS_ENV = 'EVENTARC_ROUTER_REGISTRY_CREDENTIALS';
@@ -39,9 +50,10 @@ export function credentialsFromEnv(env: Readonly<Record<string, string | undefin
   } catch {
     throw new Error(`${CREDENTIALS_ENV} is not JSON`); // never echo the value: it holds passwords
   }
-  const result = z.array(credentialEntrySchema).safeParse(parsed);
-  if (!result.success) throw new Error(`${CREDENTIALS_ENV} must be a list of {host, username, password|passwordEnv}`);
-  return result.data;
+  if (!Array.isArray(parsed) || !parsed.every(isCredentialEntry)) {
+    throw new Error(`${CREDENTIALS_ENV} must be a list of {host, username, password|passwordEnv}`);
+  }
+  return parsed;
 }
 
 /** ADC access tokens, presented the way Google's docker credential helper does. */

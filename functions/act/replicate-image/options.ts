@@ -3,7 +3,6 @@
  * the cold-start path: schema only (google-auth-library is loaded on first use).
  */
 import { z } from 'zod';
-import { credentialEntrySchema } from '../../registry/credentials';
 import { parsePlatform } from '../../registry/manifest';
 import { parseTarget } from './targets';
 
@@ -15,6 +14,15 @@ const target = z.string().refine((t) => {
     return false;
   }
 }, 'a target is HOST/PROJECT/REPO[/IMAGE] (no tag or digest: the source tag is set)');
+
+const credentialEntry = z
+  .strictObject({
+    host: z.string().min(1),
+    username: z.string().min(1),
+    password: z.string().optional(),
+    passwordEnv: z.string().optional(),
+  })
+  .refine((c) => (c.password === undefined) !== (c.passwordEnv === undefined), 'give exactly one of password or passwordEnv');
 
 const platform = z.string().refine((p) => {
   try {
@@ -37,7 +45,7 @@ export const replicateImageOptions = z.strictObject({
   /** Plain HTTP to non-loopback registries (loopback ones always use it). */
   insecure: z.boolean().default(false),
   /** Username and password (or the name of an environment variable holding it) per non-Google host. */
-  credentials: z.array(credentialEntrySchema).default([]),
+  credentials: z.array(credentialEntry).default([]),
   /** Retries of one request or blob: attempts in total, and a bound on the time spent retrying. */
   retry: z
     .strictObject({ attempts: z.number().int().min(1).max(20).default(6), maxSeconds: z.number().positive().max(3600).default(120) })
