@@ -1,0 +1,134 @@
+/**
+ * Serving path benchmark, in one run on loopback (issue 2, item 9):
+ *   - requests/s and p50/p99 latency (autocannon, 50 connections, bounded time)
+ *     of `router` with a `log` route writing to a null sink, against a
+ *     Functions Framework no-op cloudEvent handler, with the same binary
+ *     CloudEvent (Eventarc messagePublished);
+ *   - cold start (process start to first 2xx) of both, median of several starts;
+ *   - the ratios. Goal: >= 0.95 of the no-op's throughput, <= 1.1x its cold start.
+ * Usage: npm run bench:serving [-- --seconds 10 --rounds 2 --starts 7]
+ */
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'child_process';
+import * as net from 'net';
+import * as path from 'path';
+import { parseArgs } from 'util';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const FRAMEWORK = path.join(ROOT, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
+
+interface Target {
+  readonly name: string;
+  readonly args: string[];
+  readonly env: Record<string, string>;
+}
+
+const TARGETS: Target[] = [
+  { name: 'ff-noop', args: [`--source=${path.join(ROOT, 'bench', 'noop-function.js')}`, '--target=noop', '--signature-type=cloudevent'], env: {} },
+  {
+    name: 'router',
+    args: [`--source=${path.join(ROOT, 'dist', 'functions', 'index.js')}`, '--target=router', '--signature-type=http'],
+    env: { ROUTES_FILE: path.join(ROOT, 'bench', 'routes-null-log.yaml') },
+  },
+];
+
+const body = JSON.stringify({
+  message: { data: Buffer.from('{"hello":"bench"}').toString('base64'), attributes: { a: '1' }, messageId: '42', message_id: '42', publishTime: '2026-11-22T14:00:00.000Z', publish_time: '2026-11-22T14:00:00.000Z' },
+  subscription: 'projects/bench/subscriptions/s',
+});
+const headers = {
+  'content-type': 'application/json; charset=utf-8', 'ce-specversion': '1.0', 'ce-id': '42', 'ce-time': '2026-11-22T14:00:00.000Z',
+  'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished', 'ce-source': '//pubsub.googleapis.com/projects/bench/topics/t',
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function start(target: Target): Promise<{ child: ChildProcess; port: number; coldStartMs: number }> {
+  const port = await freePort();
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, [FRAMEWORK, ...target.args], { env: { ...process.env, ...target.env, PORT: String(port) }, stdio: 'ignore' });
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body });
+      if (res.status >= 200 && res.status < 300) break;
+      throw new Error(`${target.name} answered ${res.status}`);
+    } catch (err) {
+      if ((err as Error).message.includes('answered')) throw err;
+      if (child.exitCode !== null) throw new Error(`${target.name} exited with ${child.exitCode}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+  return { child, port, coldStartMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await gone;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function load(port: number, seconds: number) {
+  const r = await autocannon({ url: `http://127.0.0.1:${port}/`, method: 'POST', headers, body, connections: 50, duration: seconds });
+  const non2xx = r.non2xx + r.errors + r.timeouts;
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx };
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, starts: { type: 'string', default: '7' } } });
+  const seconds = Number(values.seconds);
+  const rounds = Number(values.rounds);
+  const starts = Number(values.starts);
+  const cold: Record<string, number[]> = {};
+  const runs: Record<string, { rps: number; p50: number; p99: number; non2xx: number }[]> = {};
+
+  // Alternate the targets so a noisy moment of the machine hits both alike.
+  for (let i = 0; i < starts; i++) {
+    for (const t of TARGETS) {
+      const s = await start(t);
+      (cold[t.name] ??= []).push(s.coldStartMs);
+      await stop(s.child);
+    }
+  }
+  for (let i = 0; i < rounds; i++) {
+    for (const t of TARGETS) {
+      const s = await start(t);
+      await load(s.port, 2); // warm-up
+      (runs[t.name] ??= []).push(await load(s.port, seconds));
+      await stop(s.child);
+    }
+  }
+
+  const summary = TARGETS.map((t) => {
+    const rs = runs[t.name]!;
+    return {
+      target: t.name,
+      'req/s (median)': Math.round(median(rs.map((r) => r.rps))),
+      'p50 ms': median(rs.map((r) => r.p50)),
+      'p99 ms': median(rs.map((r) => r.p99)),
+      'non-2xx': rs.reduce((a, r) => a + r.non2xx, 0),
+      'cold start ms (median)': Math.round(median(cold[t.name]!)),
+    };
+  });
+  console.log(`serving benchmark: ${rounds} x ${seconds} s at 50 connections per target, ${starts} cold starts each, node ${process.version}`);
+  console.table(summary);
+  const [noop, router] = summary as [(typeof summary)[0], (typeof summary)[0]];
+  const throughputRatio = router['req/s (median)'] / noop['req/s (median)'];
+  const coldRatio = router['cold start ms (median)'] / noop['cold start ms (median)'];
+  console.log(`throughput ratio router/no-op: ${throughputRatio.toFixed(3)} (goal >= 0.95)`);
+  console.log(`cold start ratio router/no-op: ${coldRatio.toFixed(3)} (goal <= 1.10)`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
