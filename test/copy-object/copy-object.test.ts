@@ -22,7 +22,11 @@ beforeEach(async () => {
 });
 afterEach(() => gcs.stop());
 
-const ctx = (): HandlerContext => ({ log: createLogger(memorySink()), signal: new AbortController().signal, route: 'copy' });
+let logged: ReturnType<typeof memorySink>;
+const ctx = (): HandlerContext => {
+  logged = memorySink();
+  return { log: createLogger(logged), signal: new AbortController().signal, route: 'copy' };
+};
 
 function copier(options: Record<string, unknown>, env: Record<string, string> = { STORAGE_EMULATOR_HOST: gcs.url }): Handler {
   return copyObjectAction.create(copyObjectAction.options.parse(options), { env, log: createLogger(memorySink()) });
@@ -55,6 +59,13 @@ describe('copying a finalized object', () => {
       'copied-from': 'gs://src-bucket/reports/2026/q4.csv',
       'copied-from-generation': src.generation.toString(),
     });
+    expect(logged.entries()).toEqual([
+      expect.objectContaining({
+        severity: 'INFO',
+        message: `copied gs://src-bucket/reports/2026/q4.csv#${src.generation} to gs://dst-bucket/reports/2026/q4.csv (8 bytes)`,
+        copyObject: expect.objectContaining({ source: 'gs://src-bucket/reports/2026/q4.csv', target: 'gs://dst-bucket/reports/2026/q4.csv', generation: src.generation.toString(), bytes: 8 }),
+      }),
+    ]);
     expect(result).toMatchObject({
       summary: `copied gs://src-bucket/reports/2026/q4.csv#${src.generation} to gs://dst-bucket/reports/2026/q4.csv (8 bytes)`,
       details: { source: 'gs://src-bucket/reports/2026/q4.csv', target: 'gs://dst-bucket/reports/2026/q4.csv', generation: src.generation.toString(), bytes: 8 },

@@ -30,10 +30,14 @@ export const copyObjectAction = defineAction<CopyObjectOptions>({
     const storage = lazyStorage(options, environment.env);
     return async (event, ctx) => {
       if (event.kind !== 'storage.object') return { summary: `ignored: ${event.kind} is not a storage object event` };
+      if (event.change !== 'finalized' && !(event.change === 'deleted' && options.deleteWithSource)) {
+        return { summary: `ignored: ${event.change} gs://${event.object.bucket}/${event.object.name}` };
+      }
       const request = { storage: await storage(), options, object: event.object, signal: ctx.signal };
-      if (event.change === 'finalized') return copyFinalizedObject(request);
-      if (event.change === 'deleted' && options.deleteWithSource) return deleteCopy(request);
-      return { summary: `ignored: ${event.change} gs://${event.object.bucket}/${event.object.name}` };
+      const result = event.change === 'finalized' ? await copyFinalizedObject(request) : await deleteCopy(request);
+      // Every copy, skip or delete is one INFO entry with source, target, generation and bytes.
+      ctx.log.info(result.summary ?? 'copy-object', { copyObject: result.details });
+      return result;
     };
   },
 });
