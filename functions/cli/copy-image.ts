@@ -23,6 +23,8 @@ options:
 credentials: Artifact Registry and gcr.io hosts use Application Default Credentials;
   others EVENTARC_ROUTER_REGISTRY_CREDENTIALS='[{"host":..,"username":..,"password":..}]'`;
 
+class HelpRequested extends Error {}
+
 export interface CopyImageArgs {
   readonly src: ImageRef;
   readonly dst: ImageRef;
@@ -41,8 +43,10 @@ export function parseCopyImageArgs(argv: string[]): CopyImageArgs {
       platform: { type: 'string', multiple: true },
       jobs: { type: 'string' },
       insecure: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) throw new HelpRequested();
   if (positionals.length !== 2) throw new Error('copy-image needs exactly SRC and DST');
   if (values['all-platforms'] && values.platform) throw new Error('--all-platforms and --platform exclude each other');
   const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
@@ -75,6 +79,10 @@ export async function copyImageCommand(argv: string[], io: CopyImageIo = { stder
   try {
     args = parseCopyImageArgs(argv);
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      io.stderr.write(`${COPY_IMAGE_USAGE}\n`);
+      return 0;
+    }
     io.stderr.write(`${(err as Error).message}\n${COPY_IMAGE_USAGE}\n`);
     return 2;
   }

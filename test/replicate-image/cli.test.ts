@@ -64,6 +64,7 @@ test('copy-image reads its flags and refuses what it cannot do (exit 2)', async 
   expect(await copyImageCommand(['--jobs', '0', 'h/a:v1', 'h/b'], io)).toBe(2);
   expect(await copyImageCommand(['--all-platforms', '--platform', 'linux/amd64', 'h/a:v1', 'h/b'], io)).toBe(2);
   expect(lines.join('')).toContain('usage: eventarc-router copy-image');
+  expect(await copyImageCommand(['--help'], io)).toBe(0);
 });
 
 test('copy-image fails with exit 1 naming the reference when the source is missing', async () => {
