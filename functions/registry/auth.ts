@@ -20,6 +20,8 @@ const DEFAULT_TOKEN_SECONDS = 60;
 
 export class HostAuthorizer {
   private readonly cache = new Map<string, CachedAuthorization>();
+  /** One token request per key at a time: parallel blob copies share its answer. */
+  private readonly pending = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly host: string,
@@ -39,7 +41,16 @@ export class HostAuthorizer {
   }
 
   /** Answers a 401's challenge; false when there is nothing to answer with (the 401 then stands). */
-  async answer(wwwAuthenticate: string | undefined, key: string, extraScopes: readonly string[], signal?: AbortSignal): Promise<boolean> {
+  answer(wwwAuthenticate: string | undefined, key: string, extraScopes: readonly string[], signal?: AbortSignal): Promise<boolean> {
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.obtain(wwwAuthenticate, key, extraScopes, signal).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async obtain(wwwAuthenticate: string | undefined, key: string, extraScopes: readonly string[], signal?: AbortSignal): Promise<boolean> {
     const challenge = parseChallenge(wwwAuthenticate);
     if (!challenge) return false;
     const creds = await this.credentials(this.host);

@@ -83,16 +83,20 @@ export class RegistryClient {
   /** One request; a 401 is answered once through the authorizer when the body can be sent again. */
   async call(method: string, url: URL, call: CallOptions): Promise<HttpResponse> {
     const key = `${call.repository}|${call.push ? 'push' : 'pull'}|${(call.extraScopes ?? []).join(' ')}`;
+    let sent: string | undefined;
     const send = () => {
       const headers: Record<string, string> = { ...call.headers };
-      const authorization = this.auth.current(key);
-      if (authorization) headers.authorization = authorization;
+      sent = this.auth.current(key);
+      if (sent) headers.authorization = sent;
       return this.options.transport.send({ method, url, headers, body: call.body, signal: call.signal });
     };
     const res = await send();
     const replayable = call.body === undefined || Buffer.isBuffer(call.body);
     if (res.status !== 401 || !replayable) return res;
     discard(res);
+    // A parallel request may have fetched a token while this one was out: use it before asking again.
+    const fresher = this.auth.current(key);
+    if (fresher && fresher !== sent) return send();
     if (!(await this.auth.answer(header(res, 'www-authenticate'), key, call.extraScopes ?? [], call.signal))) return res;
     return send();
   }

@@ -20,7 +20,27 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-function configText(port: number, storageDir: string): string {
+/** Docker token auth: the registry trusts JWTs from `issuer`, signed by the key in `rootCertBundle`. */
+export interface TokenAuthConfig {
+  readonly realm: string;
+  readonly service: string;
+  readonly issuer: string;
+  readonly rootCertBundle: string;
+}
+
+function authLines(auth: TokenAuthConfig | undefined): string[] {
+  if (!auth) return [];
+  return [
+    'auth:',
+    '  token:',
+    `    realm: ${auth.realm}`,
+    `    service: ${auth.service}`,
+    `    issuer: ${auth.issuer}`,
+    `    rootcertbundle: ${auth.rootCertBundle}`,
+  ];
+}
+
+function configText(port: number, storageDir: string, auth?: TokenAuthConfig): string {
   // No blob descriptor cache: reset() empties storage under the same port and nothing may remember it.
   return [
     'version: 0.1',
@@ -38,17 +58,18 @@ function configText(port: number, storageDir: string): string {
     '      enabled: false',
     'http:',
     `  addr: 127.0.0.1:${port}`,
+    ...authLines(auth),
     '',
   ].join('\n');
 }
 
-export async function startRegistry(name = 'registry'): Promise<Registry> {
+export async function startRegistry(name = 'registry', options: { tokenAuth?: TokenAuthConfig } = {}): Promise<Registry> {
   const binary = requireExecutable(REGISTRY_BINARY, 'docker-registry');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
   const storageDir = path.join(dir, 'storage');
   const configFile = path.join(dir, 'config.yml');
   const port = await freePort();
-  fs.writeFileSync(configFile, configText(port, storageDir));
+  fs.writeFileSync(configFile, configText(port, storageDir, options.tokenAuth));
   const launch = () => startPeer(name, binary, ['serve', configFile], { readyPort: port, readyTimeoutMs: 15000 });
   let peer: Peer = await launch();
   return {
