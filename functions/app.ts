@@ -17,21 +17,53 @@ import { Router, type Route } from './route/router';
 import { loadRoutesFile } from './route/routes-file';
 import { compileMatchSpec } from './route/match-spec';
 import { forwardRouteFromProxyEnv } from './act/forward/proxy-env';
+import { createAuthCheck } from './receive/auth/check';
+import { createInFlight, type InFlight } from './receive/shutdown';
+import { newRequestContext, requestContext } from './receive/request-context';
+import { guardedDispatch, type IdempotencySettings } from './route/idempotency/guard';
+import type { IdempotencyStore } from './route/idempotency/store';
+import { createMemoryStore } from './route/idempotency/memory-store';
+import { createFirestoreStore } from './route/idempotency/firestore-store';
+import type { FileRoute } from './route/routes-file';
+import { createDeadLetters, type DeadLetters } from './answer/dead-letter';
+import { resolveConfiguration } from './secrets/configuration';
+import type { SecretAccessor } from './secrets/resolve';
 
 export interface AppOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly sink?: LogSink;
   readonly actions?: readonly ActionDefinition<unknown>[];
+  /** Secret references in routes-file option values, resolved (see startApp). */
+  readonly secrets?: ReadonlyMap<string, string>;
+  /** For tests: an idempotency store or dead-letter publisher already made. */
+  readonly idempotencyStore?: IdempotencyStore;
+  readonly deadLetters?: DeadLetters;
 }
+
+/** Answers decided before or around the pipeline: auth, concurrency, shutdown, deadline. */
+export type Refusal = { readonly kind: 'refused'; readonly status: 401 | 403 | 409 | 503; readonly reason: string };
 
 export interface App {
   readonly router: Router;
   readonly settings: Settings;
   /** The whole pipeline for one request; never throws. */
-  handle(raw: RawRequest, signal?: AbortSignal): Promise<{ outcome: Outcome | 'health'; answer: Answer }>;
+  handle(raw: RawRequest, signal?: AbortSignal): Promise<{ outcome: Outcome | Refusal | 'health'; answer: Answer }>;
   /** The Functions Framework HTTP function. */
   readonly httpHandler: (req: Request, res: Response) => Promise<void>;
+  /** Requests in flight, for graceful shutdown. */
+  readonly inFlight: InFlight;
 }
+
+/**
+ * createApp after resolving every Secret Manager reference in the environment
+ * and the routes file (once, at start); rejects naming the reference that failed.
+ */
+export async function startApp(options: AppOptions & { secretAccessor?: () => Promise<SecretAccessor> } = {}): Promise<App> {
+  const { env, secrets } = await resolveConfiguration(options.env ?? process.env, options.secretAccessor);
+  return createApp({ ...options, env, secrets });
+}
+
+const refusalAnswer = (status: number, body: string): Answer => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
 
 const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -55,8 +87,28 @@ export function createApp(options: AppOptions = {}): App {
   const environment: ActionEnvironment = { env, log: baseLog };
   const router = new Router(settings.routeTimeoutMs);
   const routes = settings.routesFile
-    ? loadRoutesFile(settings.routesFile, actions, environment, settings.routeTimeoutMs)
+    ? loadRoutesFile(settings.routesFile, actions, environment, settings.routeTimeoutMs, options.secrets)
     : defaultRoutes(actions, environment, settings.routeTimeoutMs);
+  const authCheck = createAuthCheck({
+    ...(settings.authOidc && {
+      oidc: { audiences: settings.authAudiences, emails: settings.authEmails, certsUrl: settings.authCertsUrl, clockSkewSeconds: settings.authClockSkewSeconds },
+    }),
+    ...(settings.authApiKey !== undefined && { apiKey: settings.authApiKey }),
+  });
+  const idempotency: IdempotencySettings | undefined = routes.some((r) => (r as FileRoute).idempotent)
+    ? {
+        store:
+          options.idempotencyStore ??
+          (settings.idempotencyStore === 'firestore'
+            ? createFirestoreStore({ collection: settings.idempotencyCollection, ...(settings.project && { projectId: settings.project }) })
+            : createMemoryStore()),
+        ttlMs: settings.idempotencyTtlMs,
+        leaseMarginMs: 5000,
+      }
+    : undefined;
+  const deadLetters =
+    options.deadLetters ?? (settings.deadLetterTopic ? createDeadLetters({ topic: settings.deadLetterTopic, ...(settings.project && { projectId: settings.project }) }) : undefined);
+  const inFlight = createInFlight();
   for (const route of routes) router.add(route);
   baseLog.info(`eventarc-router: ${routes.length} route(s)${settings.routesFile ? ` from ${settings.routesFile}` : ' (default)'}`, {
     routes: routes.map((r) => ({ name: r.name, action: r.action, match: r.filter.describe(), timeoutMs: r.timeoutMs })),
@@ -73,7 +125,7 @@ export function createApp(options: AppOptions = {}): App {
     });
   }
 
-  async function decide(raw: RawRequest, signal?: AbortSignal): Promise<Outcome> {
+  async function decide(raw: RawRequest, signal?: AbortSignal): Promise<Outcome | Refusal> {
     let event: RouterEvent;
     try {
       event = parseDelivery(raw);
@@ -94,7 +146,25 @@ export function createApp(options: AppOptions = {}): App {
       log.info(`no route matched ${event.kind} event ${event.id ?? '(no id)'} (${event.type})`, { eventId: event.id, eventType: event.type, kind: event.kind });
       return { kind: 'unmatched', event };
     }
-    const outcome = combine(event, await dispatch(event, matching, log, signal));
+    const run = (routes: readonly Route[]) => dispatch(event, routes, log, signal);
+    let routeOutcomes;
+    if (idempotency) {
+      const guarded = await guardedDispatch(event, matching, (r) => (r as FileRoute).idempotent, idempotency, run, log);
+      if (guarded.kind === 'in-progress') {
+        log.info(`event ${event.id ?? '(no id)'} is being handled by another delivery; answered 409 to come back later`, { routes: guarded.routes });
+        return { kind: 'refused', status: 409, reason: `in progress on route ${guarded.routes.join(', ')}` };
+      }
+      routeOutcomes = guarded.routes;
+    } else {
+      routeOutcomes = await run(matching);
+    }
+    let outcome = combine(event, routeOutcomes);
+    const attempt = event.delivery.deliveryAttempt;
+    if (outcome.kind === 'retry' && settings.deadLetterMaxAttempts !== undefined && attempt !== undefined && attempt >= settings.deadLetterMaxAttempts) {
+      // Out of attempts: acknowledge and dead-letter rather than fail once more.
+      const failed = outcome.routes.filter((r) => r.status === 'retry').map((r) => `${r.route}: ${r.status === 'retry' ? r.reason : ''}`);
+      outcome = { kind: 'rejected', reason: `delivery attempt ${attempt} reached the limit ${settings.deadLetterMaxAttempts}; last failure: ${failed.join('; ')}`, event, routes: outcome.routes };
+    }
     if (outcome.kind === 'retry') {
       log.warn(`event ${event.id ?? '(no id)'} failed and will be redelivered`, { routes: outcome.routes });
     } else if (outcome.kind === 'rejected') {
@@ -107,18 +177,82 @@ export function createApp(options: AppOptions = {}): App {
     return outcome;
   }
 
-  async function handle(raw: RawRequest, signal?: AbortSignal): Promise<{ outcome: Outcome | 'health'; answer: Answer }> {
+  /** decide() under the per-event deadline: past it, answer 503 and abort the routes (Pub/Sub redelivers). */
+  async function decideInTime(raw: RawRequest, signal?: AbortSignal): Promise<Outcome | Refusal> {
+    if (settings.eventDeadlineMs === undefined) return decide(raw, signal);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Refusal>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort(new Error('event deadline'));
+        resolve({ kind: 'refused', status: 503, reason: `no answer within the event deadline of ${settings.eventDeadlineMs} ms` });
+      }, settings.eventDeadlineMs);
+    });
+    try {
+      const outcome = await Promise.race([decide(raw, controller.signal), late]);
+      if (outcome.kind === 'refused' && outcome.status === 503) baseLog.warn(`event deadline passed: answered 503 to be redelivered`, { request: { method: raw.method, path: raw.path } });
+      return outcome;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Publishes an acknowledged-but-unhandled delivery; if that fails, the delivery is not acknowledged. */
+  async function deadLetter(raw: RawRequest, outcome: Outcome | Refusal): Promise<Refusal | undefined> {
+    if (!deadLetters || outcome.kind !== 'rejected') return undefined;
+    try {
+      const id = await deadLetters.publish(raw, outcome.reason, outcome.event?.id);
+      baseLog.info(`dead-lettered event ${outcome.event?.id ?? '(no id)'} as message ${id}`, { deadLetter: { messageId: id, reason: outcome.reason } });
+      return undefined;
+    } catch (err) {
+      baseLog.error(`dead-letter publish failed; not acknowledging, so it is redelivered: ${(err as Error).message}`);
+      return { kind: 'refused', status: 503, reason: 'dead-letter topic unavailable' };
+    }
+  }
+
+  async function handle(raw: RawRequest, signal?: AbortSignal): Promise<{ outcome: Outcome | Refusal | 'health'; answer: Answer }> {
     if (raw.method === 'GET' && HEALTH_PATHS.has(raw.path)) {
+      if (inFlight.draining && raw.path === '/readyz') return { outcome: 'health', answer: refusalAnswer(503, 'shutting down\n') };
       return { outcome: 'health', answer: { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok\n' } };
     }
-    let outcome: Outcome;
+    const leave = inFlight.enter();
+    if (!leave) {
+      return { outcome: { kind: 'refused', status: 503, reason: 'shutting down' }, answer: { ...refusalAnswer(503, 'shutting down\n'), headers: { connection: 'close' } } };
+    }
     try {
-      outcome = await decide(raw, signal);
+      return await requestContext.run(newRequestContext(), () => handleOne(raw, signal));
+    } finally {
+      leave();
+    }
+  }
+
+  async function handleOne(raw: RawRequest, signal?: AbortSignal): Promise<{ outcome: Outcome | Refusal; answer: Answer }> {
+    const declared = Number(raw.headers['content-length'] ?? raw.body.length);
+    if (settings.maxBodyBytes !== undefined && (raw.body.length > settings.maxBodyBytes || declared > settings.maxBodyBytes)) {
+      const outcome: Outcome = { kind: 'not-a-delivery', status: 413, reason: `request body larger than ${settings.maxBodyBytes} bytes` };
+      requestLogger(raw).warn(outcome.reason, { httpRequest: { requestMethod: raw.method, requestUrl: raw.path, status: 413 } });
+      return { outcome, answer: answerOf(outcome) };
+    }
+    if (authCheck) {
+      const verdict = await authCheck(raw, requestLogger(raw));
+      if (!verdict.ok) {
+        const reason = verdict.status === 401 ? 'unauthorized' : 'forbidden';
+        return { outcome: { kind: 'refused', status: verdict.status, reason }, answer: refusalAnswer(verdict.status, `${reason}\n`) };
+      }
+    }
+    let outcome: Outcome | Refusal;
+    try {
+      outcome = await decideInTime(raw, signal);
+      outcome = (await deadLetter(raw, outcome)) ?? outcome;
     } catch (err) {
       // A bug of ours: redeliver rather than lose the event.
       baseLog.error(`internal error: ${(err as Error).stack ?? String(err)}`, { request: preservable(raw) });
       return { outcome: { kind: 'not-a-delivery', status: 400, reason: 'internal' }, answer: { status: 500, headers: {}, body: 'internal error\n' } };
     }
+    if (outcome.kind === 'refused') return { outcome, answer: refusalAnswer(outcome.status, `${outcome.reason}\n`) };
     return { outcome, answer: answerOf(outcome) };
   }
 
@@ -131,5 +265,5 @@ export function createApp(options: AppOptions = {}): App {
     res.end(answer.body);
   }
 
-  return { router, settings, handle, httpHandler };
+  return { router, settings, handle, httpHandler, inFlight };
 }

@@ -10,6 +10,34 @@ export interface Settings {
   readonly routeTimeoutMs: number;
   /** Project for trace ids in log entries; else the project the event names. */
   readonly project?: string;
+
+  // Hardening: every one off unless set.
+  /** Verify OIDC bearer tokens (on when AUTH_OIDC=true or an audience or email list is set). */
+  readonly authOidc: boolean;
+  /** Accepted audiences; empty: the URL the request came to (Pub/Sub's default audience). */
+  readonly authAudiences: readonly string[];
+  /** Service-account emails allowed to call (lower-cased); empty: any verified email. */
+  readonly authEmails: readonly string[];
+  /** Where the token-signing certificates come from (PEM map, as Google serves it). */
+  readonly authCertsUrl: string;
+  readonly authClockSkewSeconds: number;
+  /** The X-Api-Key value to require (usually a secret reference). */
+  readonly authApiKey?: string;
+  /** `memory` (per instance) or `firestore` (shared); used by routes marked idempotent. */
+  readonly idempotencyStore: 'memory' | 'firestore';
+  readonly idempotencyCollection: string;
+  /** How long a done key is remembered: at least the subscription's retention (7 days by default). */
+  readonly idempotencyTtlMs: number;
+  /** Topic for acknowledged-but-unhandled deliveries (`projects/P/topics/T` or T). */
+  readonly deadLetterTopic?: string;
+  /** With this many delivery attempts, a failing event is dead-lettered and acknowledged. */
+  readonly deadLetterMaxAttempts?: number;
+  /** Largest request body accepted; larger ones answer 413. */
+  readonly maxBodyBytes?: number;
+  /** Whole-event deadline, below the subscription's ack deadline; past it the answer is 503. */
+  readonly eventDeadlineMs?: number;
+  /** How long SIGTERM waits for requests in flight (Cloud Run allows 10 s). */
+  readonly shutdownGraceMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -28,10 +56,40 @@ const positiveSeconds = (v: string, name: string) => {
   return Math.round(n * 1000);
 };
 
+const list = (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+const flag = (v: string, name: string) => {
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new Error(`${name}="${v}" is not true or false`);
+};
+const positiveInteger = (v: string, name: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}="${v}" is not a positive integer`);
+  return n;
+};
+const storeKind = (v: string, name: string) => {
+  if (v !== 'memory' && v !== 'firestore') throw new Error(`${name}="${v}" is not memory or firestore`);
+  return v;
+};
+
 const SETTINGS: readonly Setting<keyof Settings>[] = [
   { key: 'routesFile', env: ['ROUTES_FILE'], parse: text },
   { key: 'routeTimeoutMs', env: ['ROUTE_TIMEOUT_SECONDS'], parse: positiveSeconds, default: 9000 },
   { key: 'project', env: ['GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'GCP_PROJECT'], parse: text },
+  { key: 'authOidc', env: ['AUTH_OIDC'], parse: flag, default: false },
+  { key: 'authAudiences', env: ['AUTH_OIDC_AUDIENCE'], parse: list, default: [] },
+  { key: 'authEmails', env: ['AUTH_OIDC_EMAILS'], parse: (v: string) => list(v).map((e) => e.toLowerCase()), default: [] },
+  { key: 'authCertsUrl', env: ['AUTH_OIDC_CERTS_URL'], parse: text, default: 'https://www.googleapis.com/oauth2/v1/certs' },
+  { key: 'authClockSkewSeconds', env: ['AUTH_CLOCK_SKEW_SECONDS'], parse: positiveInteger, default: 30 },
+  { key: 'authApiKey', env: ['AUTH_API_KEY'], parse: text },
+  { key: 'idempotencyStore', env: ['IDEMPOTENCY_STORE'], parse: storeKind, default: 'memory' },
+  { key: 'idempotencyCollection', env: ['IDEMPOTENCY_COLLECTION'], parse: text, default: 'eventarc-router-idempotency' },
+  { key: 'idempotencyTtlMs', env: ['IDEMPOTENCY_TTL_SECONDS'], parse: positiveSeconds, default: 7 * 24 * 3600 * 1000 },
+  { key: 'deadLetterTopic', env: ['DEAD_LETTER_TOPIC'], parse: text },
+  { key: 'deadLetterMaxAttempts', env: ['DEAD_LETTER_MAX_ATTEMPTS'], parse: positiveInteger },
+  { key: 'maxBodyBytes', env: ['MAX_BODY_BYTES'], parse: positiveInteger },
+  { key: 'eventDeadlineMs', env: ['EVENT_DEADLINE_SECONDS'], parse: positiveSeconds },
+  { key: 'shutdownGraceMs', env: ['SHUTDOWN_GRACE_SECONDS'], parse: positiveSeconds, default: 8000 },
 ] as Setting<keyof Settings>[];
 
 export function readSettings(env: Env): Settings {
@@ -41,5 +99,7 @@ export function readSettings(env: Env): Settings {
     const value = name !== undefined ? s.parse(env[name]!, name) : s.default;
     if (value !== undefined) settings[s.key] = value;
   }
+  // OIDC is implied by naming who or what a token must be for.
+  if ((settings['authAudiences'] as string[]).length > 0 || (settings['authEmails'] as string[]).length > 0) settings['authOidc'] = true;
   return settings as unknown as Settings;
 }

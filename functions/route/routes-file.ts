@@ -17,6 +17,8 @@ import { z } from 'zod';
 import type { ActionDefinition, ActionEnvironment } from '../act/action';
 import { matchSpecSchema, compileMatchSpec } from './match-spec';
 import { DEFAULT_ROUTE_TIMEOUT_MS, type Route } from './router';
+import { checkKeyTemplate, type KeySpec } from './idempotency/key';
+import { substitute } from '../secrets/reference';
 
 export class RoutesFileError extends Error {
   constructor(
@@ -36,7 +38,12 @@ const routeEntrySchema = z.strictObject({
   action: z.string({ error: 'is required: the built-in action to run' }),
   with: z.record(z.string(), z.unknown()).optional(),
   timeoutSeconds: z.number().positive().max(3600).optional(),
+  /** Run once per event id (true) or per key template: `{ key: "{object.bucket}/{object.name}#{object.generation}" }`. */
+  idempotent: z.union([z.boolean(), z.strictObject({ key: z.string().min(1) })]).optional(),
 });
+
+/** A route built from a file: a Route plus what only the file can say about it. */
+export type FileRoute = Route & { readonly idempotent?: KeySpec };
 
 const routesFileSchema = z.union([
   z.strictObject({ routes: z.array(routeEntrySchema) }),
@@ -48,7 +55,7 @@ export interface RouteEntry {
   readonly name: string;
   readonly action: ActionDefinition<unknown>;
   readonly options: unknown;
-  readonly route: Omit<Route, 'handler'>;
+  readonly route: Omit<FileRoute, 'handler'>;
 }
 
 type Path = readonly (string | number)[];
@@ -72,6 +79,8 @@ export function parseRoutesFile(
   file: string,
   actions: readonly ActionDefinition<unknown>[],
   defaultTimeoutMs = DEFAULT_ROUTE_TIMEOUT_MS,
+  /** Secret references in `with:` values, already resolved (secrets/resolve.ts). */
+  secrets: ReadonlyMap<string, string> = new Map(),
 ): RouteEntry[] {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
@@ -105,10 +114,20 @@ export function parseRoutesFile(
     const name = entry.name ?? `${entry.action}-${i + 1}`;
     if (seen.has(name)) fail([...at, 'name'], `duplicate route name "${name}"`);
     seen.add(name);
-    const options = action!.options.safeParse(entry.with ?? {});
+    const options = action!.options.safeParse(substitute(entry.with ?? {}, secrets));
     if (!options.success) {
       const issue = options.error.issues[0]!;
       fail([...at, 'with', ...(issue.path as (string | number)[])], `${issue.message} (options of action "${entry.action}")`);
+    }
+    let idempotent: KeySpec | undefined;
+    if (entry.idempotent === true) idempotent = true;
+    else if (typeof entry.idempotent === 'object') {
+      try {
+        checkKeyTemplate(entry.idempotent.key);
+      } catch (err) {
+        fail([...at, 'idempotent', 'key'], (err as Error).message);
+      }
+      idempotent = { key: entry.idempotent.key };
     }
     let filter;
     try {
@@ -125,6 +144,7 @@ export function parseRoutesFile(
         filter: filter!,
         action: action!.name,
         timeoutMs: entry.timeoutSeconds !== undefined ? entry.timeoutSeconds * 1000 : defaultTimeoutMs,
+        ...(idempotent && { idempotent }),
       },
     };
   });
@@ -147,7 +167,7 @@ function deepestIssue(error: z.ZodError): { path: Path; message: string } {
 }
 
 /** Builds each entry's handler; actions load their heavy clients lazily, so this stays cheap. */
-export function buildRoutes(entries: readonly RouteEntry[], environment: ActionEnvironment): Route[] {
+export function buildRoutes(entries: readonly RouteEntry[], environment: ActionEnvironment): FileRoute[] {
   return entries.map((e) => ({ ...e.route, handler: e.action.create(e.options, environment) }));
 }
 
@@ -156,12 +176,13 @@ export function loadRoutesFile(
   actions: readonly ActionDefinition<unknown>[],
   environment: ActionEnvironment,
   defaultTimeoutMs?: number,
-): Route[] {
+  secrets?: ReadonlyMap<string, string>,
+): FileRoute[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new RoutesFileError(file, 0, 0, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return buildRoutes(parseRoutesFile(text, file, actions, defaultTimeoutMs), environment);
+  return buildRoutes(parseRoutesFile(text, file, actions, defaultTimeoutMs, secrets), environment);
 }

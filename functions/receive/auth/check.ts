@@ -1,0 +1,56 @@
+/**
+ * The inbound auth gate, run before parsing: a request passes when it carries a
+ * valid credential of a configured kind (OIDC bearer token, X-Api-Key). A refusal
+ * answers 401 or 403 with no detail, and writes one audit line without the token.
+ */
+import type { Logger } from '../../answer/logger';
+import type { RawRequest } from '../../parse/event';
+import { apiKeyMatcher } from './api-key';
+import { createOidcVerifier, type OidcSettings } from './oidc';
+
+export interface AuthSettings {
+  readonly oidc?: OidcSettings;
+  readonly apiKey?: string;
+}
+
+export type AuthVerdict = { readonly ok: true; readonly principal: string } | { readonly ok: false; readonly status: 401 | 403 };
+
+export type AuthCheck = (raw: RawRequest, log: Logger) => Promise<AuthVerdict>;
+
+/** The URLs the request was sent to, as Pub/Sub's default audience would name them. */
+function requestAudiences(raw: RawRequest): string[] {
+  const host = raw.headers['x-forwarded-host'] ?? raw.headers['host'];
+  if (!host) return [];
+  return [`https://${host}`, `https://${host}${raw.path}`];
+}
+
+export function createAuthCheck(settings: AuthSettings): AuthCheck | undefined {
+  if (!settings.oidc && settings.apiKey === undefined) return undefined;
+  const oidc = settings.oidc && createOidcVerifier(settings.oidc);
+  const keyMatches = settings.apiKey !== undefined ? apiKeyMatcher(settings.apiKey) : undefined;
+
+  return async (raw, log) => {
+    const refuse = (status: 401 | 403, reason: string, extra: Record<string, unknown> = {}): AuthVerdict => {
+      // The audit line names what was wrong and who claimed to call; never the credential itself.
+      log.warn(`request refused: ${status}`, {
+        audit: { status, reason, ...extra },
+        httpRequest: { requestMethod: raw.method, requestUrl: raw.path, status, userAgent: raw.headers['user-agent'] },
+      });
+      return { ok: false, status };
+    };
+    const presentedKey = raw.headers['x-api-key'];
+    if (keyMatches && presentedKey !== undefined) {
+      if (keyMatches(presentedKey)) return { ok: true, principal: 'api-key' };
+      if (!oidc) return refuse(401, 'wrong api key');
+    }
+    const authorization = raw.headers['authorization'];
+    if (oidc && authorization !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+      if (!match) return refuse(401, 'malformed authorization header');
+      const verdict = await oidc.verify(match[1]!, requestAudiences(raw));
+      if (verdict.ok) return { ok: true, principal: verdict.email };
+      return refuse(verdict.status, verdict.reason, verdict.email ? { email: verdict.email } : {});
+    }
+    return refuse(401, presentedKey !== undefined ? 'wrong api key' : 'no credentials');
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * Finds the secret references in the whole configuration (environment values
+ * and routes-file `with:` values) and resolves them once, before anything is built.
+ */
+import * as fs from 'fs';
+import { parse } from 'yaml';
+import { collectReferences, substitute, type SecretReference } from './reference';
+import { defaultSecretAccessor, resolveReferences, type SecretAccessor } from './resolve';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ResolvedConfiguration {
+  readonly env: Env;
+  /** Reference -> value, for the routes file's option values. */
+  readonly secrets: ReadonlyMap<string, string>;
+}
+
+function routesFileReferences(file: string | undefined, into: Map<string, SecretReference>): void {
+  if (!file) return;
+  let doc: unknown;
+  try {
+    doc = parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return; // The routes-file loader reports a missing or broken file with its line and column.
+  }
+  const entries = Array.isArray(doc) ? doc : (doc as { routes?: unknown } | null)?.routes;
+  if (!Array.isArray(entries)) return;
+  for (const entry of entries) collectReferences((entry as { with?: unknown } | null)?.with, into);
+}
+
+export function configurationReferences(env: Env): Map<string, SecretReference> {
+  const refs = collectReferences(env);
+  routesFileReferences(env['ROUTES_FILE'], refs);
+  return refs;
+}
+
+export async function resolveConfiguration(env: Env, accessor: () => Promise<SecretAccessor> = defaultSecretAccessor): Promise<ResolvedConfiguration> {
+  const secrets = await resolveReferences(configurationReferences(env), accessor);
+  return { env: secrets.size > 0 ? substitute({ ...env }, secrets) : env, secrets };
+}
