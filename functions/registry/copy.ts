@@ -4,6 +4,7 @@
  * its blobs, an index only after its children, the tag last. A failure or a kill
  * at any point therefore never leaves the tag naming something incomplete.
  */
+import { setMaxListeners } from 'events';
 import { pipeline } from 'stream';
 import type { RegistryClient } from './client';
 import { digestVerifier, sha256Digest } from './digest';
@@ -11,7 +12,7 @@ import { createLimiter, type Limiter } from './limit';
 import { ManifestError, filteredIndex, isCopyableBlob, parseManifest, selectPlatforms, type Descriptor, type Platform } from './manifest';
 import { emptyStats, type CopyStats } from './progress';
 import { formatImageRef, manifestReference, type ImageRef } from './reference';
-import { withRetry, type RetryObserver, type RetryPolicy } from './retry';
+import { RegistryHttpError, withRetry, type RetryObserver, type RetryPolicy } from './retry';
 
 export interface CopyOptions {
   readonly jobs: number;
@@ -59,6 +60,8 @@ class ImageCopy {
     this.limit = createLimiter(options.jobs);
     this.sameHost = source.host === target.host && src.repository !== dst.repository;
     this.signal = options.signal ? AbortSignal.any([options.signal, this.stop.signal]) : this.stop.signal;
+    // Every in-flight request listens on it (a GET and a PUT per job, plus manifests): not a leak.
+    setMaxListeners(Math.max(10, options.jobs * 4 + 8), this.signal);
   }
 
   private progress(): void {
@@ -110,7 +113,11 @@ class ImageCopy {
       return this.progress();
     }
     const mount = this.sameHost ? { digest: d.digest, from: this.src.repository } : undefined;
-    const upload = await this.target.startUpload(repo, signal, mount);
+    const upload = await this.target.startUpload(repo, signal, mount).catch((err: unknown) => {
+      // Some registries refuse a mount outright (no pull right on the other repository) instead of answering 202.
+      if (mount && err instanceof RegistryHttpError && (err.status === 401 || err.status === 403)) return this.target.startUpload(repo, signal);
+      throw err;
+    });
     if (upload.mounted) {
       this.stats.blobsMounted++;
       return this.progress();
