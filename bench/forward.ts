@@ -13,6 +13,8 @@
  * 2. Highest throughput of each path: autocannon, 50 connections.
  * A fourth path, the same service with no route matching, shows how much of
  * the forward path is the serving framework and core rather than the relay.
+ * Each relay's CPU time per event (from /proc) is printed too: unlike latency
+ * on a shared machine, it hardly depends on what else is running.
  * Environment: BENCH_RATE, BENCH_SECONDS (per path per round), BENCH_ROUNDS,
  * BENCH_MAX_SECONDS. Everything runs on 127.0.0.1; peers are stopped by PID.
  */
@@ -138,6 +140,29 @@ function fixedRate(url: string, rate: number, seconds: number, agent: http.Agent
   });
 }
 
+/** CPU time (user + system, ms) used so far by these processes and their children's current processes (nginx workers). */
+function cpuMs(pids: readonly number[]): number {
+  const ticks = (pid: number): number => {
+    try {
+      // Fields after the ")" of the command name: utime and stime are the 12th and 13th.
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return 0;
+    }
+  };
+  const children = (pid: number): number[] => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const all = pids.flatMap((pid) => [pid, ...children(pid)]);
+  return (all.reduce((sum, pid) => sum + ticks(pid), 0) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -166,21 +191,24 @@ async function main(): Promise<void> {
     const floor = await startService(root, [{ name: 'none', match: { kind: 'registry.image' }, action: 'log' }]);
     peers.push(floor.peer);
 
+    // relay: the processes whose CPU time the path adds (the target's is the same on every path).
     const paths = [
-      { name: 'direct', url: targetUrl },
-      { name: 'nginx proxy_pass', url: `${nginx.url}/` },
-      { name: 'forward action', url: `${service.url}/` },
-      { name: 'service, no relay', url: `${floor.url}/` },
+      { name: 'direct', url: targetUrl, relay: [] as number[] },
+      { name: 'nginx proxy_pass', url: `${nginx.url}/`, relay: [nginx.peer.pid] },
+      { name: 'forward action', url: `${service.url}/`, relay: [service.peer.pid] },
+      { name: 'service, no relay', url: `${floor.url}/`, relay: [floor.peer.pid] },
     ];
-    const samples = new Map(paths.map((p) => [p.name, { latenciesMs: [] as number[], failures: 0 }]));
+    const samples = new Map(paths.map((p) => [p.name, { latenciesMs: [] as number[], failures: 0, cpuMs: 0 }]));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
     console.log(`fixed rate: ${RATE} events/s, ${ROUNDS} round(s) x ${SECONDS} s per path (after ${WARMUP_SECONDS} s warm-up), ${os.cpus().length} CPUs`);
     for (let round = 1; round <= ROUNDS; round++) {
       for (const p of paths) {
         await fixedRate(p.url, RATE, WARMUP_SECONDS, agent);
+        const cpuBefore = cpuMs(p.relay);
         const got = await fixedRate(p.url, RATE, SECONDS, agent);
         const into = samples.get(p.name)!;
+        into.cpuMs += cpuMs(p.relay) - cpuBefore;
         into.latenciesMs.push(...got.latenciesMs);
         into.failures += got.failures;
       }
@@ -190,13 +218,14 @@ async function main(): Promise<void> {
     const summary = paths.map((p) => {
       const s = samples.get(p.name)!;
       const sorted = [...s.latenciesMs].sort((a, b) => a - b);
-      return { path: p.name, n: sorted.length, failures: s.failures, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] };
+      const cpuUsPerEvent = (s.cpuMs * 1000) / Math.max(1, sorted.length + s.failures);
+      return { path: p.name, n: sorted.length, failures: s.failures, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1], cpuUsPerEvent };
     });
     const direct = summary[0];
-    console.log('\npath                   count  fail    p50 ms   p99 ms   max ms  +p50 ms  +p99 ms');
+    console.log('\npath                   count  fail    p50 ms   p99 ms   max ms  +p50 ms  +p99 ms  relay CPU us/event');
     for (const s of summary) {
       console.log(
-        `${s.path.padEnd(20)} ${String(s.n).padStart(7)} ${String(s.failures).padStart(5)} ${fmt(s.p50)} ${fmt(s.p99)} ${fmt(s.max)} ${fmt(s.p50 - direct.p50)} ${fmt(s.p99 - direct.p99)}`,
+        `${s.path.padEnd(20)} ${String(s.n).padStart(7)} ${String(s.failures).padStart(5)} ${fmt(s.p50)} ${fmt(s.p99)} ${fmt(s.max)} ${fmt(s.p50 - direct.p50)} ${fmt(s.p99 - direct.p99)} ${fmt(s.cpuUsPerEvent, 0)}`,
       );
     }
     const nginxAdded = summary[1].p99 - direct.p99;

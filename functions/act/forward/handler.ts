@@ -9,7 +9,7 @@ import type { ForwardOptions } from './options';
 import { buildOutboundRequest } from './outbound-request';
 import { createHttpClient, type HttpClient, type TargetAnswer } from './http-client';
 import { createInFlightLimit } from './in-flight';
-import { createIdTokenCache, type IdTokenSource } from './id-token';
+import { createIdTokenCache, type IdTokenCache, type IdTokenSource } from './id-token';
 import { raiseForStatus, failedRequestError } from './outcome';
 import { MAX_REDIRECTS, redirectDecision } from './redirect';
 
@@ -37,25 +37,27 @@ export function createForwardHandler(options: ForwardOptions, deps: ForwardDepen
   const tokens = options.idToken ? createIdTokenCache({ source: deps.idTokenSource }) : undefined;
   const audience = options.idToken?.audience ?? target.origin;
 
-  const authorization = async (): Promise<Record<string, string>> => {
-    if (!tokens) return {};
+  const withAuthorization = async (headers: Record<string, string>, idTokens: IdTokenCache): Promise<Record<string, string>> => {
     try {
-      return { authorization: `Bearer ${await tokens.get(audience)}` };
+      return { ...headers, authorization: `Bearer ${await idTokens.get(audience)}` };
     } catch (err) {
       // The metadata server is a dependency like the target: a failure there is worth a retry.
       throw new RetryableError(`could not get an ID token for ${audience}`, { cause: err });
     }
   };
 
+  // The common case (no redirect) costs one await: every promise is tracked when the
+  // framework's per-request domain is active, so the hot path keeps them few.
   const postFollowingRedirects = async (headers: Record<string, string>, body: Buffer, signal: AbortSignal) => {
     let url = target;
-    for (let hop = 0; ; hop++) {
-      const answer: TargetAnswer = await client.post(url, headers, body, signal);
+    let answer: TargetAnswer = await client.post(url, headers, body, signal);
+    for (let hop = 1; ; hop++) {
       const decision = redirectDecision(url, answer.status, answer.location);
       if (!decision) return { answer, url };
       if ('refuse' in decision) throw new PermanentError(`${displayUrl(url)} answered ${answer.status}: ${decision.refuse}`);
-      if (hop + 1 >= MAX_REDIRECTS) throw new PermanentError(`${displayUrl(target)}: more than ${MAX_REDIRECTS} redirects`);
+      if (hop >= MAX_REDIRECTS) throw new PermanentError(`${displayUrl(target)}: more than ${MAX_REDIRECTS} redirects`);
       url = decision.follow;
+      answer = await client.post(url, headers, body, signal);
     }
   };
 
@@ -75,8 +77,8 @@ export function createForwardHandler(options: ForwardOptions, deps: ForwardDepen
     const started = performance.now();
     let release: (() => void) | undefined;
     try {
-      release = await limit.acquire(signal);
-      const headers = { ...outbound.headers, ...(await authorization()) };
+      release = limit.tryAcquire() ?? (await limit.acquire(signal));
+      const headers = tokens ? await withAuthorization(outbound.headers, tokens) : outbound.headers;
       const { answer, url } = await postFollowingRedirects(headers, outbound.body, signal);
       raiseForStatus(answer.status, options.retryStatuses, displayUrl(url), answer.bodySnippet);
       const ms = Math.round((performance.now() - started) * 10) / 10;

@@ -5,6 +5,8 @@
  */
 
 export interface InFlightLimit {
+  /** A release function if a slot is free now (no promise on the common path), else undefined. */
+  tryAcquire(): (() => void) | undefined;
   /** Resolves with a release function once a slot is free; rejects if `signal` aborts first. */
   acquire(signal: AbortSignal): Promise<() => void>;
   readonly active: number;
@@ -32,6 +34,11 @@ export function createInFlightLimit(max: number): InFlightLimit {
     },
     get waiting() {
       return queue.length;
+    },
+    tryAcquire() {
+      if (active >= max) return undefined;
+      active++;
+      return releaseOnce();
     },
     acquire(signal) {
       if (signal.aborted) return Promise.reject(signal.reason);
