@@ -4,7 +4,7 @@
  * (blobs), so memory never grows with a layer's size.
  */
 import * as http from 'http';
-import * as https from 'https';
+import type * as HttpsModule from 'https';
 import { pipeline, type Readable } from 'stream';
 
 export interface HttpResponse {
@@ -26,15 +26,25 @@ const MAX_TEXT_BYTES = 8 * 1024 * 1024;
 
 export class HttpTransport {
   private readonly plain = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  private readonly secure = new https.Agent({ keepAlive: true, maxSockets: 64 });
+  // https/tls take milliseconds to load and cold start is measured: loaded for the first https registry only.
+  private secure?: { https: typeof HttpsModule; agent: HttpsModule.Agent };
+
+  private secureClient(): { https: typeof HttpsModule; agent: HttpsModule.Agent } {
+    if (!this.secure) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const https = require('https') as typeof HttpsModule;
+      this.secure = { https, agent: new https.Agent({ keepAlive: true, maxSockets: 64 }) };
+    }
+    return this.secure;
+  }
 
   send(request: HttpRequest): Promise<HttpResponse> {
     const { method, url, headers, body, signal } = request;
-    const isHttps = url.protocol === 'https:';
+    const secure = url.protocol === 'https:' ? this.secureClient() : undefined;
     const options: http.RequestOptions = {
       method,
       headers: Buffer.isBuffer(body) ? { ...headers, 'content-length': String(body.length) } : headers,
-      agent: isHttps ? this.secure : this.plain,
+      agent: secure ? secure.agent : this.plain,
       signal,
     };
     return new Promise((resolve, reject) => {
@@ -45,7 +55,7 @@ export class HttpTransport {
         settled = true;
         reject(bodyError ?? err);
       };
-      const req = (isHttps ? https : http).request(url, options, (res) => {
+      const req = (secure ? secure.https.request : http.request)(url, options, (res) => {
         if (settled) {
           res.resume();
           return;
@@ -71,7 +81,7 @@ export class HttpTransport {
 
   close(): void {
     this.plain.destroy();
-    this.secure.destroy();
+    this.secure?.agent.destroy();
   }
 }
 

@@ -80,6 +80,11 @@ export function isGoogleRegistryHost(host: string): boolean {
   return name.endsWith('-docker.pkg.dev') || name === 'gcr.io' || name.endsWith('.gcr.io');
 }
 
+/** Docker Hub's references say `docker.io`; its API answers elsewhere. */
+function apiHost(host: string): string {
+  return host === 'docker.io' || host === 'index.docker.io' ? 'registry-1.docker.io' : host;
+}
+
 export function registryBaseUrl(host: string, insecure: boolean): string {
-  return `${insecure || isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
+  return `${insecure || isLoopbackHost(host) ? 'http' : 'https'}://${apiHost(host)}`;
 }
