@@ -25,6 +25,21 @@ describe('outbound request', () => {
     expect(Object.keys(req.headers).sort()).toEqual(['ce-id', 'ce-source', 'ce-specversion', 'ce-type', 'content-type']);
   });
 
+  test('trace headers pass through in both formats; credentials and other incoming headers do not', () => {
+    const event = eventarcPubSubEvent();
+    const traced = {
+      ...event,
+      delivery: { ...event.delivery, raw: { ...event.delivery.raw, headers: { ...event.delivery.raw.headers, traceparent: '00-abc-def-01', 'x-cloud-trace-context': 'abc/1;o=1', cookie: 'c' } } },
+    };
+    for (const format of ['cloudevent', 'original'] as const) {
+      const req = buildOutboundRequest(traced, format, {});
+      expect(req.headers.traceparent).toBe('00-abc-def-01');
+      expect(req.headers['x-cloud-trace-context']).toBe('abc/1;o=1');
+      expect(req.headers.authorization).toBeUndefined();
+      expect(req.headers.cookie).toBeUndefined();
+    }
+  });
+
   test('percent-encoding follows the CloudEvents HTTP binding', () => {
     expect(percentEncodeHeaderValue('a b"c%d€')).toBe('a%20b%22c%25d%E2%82%AC');
   });
