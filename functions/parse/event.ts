@@ -45,7 +45,8 @@ export interface Delivery {
   readonly raw: RawRequest;
 }
 
-interface EventBase {
+/** Fields every event has, whatever its kind; an envelope decides them from its carrier. */
+export interface EventBase {
   /** Event id as delivered (CloudEvent id, Pub/Sub messageId, background eventId). Absent only when the shape carried none. */
   readonly id?: string;
   /** The CloudEvent type, or the one Eventarc would give this event. */

@@ -4,7 +4,7 @@
  * notification (`{"action":"INSERT",...}`, normally on the `gcr` topic), or a
  * plain message. The decision is made here once, so routes see the domain event.
  */
-import type { Delivery, ImageEvent, PubSubMessage, PubSubMessageEvent, RouterEvent, StorageObjectEvent } from '../event';
+import type { EventBase, ImageEvent, PubSubMessage, PubSubMessageEvent, RouterEvent, StorageObjectEvent } from '../event';
 import { PayloadError, fromZodError } from '../errors';
 import { pubsubMessageSchema, registryNotificationSchema } from '../schemas';
 import { decodeBase64, parseJson } from './bytes';
@@ -14,15 +14,7 @@ import { cloudEventTypeOfStorageChange, parseStorageObject, storageChangeOfNotif
 export const MESSAGE_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
 
 /** Fields every event takes from its carrier, decided by the envelope. */
-export interface Carrier {
-  readonly id?: string;
-  readonly type: string;
-  readonly source?: string;
-  readonly time?: string;
-  readonly project?: string;
-  readonly topic?: string;
-  readonly delivery: Delivery;
-}
+export type Carrier = EventBase;
 
 /** PubsubMessage JSON (push body, Eventarc data, background data) -> PubSubMessage. */
 export function messageFromJson(json: unknown, shape: string, path: string): PubSubMessage {
