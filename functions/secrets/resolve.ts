@@ -20,8 +20,12 @@ export class SecretResolutionError extends Error {
 /** Names the failure by its gRPC code or class only: a library message could echo a payload. */
 function causeOf(err: unknown): string {
   const e = err as { code?: unknown; details?: unknown; name?: unknown };
-  const codes: Record<number, string> = { 3: 'INVALID_ARGUMENT', 5: 'NOT_FOUND', 7: 'PERMISSION_DENIED', 14: 'UNAVAILABLE', 16: 'UNAUTHENTICATED', 4: 'DEADLINE_EXCEEDED' };
-  if (typeof e.code === 'number') return codes[e.code] ?? `gRPC code ${e.code}`;
+  // gRPC codes, and the HTTP statuses the REST transport reports instead.
+  const codes: Record<number, string> = {
+    3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 7: 'PERMISSION_DENIED', 14: 'UNAVAILABLE', 16: 'UNAUTHENTICATED',
+    400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED',
+  };
+  if (typeof e.code === 'number') return codes[e.code] ?? `code ${e.code}`;
   return typeof e.name === 'string' ? e.name : 'error';
 }
 
