@@ -259,3 +259,37 @@ describe('outbound Google ID token', () => {
     expect(t.received).toHaveLength(0);
   });
 });
+
+describe('stale kept-alive connections', () => {
+  test('a connection the target drops just as it is reused is retried once on a fresh one', async () => {
+    // A raw server: answers the first request on each connection, then drops that connection at the next request.
+    const net = await import('net');
+    let connections = 0;
+    let delivered = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      let requests = 0;
+      socket.on('data', (chunk) => {
+        if (!chunk.toString('latin1').includes('POST ')) return;
+        requests++;
+        if (requests === 1) {
+          delivered++;
+          socket.write('HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n');
+        } else {
+          socket.destroy();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as import('net').AddressInfo).port;
+    try {
+      const forward = forwarder({ url: `http://127.0.0.1:${port}/` });
+      await forward(eventarcPubSubEvent(), context());
+      await forward(eventarcPubSubEvent(), context());
+      expect(delivered).toBe(2);
+      expect(connections).toBe(2);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -36,7 +36,8 @@ export interface HttpClientOptions {
 }
 
 export function createHttpClient({ maxSockets, extraCa }: HttpClientOptions): HttpClient {
-  const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
+  // Idle connections are dropped after 4 s, before common server keep-alive timeouts (node's 5 s) close them under us.
+  const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, timeout: 4000 };
   const httpAgent = new http.Agent(agentOptions);
   let secure: { request: typeof http.request; agent: HttpsModule.Agent } | undefined;
   const secureClient = () => {
@@ -48,38 +49,47 @@ export function createHttpClient({ maxSockets, extraCa }: HttpClientOptions): Ht
     return secure;
   };
 
-  return {
-    post(url, headers, body, signal) {
-      const { request, agent } = url.protocol === 'https:' ? secureClient() : { request: http.request, agent: httpAgent };
-      return new Promise<TargetAnswer>((resolve, reject) => {
-        const req = request(url, {
-          method: 'POST',
-          agent,
-          headers: { ...headers, 'content-length': String(body.length) },
-          signal,
-        });
-        req.once('error', reject);
-        req.once('response', (res) => {
-          const chunks: Buffer[] = [];
-          let kept = 0;
-          res.on('data', (chunk: Buffer) => {
-            if (kept < SNIPPET_BYTES) {
-              chunks.push(chunk);
-              kept += chunk.length;
-            }
-          });
-          res.once('error', reject);
-          res.once('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              location: res.headers.location,
-              bodySnippet: Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8'),
-            }),
-          );
-        });
-        req.end(body);
+  const post = (url: URL, headers: Record<string, string>, body: Buffer, signal: AbortSignal, retryOnStale: boolean): Promise<TargetAnswer> => {
+    const { request, agent } = url.protocol === 'https:' ? secureClient() : { request: http.request, agent: httpAgent };
+    return new Promise<TargetAnswer>((resolve, reject) => {
+      const req = request(url, {
+        method: 'POST',
+        agent,
+        headers: { ...headers, 'content-length': String(body.length) },
+        signal,
       });
-    },
+      req.once('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive connection the target closed just as we reused it: try once on a fresh one.
+        if (retryOnStale && req.reusedSocket && err.code === 'ECONNRESET' && !signal.aborted) {
+          resolve(post(url, headers, body, signal, false));
+        } else {
+          reject(err);
+        }
+      });
+      req.once('response', (res) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (kept < SNIPPET_BYTES) {
+            chunks.push(chunk);
+            kept += chunk.length;
+          }
+        });
+        res.once('error', reject);
+        res.once('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            location: res.headers.location,
+            bodySnippet: Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8'),
+          }),
+        );
+      });
+      req.end(body);
+    });
+  };
+
+  return {
+    post: (url, headers, body, signal) => post(url, headers, body, signal, true),
     close() {
       httpAgent.destroy();
       secure?.agent.destroy();
