@@ -36,6 +36,8 @@ export function createForwardHandler(options: ForwardOptions, deps: ForwardDepen
   const limit = createInFlightLimit(options.maxInFlight);
   const tokens = options.idToken ? createIdTokenCache({ source: deps.idTokenSource }) : undefined;
   const audience = options.idToken?.audience ?? target.origin;
+  const targetDisplay = displayUrl(target);
+  const shown = (url: URL) => (url === target ? targetDisplay : displayUrl(url));
 
   const withAuthorization = async (headers: Record<string, string>, idTokens: IdTokenCache): Promise<Record<string, string>> => {
     try {
@@ -55,7 +57,7 @@ export function createForwardHandler(options: ForwardOptions, deps: ForwardDepen
       const decision = redirectDecision(url, answer.status, answer.location);
       if (!decision) return { answer, url };
       if ('refuse' in decision) throw new PermanentError(`${displayUrl(url)} answered ${answer.status}: ${decision.refuse}`);
-      if (hop >= MAX_REDIRECTS) throw new PermanentError(`${displayUrl(target)}: more than ${MAX_REDIRECTS} redirects`);
+      if (hop >= MAX_REDIRECTS) throw new PermanentError(`${targetDisplay}: more than ${MAX_REDIRECTS} redirects`);
       url = decision.follow;
       answer = await client.post(url, headers, body, signal);
     }
@@ -80,15 +82,16 @@ export function createForwardHandler(options: ForwardOptions, deps: ForwardDepen
       release = limit.tryAcquire() ?? (await limit.acquire(signal));
       const headers = tokens ? await withAuthorization(outbound.headers, tokens) : outbound.headers;
       const { answer, url } = await postFollowingRedirects(headers, outbound.body, signal);
-      raiseForStatus(answer.status, options.retryStatuses, displayUrl(url), answer.bodySnippet);
+      const where = shown(url);
+      raiseForStatus(answer.status, options.retryStatuses, where, answer.bodySnippet);
       const ms = Math.round((performance.now() - started) * 10) / 10;
       return {
-        summary: `forwarded to ${displayUrl(url)}: ${answer.status} in ${ms} ms`,
-        details: { target: displayUrl(url), status: answer.status, bytes: outbound.body.length, ms },
+        summary: `forwarded to ${where}: ${answer.status} in ${ms} ms`,
+        details: { target: where, status: answer.status, bytes: outbound.body.length, ms },
       };
     } catch (err) {
       if (err instanceof PermanentError || err instanceof RetryableError) throw err;
-      throw failedRequestError(err, displayUrl(target), timedOut, options.timeoutMs);
+      throw failedRequestError(err, targetDisplay, timedOut, options.timeoutMs);
     } finally {
       clearTimeout(timer);
       ctx.signal.removeEventListener('abort', onCoreAbort);
