@@ -21,9 +21,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY functions ./functions
+COPY scripts/bundle.js ./scripts/bundle.js
+# tsc, then one bundled file (dist/service/router.js): one file loads much faster than ~80 at cold start.
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
- && test -f dist/functions/index.js \
+ && test -f dist/service/router.js \
  && test -f node_modules/@google-cloud/functions-framework/build/src/main.js
 
 FROM gcr.io/distroless/nodejs20-debian12:nonroot AS runtime
@@ -37,4 +39,4 @@ COPY --from=build /app/dist ./dist
 USER nonroot
 EXPOSE 8080
 # What `npm start` runs, without npm (no shell or npm here, and npm wants a writable $HOME).
-ENTRYPOINT ["/nodejs/bin/node", "node_modules/@google-cloud/functions-framework/build/src/main.js", "--source=dist/functions/index.js", "--target=router", "--signature-type=http"]
+ENTRYPOINT ["/nodejs/bin/node", "node_modules/@google-cloud/functions-framework/build/src/main.js", "--source=dist/service/router.js", "--target=router", "--signature-type=http"]

@@ -85,7 +85,7 @@ async function startService(root: string, routeList: unknown[]): Promise<{ url: 
   const peer = await startPeer(
     'eventarc-router',
     process.execPath,
-    [cli, `--source=${path.join(root, 'dist', 'functions', 'index.js')}`, '--target=router', '--signature-type=http'],
+    [cli, `--source=${path.join(root, 'dist', 'service', 'router.js')}`, '--target=router', '--signature-type=http'],
     { env: { ...process.env, PORT: String(port), ROUTES_FILE: routes }, cwd: root, readyPort: port, readyTimeoutMs: 20000 },
   );
   // Drain its log lines so a full pipe never stalls it.

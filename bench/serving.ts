@@ -27,7 +27,7 @@ const TARGETS: Target[] = [
   { name: 'ff-noop', args: [`--source=${path.join(ROOT, 'bench', 'noop-function.js')}`, '--target=noop', '--signature-type=cloudevent'], env: {} },
   {
     name: 'router',
-    args: [`--source=${path.join(ROOT, 'dist', 'functions', 'index.js')}`, '--target=router', '--signature-type=http'],
+    args: [`--source=${path.join(ROOT, 'dist', 'service', 'router.js')}`, '--target=router', '--signature-type=http'],
     env: { ROUTES_FILE: path.join(ROOT, 'bench', 'routes-null-log.yaml') },
   },
 ];

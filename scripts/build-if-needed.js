@@ -5,7 +5,7 @@ const path = require('path');
 const { execFileSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..');
-const marker = path.join(root, 'dist', 'functions', 'index.js');
+const marker = path.join(root, 'dist', 'service', 'router.js');
 
 function newestMtime(dir) {
   let newest = 0;
@@ -23,4 +23,5 @@ if (built < sources) {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
     stdio: 'inherit',
   });
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.js')], { stdio: 'inherit' });
 }

@@ -45,7 +45,7 @@ async function main() {
   console.log(`starting the Pub/Sub emulator on 127.0.0.1:${emulatorPort} and eventarc-router on 127.0.0.1:${servicePort} ...`);
   const emulator = spawn(EMULATOR, ['--host=127.0.0.1', `--port=${emulatorPort}`], { stdio: 'ignore' });
   emulator.once('error', () => console.error(`cannot run ${EMULATOR}: install the Debian package google-cloud-cli-pubsub-emulator`));
-  const service = spawn(process.execPath, [FRAMEWORK, `--source=${path.join(ROOT, 'dist', 'functions', 'index.js')}`, '--target=router', '--signature-type=http'], {
+  const service = spawn(process.execPath, [FRAMEWORK, `--source=${path.join(ROOT, 'dist', 'service', 'router.js')}`, '--target=router', '--signature-type=http'], {
     env: { ...process.env, PORT: String(servicePort), ROUTES_FILE: '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

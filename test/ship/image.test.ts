@@ -132,7 +132,7 @@ describe('Dockerfile', () => {
     expect(ep[1]).toBe(path.posix.join('node_modules/@google-cloud/functions-framework', ffPkg.bin['functions-framework']));
     const startArgs = (pkg.scripts.start as string).split(/\s+/).slice(1).sort();
     expect(ep.slice(2).sort()).toEqual(startArgs);
-    expect(ep).toEqual(expect.arrayContaining(['--target=router', '--signature-type=http', `--source=${pkg.main}`]));
+    expect(ep).toEqual(expect.arrayContaining(['--target=router', '--signature-type=http', '--source=dist/service/router.js']));
     // The port comes from $PORT (Cloud Run sets it); the entry point does not pin one.
     expect(ep.some((a) => a.startsWith('--port'))).toBe(false);
     expect(last(runtime, 'ENV')?.args).toMatch(/PORT=8080/);
@@ -241,6 +241,10 @@ describe('the image, emulated without a Docker engine', () => {
     });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
+    // `npm run build` then bundles what tsc produced into the file the entry point names.
+    const bundle = spawnSync(process.execPath, ['scripts/bundle.js'], { cwd: buildDir, encoding: 'utf8', timeout: 120000 });
+    expect(bundle.stdout + bundle.stderr).toBe('');
+    expect(bundle.status).toBe(0);
 
     // Runtime stage: exactly what it copies from the build stage, at its WORKDIR.
     const runDir = path.join(tmp, 'run');

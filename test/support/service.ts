@@ -8,7 +8,8 @@ import { freePort, startPeer, type Peer } from './peer';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const FRAMEWORK_CLI = path.join(ROOT, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
-export const SERVICE_SOURCE = path.join(ROOT, 'dist', 'functions', 'index.js');
+/** The bundle `npm start` serves: tests run what ships. */
+export const SERVICE_SOURCE = path.join(ROOT, 'dist', 'service', 'router.js');
 
 export interface Service {
   readonly url: string;
