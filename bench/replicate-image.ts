@@ -165,6 +165,7 @@ async function main(): Promise<void> {
 
     console.log(`\n${'image'.padEnd(22)}  ${'mode'.padEnd(5)}  ${'tool'.padEnd(18)}  ${'median'.padStart(9)}  ${'rate'.padStart(10)}  ${'ratio'.padStart(14)}  ${'peak RSS'.padStart(9)}`);
     for (const row of rows) printRow(row);
+    console.log(`\nload average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other work shares this machine: compare within a run only)`);
   } finally {
     await Promise.all([source.stop(), target.stop()]);
   }

@@ -8,6 +8,7 @@ import { parseImageRef } from '../../functions/registry/reference';
 import { Registries } from '../../functions/registry/registries';
 import { DEFAULT_RETRY } from '../../functions/registry/retry';
 import { startRegistry, type Registry } from '../support/registry';
+import { startFaultProxy } from './fault-proxy';
 import { blobDigest, pushImage, pushIndex, tagDigest } from './synthetic';
 
 const KIB = 1024;
@@ -51,8 +52,12 @@ test('a 2-platform index is copied with all its platforms, children before the i
     ],
     'latest',
   );
-  const report = await copy(`${source.host}/proj/repo/multi:latest`, `${target.host}/other/repo/multi:latest`);
+  const counter = await startFaultProxy(Number(target.host.split(':')[1])); // no faults: it records the order
+  const report = await copy(`${source.host}/proj/repo/multi:latest`, `${counter.host}/other/repo/multi:latest`).finally(() => counter.stop());
   expect(await tagDigest(target.url, 'other/repo/multi', 'latest')).toBe(index.digest);
+  const manifestPuts = counter.requests.filter((r) => r.startsWith('PUT /v2/other/repo/multi/manifests/'));
+  expect(manifestPuts.slice(0, 2).sort()).toEqual(index.children.map((c) => `PUT /v2/other/repo/multi/manifests/${c.digest}`).sort());
+  expect(counter.requests[counter.requests.length - 1]).toBe('PUT /v2/other/repo/multi/manifests/latest');
   for (const child of index.children) expect(await tagDigest(target.url, 'other/repo/multi', child.digest)).toBe(child.digest);
   for (const blob of index.blobs) expect(await blobDigest(target.url, 'other/repo/multi', blob.digest)).toBe(blob.digest);
   expect(report.manifests).toBe(3);
@@ -84,11 +89,17 @@ test('a digest-only push is copied by digest and sets no tag', async () => {
   expect(await tagDigest(target.url, 'other/repo/untagged', image.digest)).toBe(image.digest);
 });
 
-test('a re-copy finds the target tag at the source digest and moves nothing', async () => {
+test('a re-copy finds the target tag at the source digest and stops after one manifest HEAD', async () => {
   const image = await pushImage(source.url, 'proj/repo/again', { seed: 'again', layerSizes: [128 * KIB] }, 'v1');
   await copy(`${source.host}/proj/repo/again@${image.digest}`, `${target.host}/other/repo/again:v1`);
-  const again = await copy(`${source.host}/proj/repo/again@${image.digest}`, `${target.host}/other/repo/again:v1`);
-  expect(again).toMatchObject({ upToDate: true, bytes: 0, manifests: 0, blobsTotal: 0, digest: image.digest });
+  const counter = await startFaultProxy(Number(target.host.split(':')[1])); // no faults: it only counts
+  try {
+    const again = await copy(`${source.host}/proj/repo/again@${image.digest}`, `${counter.host}/other/repo/again:v1`);
+    expect(again).toMatchObject({ upToDate: true, bytes: 0, manifests: 0, blobsTotal: 0, digest: image.digest });
+    expect(counter.requests).toEqual(['HEAD /v2/other/repo/again/manifests/v1']);
+  } finally {
+    await counter.stop();
+  }
 });
 
 test('a same-host copy mounts the blobs instead of moving bytes', async () => {
