@@ -90,7 +90,8 @@ async function main(): Promise<void> {
     await emulator.createSubscription('soak-dead-pull', 'soak-dead', {});
     await emulator.createPushSubscription('soak-push', 'soak', { pushEndpoint: `http://127.0.0.1:${port}/` }, {
       deadLetterPolicy: { deadLetterTopic: `projects/${PROJECT}/topics/soak-dead`, maxDeliveryAttempts: MAX_ATTEMPTS },
-      retryPolicy: { minimumBackoff: '0.1s', maximumBackoff: '2s' },
+      // The emulator retries a nack about every second without a retry policy; SOAK_RETRY_POLICY=1 sets one.
+      ...(process.env['SOAK_RETRY_POLICY'] === '1' && { retryPolicy: { minimumBackoff: '0.1s', maximumBackoff: '2s' } }),
     });
     for (let i = 0; i < N; i += 1000) {
       const batch = Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ data: JSON.stringify({ n: String(i + j) }) }));
@@ -100,7 +101,14 @@ async function main(): Promise<void> {
     const dead = new Map<string, number>();
     let rssMax = 0;
     let lastReport = 0;
-    while (Date.now() - started < TIMEOUT_MS) {
+    let lastProgress = { at: Date.now(), requests: 0 };
+    const STALL_MS = Number(process.env['SOAK_STALL_SECONDS'] ?? 60) * 1000;
+    while (Date.now() - started < TIMEOUT_MS && !interrupted) {
+      if (targetRequests !== lastProgress.requests) lastProgress = { at: Date.now(), requests: targetRequests };
+      else if (Date.now() - lastProgress.at > STALL_MS) {
+        process.stderr.write(`  no delivery reached the target for ${STALL_MS / 1000} s: stopping\n`);
+        break;
+      }
       for (const m of await emulator.pull('soak-dead-pull', 1000)) {
         const n = (JSON.parse(m.data.toString()) as { n: string }).n;
         dead.set(n, (dead.get(n) ?? 0) + 1);
@@ -125,7 +133,10 @@ async function main(): Promise<void> {
     const duplicates = ids.filter((n) => (effects.get(n) ?? 0) > 1).length;
     const lost = ids.filter((n) => !effects.has(n) && !dead.has(n)).length;
     const wrongDead = ids.filter((n) => dead.has(n) && effects.has(n)).length;
-    if (lost > 0) process.stderr.write(`  lost: ${ids.filter((n) => !effects.has(n) && !dead.has(n)).slice(0, 20).join(' ')}\n`);
+    if (lost > 0) {
+      const lostIds = ids.filter((n) => !effects.has(n) && !dead.has(n));
+      process.stderr.write(`  not settled: ${lostIds.slice(0, 20).join(' ')}${lostIds.length > 20 ? ' ...' : ''}\n`);
+    }
     const figures = {
       messages: N,
       effectsExactlyOnce: ids.filter((n) => effects.get(n) === 1).length,
@@ -139,7 +150,7 @@ async function main(): Promise<void> {
       drainSeconds: (drained - started) / 1000,
       messagesPerSecond: Math.round(N / ((drained - started) / 1000)),
       serviceRssMaxMiB: rssMax,
-      timedOut: drained - started >= TIMEOUT_MS,
+      timedOut: drained - started >= TIMEOUT_MS || lost > 0,
     };
     console.log(JSON.stringify(figures, null, 2));
     process.exitCode = duplicates === 0 && lost === 0 && wrongDead === 0 && !figures.timedOut ? 0 : 1;
@@ -149,6 +160,10 @@ async function main(): Promise<void> {
     target.close();
   }
 }
+
+// Ctrl-C still stops the emulator and the service (by their PIDs, in the finally above).
+let interrupted = false;
+process.once('SIGINT', () => (interrupted = true));
 
 main().catch((err) => {
   console.error(err);
