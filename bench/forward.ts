@@ -11,8 +11,10 @@
  *    a noisy neighbour hits all three alike. Reports p50/p99 and what each
  *    relay adds over direct.
  * 2. Highest throughput of each path: autocannon, 50 connections.
- * A fourth path, the same service with no route matching, shows how much of
- * the forward path is the serving framework and core rather than the relay.
+ * Two more paths split the forward figure: the same service with a route whose
+ * action does nothing (the serving framework and core alone), and the core's
+ * parser plus the forward action behind a bare node:http server (the action
+ * without functions-framework).
  * Each relay's CPU time per event (from /proc) is printed too: unlike latency
  * on a shared machine, it hardly depends on what else is running.
  * Environment: BENCH_RATE, BENCH_SECONDS (per path per round), BENCH_ROUNDS,
@@ -90,6 +92,47 @@ async function startService(root: string, routeList: unknown[]): Promise<{ url: 
   );
   // Drain its log lines so a full pipe never stalls it.
   peer.process.stdout?.resume();
+  return { url: `http://127.0.0.1:${port}`, peer };
+}
+
+/**
+ * Role of this same script in a child process (`--bare-relay PORT URL`): the core's
+ * parser and the forward action behind a bare node:http server, without
+ * functions-framework, to show what the action itself costs.
+ */
+async function serveBareRelay(port: number, targetUrl: string): Promise<void> {
+  const { parseDelivery } = await import('../functions/parse/delivery');
+  const { createForwardHandler } = await import('../functions/act/forward/handler');
+  const { forwardOptions } = await import('../functions/act/forward/options');
+  const { isPermanentError } = await import('../functions/act/errors');
+  const { createLogger, nullSink } = await import('../functions/answer/logger');
+  const handler = createForwardHandler(forwardOptions.parse({ url: targetUrl }), {
+    idTokenSource: () => Promise.reject(new Error('no ID tokens in the benchmark')),
+  });
+  const log = createLogger(nullSink);
+  http
+    .createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        const raw = { method: req.method ?? 'POST', path: req.url ?? '/', headers, body: Buffer.concat(chunks) };
+        const ctx = { log, signal: new AbortController().signal, route: 'bare' };
+        Promise.resolve()
+          .then(() => handler(parseDelivery(raw), ctx))
+          .then(
+            () => res.writeHead(204).end(),
+            (err) => res.writeHead(isPermanentError(err) ? 200 : 503).end(),
+          );
+      });
+    })
+    .listen(port, '127.0.0.1');
+}
+
+async function startBareRelay(targetUrl: string): Promise<{ url: string; peer: Peer }> {
+  const port = await freePort();
+  const peer = await startPeer('bare-relay', process.execPath, [__filename, '--bare-relay', String(port), targetUrl], { readyPort: port });
   return { url: `http://127.0.0.1:${port}`, peer };
 }
 
@@ -187,9 +230,12 @@ async function main(): Promise<void> {
     peers.push(nginx);
     const service = await startService(root, [{ name: 'relay', match: {}, action: 'forward', with: { url: targetUrl } }]);
     peers.push(service.peer);
-    // The same service answering without relaying (no route matches): what the framework and core cost alone.
-    const floor = await startService(root, [{ name: 'none', match: { kind: 'registry.image' }, action: 'log' }]);
+    // The same service and route machinery without the relay (a `log` route writing nowhere):
+    // what the framework and core cost alone.
+    const floor = await startService(root, [{ name: 'no-relay', match: {}, action: 'log', with: { output: 'null' } }]);
     peers.push(floor.peer);
+    const bare = await startBareRelay(targetUrl);
+    peers.push(bare.peer);
 
     // relay: the processes whose CPU time the path adds (the target's is the same on every path).
     const paths = [
@@ -197,6 +243,7 @@ async function main(): Promise<void> {
       { name: 'nginx proxy_pass', url: `${nginx.url}/`, relay: [nginx.peer.pid] },
       { name: 'forward action', url: `${service.url}/`, relay: [service.peer.pid] },
       { name: 'service, no relay', url: `${floor.url}/`, relay: [floor.peer.pid] },
+      { name: 'forward, bare http', url: `${bare.url}/`, relay: [bare.peer.pid] },
     ];
     const samples = new Map(paths.map((p) => [p.name, { latenciesMs: [] as number[], failures: 0, cpuMs: 0 }]));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -229,6 +276,7 @@ async function main(): Promise<void> {
       );
     }
     const nginxAdded = summary[1].p99 - direct.p99;
+    // The goal is about the service's forward path (functions-framework included).
     const forwardAdded = summary[2].p99 - direct.p99;
     const gap = forwardAdded - nginxAdded;
     console.log(`\ngoal: forward p99 added within 2 ms of nginx's: ${fmt(forwardAdded).trim()} vs ${fmt(nginxAdded).trim()} ms -> ${gap <= 2 ? 'MET' : 'NOT MET'} (gap ${gap.toFixed(2)} ms)`);
@@ -247,7 +295,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
+const run = process.argv[2] === '--bare-relay' ? serveBareRelay(Number(process.argv[3]), process.argv[4]) : main();
+run.catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });
