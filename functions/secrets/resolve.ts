@@ -17,7 +17,10 @@ export class SecretResolutionError extends Error {
   }
 }
 
-/** Names the failure by its gRPC code or class only: a library message could echo a payload. */
+/**
+ * Names the failure by its status code; other errors (no credentials, no network)
+ * by their first line. A failed access returned no payload, so none can be quoted.
+ */
 function causeOf(err: unknown): string {
   const e = err as { code?: unknown; details?: unknown; name?: unknown };
   // gRPC codes, and the HTTP statuses the REST transport reports instead.
@@ -26,7 +29,8 @@ function causeOf(err: unknown): string {
     400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED',
   };
   if (typeof e.code === 'number') return codes[e.code] ?? `code ${e.code}`;
-  return typeof e.name === 'string' ? e.name : 'error';
+  const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
+  return first || (typeof e.name === 'string' ? e.name : 'error');
 }
 
 export async function defaultSecretAccessor(): Promise<SecretAccessor> {

@@ -113,3 +113,17 @@ describe('secret references', () => {
     expect(server.requests.length).toBe(before);
   });
 });
+
+describe('the real service', () => {
+  it('stops at start with a CRITICAL line naming the reference when it cannot be resolved', async () => {
+    const { spawnSync } = await import('child_process');
+    const { FRAMEWORK_CLI, SERVICE_SOURCE } = await import('../support/service');
+    const run = spawnSync(process.execPath, [FRAMEWORK_CLI, `--source=${SERVICE_SOURCE}`, '--target=router', '--signature-type=http'], {
+      env: { ...process.env, PORT: '0', AUTH_API_KEY: 'sm://test-project/api-key', GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent-credentials.json' },
+      timeout: 30000,
+      encoding: 'utf8',
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('"severity":"CRITICAL","message":"eventarc-router cannot start: secret sm://test-project/api-key cannot be resolved');
+  }, 40000);
+});
