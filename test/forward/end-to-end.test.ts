@@ -137,3 +137,20 @@ test('a 4xx from the target is acknowledged (not redelivered) and the request is
   expect(String(errors[0].message)).toContain('answered 400: schema mismatch');
   expect(errors[0]).toHaveProperty('request');
 });
+
+test('drop-in for the nginx proxy: PROXY_PROTOCOL/PROXY_HOST/PROXY_PATH and no routes file forward every event', async () => {
+  const target = await track(startTarget());
+  const service = await track(
+    startService({ env: { ROUTES_FILE: '', PROXY_PROTOCOL: 'http', PROXY_HOST: `127.0.0.1:${target.port}`, PROXY_PATH: '/events' } }),
+  );
+  const { publish, subscription } = await pushTo(service);
+  const [messageId] = await publish('order 17 shipped ✓', { region: 'eu', kind: 'order' });
+
+  await until(() => target.received.length >= 1, 15_000, 'the target to receive the event');
+  await sleep(1500);
+  expect(target.received).toHaveLength(1);
+  const got = target.received[0];
+  expect(got.path).toBe('/events');
+  expect(got.headers['ce-id']).toBe(messageId);
+  expect(JSON.parse(got.body.toString('utf8')).subscription).toBe(`projects/${PROJECT}/subscriptions/${subscription}`);
+});
