@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const service = await startPeer(
     'eventarc-router',
     process.execPath,
-    [path.join(root, 'node_modules/@google-cloud/functions-framework/build/src/main.js'), `--source=${path.join(root, 'dist/functions/index.js')}`, '--target=router', '--signature-type=http'],
+    [path.join(root, 'node_modules/@google-cloud/functions-framework/build/src/main.js'), `--source=${path.join(root, 'dist/service/router.js')}`, '--target=router', '--signature-type=http'],
     { env: { ...process.env, PORT: String(port), ROUTES_FILE: routes, NODE_ENV: 'production' }, readyPort: port, readyTimeoutMs: 20000, cwd: root },
   );
   // The service logs one line per failure; keep its output from piling up in this process.
