@@ -48,7 +48,13 @@ export function combine(event: RouterEvent, routes: readonly RouteOutcome[]): Ou
 
 export function answerOf(outcome: Outcome): Answer {
   switch (outcome.kind) {
-    case 'handled':
+    case 'handled': {
+      // Routes that report what they did (an image copied, an object copied) say it in the answer too;
+      // 200 and 204 are both acknowledgements.
+      const results = outcome.routes.flatMap((r) => (r.status === 'done' && r.result ? [{ route: r.route, ...r.result }] : []));
+      if (results.length === 0) return { status: 204, headers: {} };
+      return { status: 200, headers: JSON_TYPE, body: JSON.stringify({ acknowledged: true, handled: true, results }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) };
+    }
     case 'unmatched':
       return { status: 204, headers: {} };
     case 'retry': {

@@ -48,7 +48,11 @@ const deliver = (data: Record<string, string>, id: string) =>
 test('an Artifact Registry INSERT notification on a matching route copies the image and logs what moved', async () => {
   const image = await pushImage(source.url, 'build/images/api', { seed: 'service', layerSizes: [200 * KIB, 300 * KIB] }, 'v2.0.1');
   const res = await deliver(notification('INSERT', source.host, 'build/images/api', { tag: 'v2.0.1', digest: image.digest }), 'm-1');
-  expect(res.status).toBe(204);
+  // Acknowledged, and the answer says what was copied and to where.
+  expect(res.status).toBe(200);
+  const answer = (await res.json()) as { handled: boolean; results: { route: string; summary: string }[] };
+  expect(answer.handled).toBe(true);
+  expect(answer.results[0]!.summary).toContain(`to ${target.host}/prod/images/api:v2.0.1 (3 blobs copied, 0 skipped, 0 mounted`);
   expect(await tagDigest(target.url, 'prod/images/api', 'v2.0.1')).toBe(image.digest);
   const logs = await service.waitForLogs((l) => l.some((e) => String(e.message).startsWith('copied ')));
   const entry = logs.find((e) => String(e.message).startsWith('copied '))!;

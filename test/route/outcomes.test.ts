@@ -27,6 +27,14 @@ describe('outcomes', () => {
     expect(seen.sort()).toEqual(['a:1036', 'b:1036']);
   });
 
+  it('handled with a report: 200 with each route\'s summary (still an acknowledgement)', async () => {
+    const { app } = appWith();
+    app.router.on({}, () => ({ summary: 'copied gs://a/x to gs://b/x', details: { bytes: 42n } }), { name: 'copy' });
+    const { answer } = await app.handle(push);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body!)).toEqual({ acknowledged: true, handled: true, results: [{ route: 'copy', summary: 'copied gs://a/x to gs://b/x', details: { bytes: '42' } }] });
+  });
+
   it('no route matched: 204 and an INFO line naming the event', async () => {
     const { app, sink } = appWith();
     app.router.on({ kind: 'storage.object' }, () => undefined);
