@@ -275,11 +275,14 @@ async function main(): Promise<void> {
         `${s.path.padEnd(20)} ${String(s.n).padStart(7)} ${String(s.failures).padStart(5)} ${fmt(s.p50)} ${fmt(s.p99)} ${fmt(s.max)} ${fmt(s.p50 - direct.p50)} ${fmt(s.p99 - direct.p99)} ${fmt(s.cpuUsPerEvent, 0)}`,
       );
     }
+    // The goal is about the service's forward path (functions-framework included); the bare
+    // figure says how much of any gap is the action and how much the serving framework.
     const nginxAdded = summary[1].p99 - direct.p99;
-    // The goal is about the service's forward path (functions-framework included).
-    const forwardAdded = summary[2].p99 - direct.p99;
-    const gap = forwardAdded - nginxAdded;
-    console.log(`\ngoal: forward p99 added within 2 ms of nginx's: ${fmt(forwardAdded).trim()} vs ${fmt(nginxAdded).trim()} ms -> ${gap <= 2 ? 'MET' : 'NOT MET'} (gap ${gap.toFixed(2)} ms)`);
+    const gapOf = (i: number) => summary[i].p99 - direct.p99 - nginxAdded;
+    const gap = gapOf(2);
+    console.log(`\ngoal: forward p99 added within 2 ms of nginx's (${nginxAdded.toFixed(2)} ms)`);
+    console.log(`  through the service (functions-framework): +${(summary[2].p99 - direct.p99).toFixed(2)} ms, gap ${gap.toFixed(2)} ms -> ${gap <= 2 ? 'MET' : 'NOT MET'}`);
+    console.log(`  action behind bare node:http:             +${(summary[4].p99 - direct.p99).toFixed(2)} ms, gap ${gapOf(4).toFixed(2)} ms -> ${gapOf(4) <= 2 ? 'MET' : 'NOT MET'}`);
 
     console.log(`\nmax throughput: autocannon, 50 connections, ${MAX_SECONDS} s per path`);
     console.log('path                    req/s   p99 ms  non-2xx  errors');
@@ -289,7 +292,7 @@ async function main(): Promise<void> {
       throughput.push({ path: p.name, ...t });
       console.log(`${p.name.padEnd(20)} ${fmt(t.rps, 0)} ${fmt(t.p99Ms, 0)} ${String(t.non2xx).padStart(8)} ${String(t.errors).padStart(7)}`);
     }
-    console.log('\n' + JSON.stringify({ bench: 'forward', rate: RATE, rounds: ROUNDS, seconds: SECONDS, fixedRate: summary, throughput, goalMet: gap <= 2 }));
+    console.log('\n' + JSON.stringify({ bench: 'forward', rate: RATE, rounds: ROUNDS, seconds: SECONDS, fixedRate: summary, throughput, goalMet: gap <= 2, bareGoalMet: gapOf(4) <= 2 }));
   } finally {
     for (const peer of peers.reverse()) await peer.stop();
   }
