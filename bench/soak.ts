@@ -21,6 +21,9 @@ const N = Number(process.env['SOAK_MESSAGES'] ?? 20000);
 const TIMEOUT_MS = Number(process.env['SOAK_TIMEOUT_SECONDS'] ?? 600) * 1000;
 const FAIL_RATE = Number(process.env['SOAK_FAIL_RATE'] ?? 0.1);
 const MAX_ATTEMPTS = 10;
+/** Share of messages whose effect takes longer than the 10 s ack deadline: the emulator redelivers them while they run. */
+const SLOW_RATE = Number(process.env['SOAK_SLOW_RATE'] ?? 0.002);
+const SLOW_MS = 12_000;
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
   const effects = new Map<string, number>(); // message n -> accepted count
   let targetRequests = 0;
   let injected = 0;
+  let slow = 0;
   const target = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -62,15 +66,21 @@ async function main(): Promise<void> {
       }
       const body = JSON.parse(Buffer.concat(chunks).toString()) as { message: { data: string } };
       const n = (JSON.parse(Buffer.from(body.message.data, 'base64').toString()) as { n: string }).n;
-      effects.set(n, (effects.get(n) ?? 0) + 1);
-      res.writeHead(200).end('ok');
+      const effect = () => {
+        effects.set(n, (effects.get(n) ?? 0) + 1);
+        res.writeHead(200).end('ok');
+      };
+      if (random() < SLOW_RATE) {
+        slow++;
+        setTimeout(effect, SLOW_MS);
+      } else effect();
     });
   });
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
   const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/effect`;
 
   const routes = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'soak-')), 'routes.yaml');
-  fs.writeFileSync(routes, `routes:\n  - name: effect\n    action: forward\n    idempotent: true\n    with: { url: "${targetUrl}" }\n`);
+  fs.writeFileSync(routes, `routes:\n  - name: effect\n    action: forward\n    idempotent: true\n    timeoutSeconds: 30\n    with: { url: "${targetUrl}", timeoutMs: 30000 }\n`);
   const emulator = await startPubSubEmulator();
   const port = await freePort();
   const service = await startPeer(
@@ -83,6 +93,10 @@ async function main(): Promise<void> {
   service.process.stdout?.removeAllListeners('data');
   if (process.env['SOAK_SERVICE_LOG']) service.process.stdout?.pipe(fs.createWriteStream(process.env['SOAK_SERVICE_LOG']));
   else service.process.stdout?.resume();
+  // The service's 409 answers, counted from its log: redeliveries that arrived while the first run went on.
+  let conflictCount = 0;
+  service.process.stdout?.on('data', (c: Buffer) => (conflictCount += c.toString().split('is being handled by another delivery').length - 1));
+  const conflicts = () => conflictCount;
   const started = Date.now();
   try {
     await emulator.createTopic('soak');
@@ -146,6 +160,8 @@ async function main(): Promise<void> {
       deadLetteredButEffected: wrongDead,
       targetRequests,
       transientFailuresInjected: injected,
+      slowEffectsPastAckDeadline: slow,
+      answered409WhileRunning: conflicts(),
       publishSeconds: (published - started) / 1000,
       drainSeconds: (drained - started) / 1000,
       messagesPerSecond: Math.round(N / ((drained - started) / 1000)),
