@@ -82,8 +82,10 @@ describe('SIGTERM under load (real service under functions-framework)', () => {
       );
       const statuses = await Promise.all(inFlight);
       const code = await exited;
-      console.log(`SIGTERM under load: ${N} in flight -> ${statuses.filter((s) => s === 204).length} answered 204; late request -> ${late}; exit code ${code}`);
-      expect(statuses).toEqual(Array(N).fill(204));
+      // 200 (with the forward result) and 204 are both acknowledgements.
+      const acked = statuses.filter((s) => s === 200 || s === 204).length;
+      console.log(`SIGTERM under load: ${N} in flight -> ${acked} acknowledged (2xx); late request -> ${late}; exit code ${code}`);
+      expect(acked).toBe(N);
       expect([503, -1]).toContain(late);
       expect(code).toBe(0);
       expect(service.logs().some((e) => String(e['message']).includes('drained'))).toBe(true);
