@@ -7,6 +7,7 @@ import type { ActionDefinition, ActionEnvironment } from './act/action';
 import { builtInActions } from './act/catalog';
 import { createLogger, stdoutSink, type LogSink, type Logger } from './answer/logger';
 import { answerOf, combine, type Answer, type Outcome } from './answer/outcome';
+import { describeUnmatched } from './answer/describe-event';
 import { readSettings, type Settings } from './config';
 import type { RawRequest, RouterEvent } from './parse/event';
 import { NotADeliveryError, PayloadError, parseDelivery } from './parse/delivery';
@@ -143,7 +144,7 @@ export function createApp(options: AppOptions = {}): App {
     const log = requestLogger(raw, event);
     const matching = router.matching(event);
     if (matching.length === 0) {
-      log.info(`no route matched ${event.kind} event ${event.id ?? '(no id)'} (${event.type})`, { eventId: event.id, eventType: event.type, kind: event.kind });
+      log.info(describeUnmatched(event), { eventId: event.id, eventType: event.type, kind: event.kind });
       return { kind: 'unmatched', event };
     }
     const run = (routes: readonly Route[]) => dispatch(event, routes, log, signal);

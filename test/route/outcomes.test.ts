@@ -42,6 +42,15 @@ describe('outcomes', () => {
     expect(answer.status).toBe(204);
     const line = sink.entries().find((e) => String(e['message']).startsWith('no route matched'));
     expect(line).toMatchObject({ severity: 'INFO', eventId: '1036' });
+    expect(line!['message']).toBe('no route matched pubsub.message event 1036: Pub/Sub message 1036 on subscription projects/test-project/subscriptions/s-plain (17 bytes)');
+  });
+
+  it('an image no route wants is logged as "no image will be updated" with its reference', async () => {
+    const { app, sink } = appWith();
+    const gcr = rawOf(loadRequestFixtures().find((f) => f.name === 'G-push-gcr-insert')!);
+    expect((await app.handle(gcr)).answer.status).toBe(204);
+    const line = sink.entries().find((e) => String(e['message']).startsWith('no route matched'));
+    expect(line!['message']).toBe(`no route matched: no image will be updated for us-docker.pkg.dev/test-project/repo/img:latest@sha256:${'0123456789abcdef'.repeat(4)} (inserted)`);
   });
 
   it('retryable error: 503 so Pub/Sub redelivers', async () => {

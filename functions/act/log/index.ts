@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineAction } from '../action';
 import { createLogger, nullSink } from '../../answer/logger';
-import { describeEvent, eventFields } from './describe';
+import { describeEvent, eventFields } from '../../answer/describe-event';
 
 const options = z.strictObject({
   severity: z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']).default('INFO'),

@@ -1,6 +1,6 @@
 /** One human line and a few structured fields per event: what the old Flask receivers printed, and more. */
-import type { RouterEvent } from '../../parse/event';
-import { formatImageReference } from '../../parse/payloads/image-reference';
+import type { RouterEvent } from '../parse/event';
+import { formatImageReference } from '../parse/payloads/image-reference';
 
 const CHANGE_WORDS = { finalized: 'finalized', deleted: 'deleted', archived: 'archived', metadataUpdated: 'metadata updated' } as const;
 
@@ -17,6 +17,12 @@ export function describeEvent(event: RouterEvent): string {
     case 'cloudevent':
       return `CloudEvent ${event.type} from ${event.source ?? '(no source)'}${event.subject ? ` subject ${event.subject}` : ''}`;
   }
+}
+
+/** The INFO line for an event no route wants; an image says plainly that nothing will be copied. */
+export function describeUnmatched(event: RouterEvent): string {
+  if (event.kind === 'registry.image') return `no route matched: no image will be updated for ${formatImageReference(event.image)} (${event.change})`;
+  return `no route matched ${event.kind} event ${event.id ?? '(no id)'}: ${describeEvent(event)}`;
 }
 
 export function eventFields(event: RouterEvent, includeData: boolean): Record<string, unknown> {
