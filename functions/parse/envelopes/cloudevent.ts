@@ -6,7 +6,7 @@ import type { Delivery, OtherCloudEvent, RouterEvent } from '../event';
 import { PayloadError, fromZodError } from '../errors';
 import { pushEnvelopeSchema } from '../schemas';
 import { isJsonMediaType, parseJson } from '../payloads/bytes';
-import { MESSAGE_PUBLISHED, eventFromMessage, jsonOf, messageFromJson, projectOfSubscription, textOf, topicOfResource } from '../payloads/pubsub-message';
+import { MESSAGE_PUBLISHED, eventFromMessage, jsonOf, toMessage, projectOfSubscription, textOf, topicOfResource } from '../payloads/pubsub-message';
 import { bucketOfSource, nameOfSubject, parseStorageObject, storageChangeOfCloudEventType } from '../payloads/storage-object';
 
 /** Context attributes needed to interpret a CloudEvent; values raw as received. */
@@ -45,7 +45,7 @@ export function eventFromCloudEvent(parts: CloudEventParts, shape: string): Rout
   if (type === MESSAGE_PUBLISHED) {
     const parsed = pushEnvelopeSchema.safeParse(dataJson());
     if (!parsed.success) throw fromZodError(shape, parsed.error, 'data');
-    const message = messageFromJson(parsed.data.message, shape, 'data.message');
+    const message = toMessage(parsed.data.message, shape, 'data.message');
     const where = topicOfResource(source);
     const subscription = parsed.data.subscription;
     const delivery: Delivery = {

@@ -3,7 +3,7 @@ import type { CloudEventView, Delivery, PubSubMessage, RawRequest, RouterEvent }
 import { fromZodError } from '../errors';
 import { pushEnvelopeSchema } from '../schemas';
 import { MESSAGE_PUBLISHED, eventFromMessage, projectOfSubscription } from '../payloads/pubsub-message';
-import { messageFromJson } from '../payloads/pubsub-message';
+import { toMessage } from '../payloads/pubsub-message';
 
 const SHAPE = 'pubsub-push';
 
@@ -30,7 +30,7 @@ export function cloudEventOfMessage(message: PubSubMessage, subscription: string
 export function parsePushEnvelope(raw: RawRequest, json: unknown): RouterEvent {
   const parsed = pushEnvelopeSchema.safeParse(json);
   if (!parsed.success) throw fromZodError(SHAPE, parsed.error);
-  const message = messageFromJson(parsed.data.message, SHAPE, 'message');
+  const message = toMessage(parsed.data.message, SHAPE, 'message');
   const { subscription, deliveryAttempt } = parsed.data;
   const delivery: Delivery = {
     shape: SHAPE,

@@ -6,7 +6,7 @@
  */
 import type { EventBase, ImageEvent, PubSubMessage, PubSubMessageEvent, RouterEvent, StorageObjectEvent } from '../event';
 import { PayloadError, fromZodError } from '../errors';
-import { pubsubMessageSchema, registryNotificationSchema } from '../schemas';
+import { pubsubMessageSchema, registryNotificationSchema, type PubsubMessageJson } from '../schemas';
 import { decodeBase64, parseJson } from './bytes';
 import { parseImageReference } from './image-reference';
 import { cloudEventTypeOfStorageChange, parseStorageObject, storageChangeOfNotification, storageSource } from './storage-object';
@@ -20,7 +20,11 @@ export type Carrier = EventBase;
 export function messageFromJson(json: unknown, shape: string, path: string): PubSubMessage {
   const parsed = pubsubMessageSchema.safeParse(json);
   if (!parsed.success) throw fromZodError(shape, parsed.error, path);
-  const m = parsed.data;
+  return toMessage(parsed.data, shape, path);
+}
+
+/** A message already validated (as part of its envelope) -> PubSubMessage. */
+export function toMessage(m: PubsubMessageJson, shape: string, path: string): PubSubMessage {
   // An attribute-only message (a NONE storage notification) has no data at all.
   const data = m.data === undefined || m.data === '' ? Buffer.alloc(0) : decodeBase64(m.data, shape, `${path}.data`);
   const id = m.messageId ?? m.message_id;

@@ -28,7 +28,7 @@ export async function guardedDispatch(
   routes: readonly Route[],
   specOf: (route: Route) => KeySpec | undefined,
   settings: IdempotencySettings,
-  run: (routes: readonly Route[]) => Promise<RouteOutcome[]>,
+  run: (routes: readonly Route[]) => RouteOutcome[] | Promise<RouteOutcome[]>,
   log: Logger,
 ): Promise<Guarded> {
   const settled: RouteOutcome[] = [];
