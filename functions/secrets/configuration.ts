@@ -19,7 +19,10 @@ function routesFileReferences(file: string | undefined, into: Map<string, Secret
   if (!file) return;
   let doc: unknown;
   try {
-    doc = parse(fs.readFileSync(file, 'utf8'));
+    const text = fs.readFileSync(file, 'utf8');
+    // Every reference form contains one of these; most files have none, and parsing is start-up time.
+    if (!text.includes('sm://') && !text.includes('/secrets/')) return;
+    doc = parse(text);
   } catch {
     return; // The routes-file loader reports a missing or broken file with its line and column.
   }
