@@ -6,10 +6,12 @@
  *     CloudEvent (Eventarc messagePublished);
  *   - cold start (process start to first 2xx) of both, median of several starts;
  *   - the ratios. Goal: >= 0.95 of the no-op's throughput, <= 1.1x its cold start.
+ *   - CPU time per request of each process (from /proc), steadier than req/s on a shared machine.
  * Usage: npm run bench:serving [-- --seconds 10 --rounds 2 --starts 7]
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { parseArgs } from 'util';
@@ -77,10 +79,19 @@ async function stop(child: ChildProcess): Promise<void> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function load(port: number, seconds: number) {
+/** CPU time (user + system) the process has used, in microseconds, from /proc: steadier than req/s on a shared machine. */
+function cpuMicros(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+}
+
+async function load(port: number, seconds: number, pid: number) {
+  const before = cpuMicros(pid);
   const r = await autocannon({ url: `http://127.0.0.1:${port}/`, method: 'POST', headers, body, connections: 50, duration: seconds });
   const non2xx = r.non2xx + r.errors + r.timeouts;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx };
+  const cpuPerRequest = (cpuMicros(pid) - before) / Math.max(1, r.requests.total);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx, cpuPerRequest };
 }
 
 async function main() {
@@ -89,7 +100,7 @@ async function main() {
   const rounds = Number(values.rounds);
   const starts = Number(values.starts);
   const cold: Record<string, number[]> = {};
-  const runs: Record<string, { rps: number; p50: number; p99: number; non2xx: number }[]> = {};
+  const runs: Record<string, { rps: number; p50: number; p99: number; non2xx: number; cpuPerRequest: number }[]> = {};
 
   // Alternate the targets so a noisy moment of the machine hits both alike.
   for (let i = 0; i < starts; i++) {
@@ -102,8 +113,8 @@ async function main() {
   for (let i = 0; i < rounds; i++) {
     for (const t of TARGETS) {
       const s = await start(t);
-      await load(s.port, 2); // warm-up
-      (runs[t.name] ??= []).push(await load(s.port, seconds));
+      await load(s.port, 2, s.child.pid!); // warm-up
+      (runs[t.name] ??= []).push(await load(s.port, seconds, s.child.pid!));
       await stop(s.child);
     }
   }
@@ -115,6 +126,7 @@ async function main() {
       'req/s (median)': Math.round(median(rs.map((r) => r.rps))),
       'p50 ms': median(rs.map((r) => r.p50)),
       'p99 ms': median(rs.map((r) => r.p99)),
+      'CPU µs/req': Math.round(median(rs.map((r) => r.cpuPerRequest))),
       'non-2xx': rs.reduce((a, r) => a + r.non2xx, 0),
       'cold start ms (median)': Math.round(median(cold[t.name]!)),
     };
@@ -125,6 +137,7 @@ async function main() {
   const throughputRatio = router['req/s (median)'] / noop['req/s (median)'];
   const coldRatio = router['cold start ms (median)'] / noop['cold start ms (median)'];
   console.log(`throughput ratio router/no-op: ${throughputRatio.toFixed(3)} (goal >= 0.95)`);
+  console.log(`CPU per request router/no-op: ${(router['CPU µs/req'] / noop['CPU µs/req']).toFixed(3)} (the inverse bounds the throughput ratio on one core)`);
   console.log(`cold start ratio router/no-op: ${coldRatio.toFixed(3)} (goal <= 1.10)`);
 }
 
