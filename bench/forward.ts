@@ -11,9 +11,9 @@
  *    a noisy neighbour hits all three alike. Reports p50/p99 and what each
  *    relay adds over direct.
  * 2. Highest throughput of each path: autocannon, 50 connections.
- * Two more paths split the forward figure: the same service with a route whose
- * action does nothing (the serving framework and core alone), and the core's
- * parser plus the forward action behind a bare node:http server (the action
+ * Two more paths: the same service with a `log` route writing nowhere (the
+ * serving framework and core alone), and the forward route served by the lean
+ * server (`dist/service/serve.js`: the same pipeline behind bare node:http,
  * without functions-framework).
  * Each relay's CPU time per event (from /proc) is printed too: unlike latency
  * on a shared machine, it hardly depends on what else is running.
@@ -77,8 +77,8 @@ async function startTarget(port: number): Promise<Peer> {
   return startPeer('target', process.execPath, ['-e', code], { readyPort: port });
 }
 
-/** The real service under functions-framework with the given routes. */
-async function startService(root: string, routeList: unknown[]): Promise<{ url: string; peer: Peer }> {
+/** The real service with the given routes: under functions-framework, or the lean server (serve.js). */
+async function startService(root: string, routeList: unknown[], server: 'framework' | 'lean' = 'framework'): Promise<{ url: string; peer: Peer }> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-forward-'));
   const routes = path.join(dir, 'routes.json');
@@ -87,7 +87,9 @@ async function startService(root: string, routeList: unknown[]): Promise<{ url: 
   const peer = await startPeer(
     'eventarc-router',
     process.execPath,
-    [cli, `--source=${path.join(root, 'dist', 'service', 'router.js')}`, '--target=router', '--signature-type=http'],
+    server === 'lean'
+      ? [path.join(root, 'dist', 'service', 'serve.js')]
+      : [cli, `--source=${path.join(root, 'dist', 'service', 'router.js')}`, '--target=router', '--signature-type=http'],
     { env: { ...process.env, PORT: String(port), ROUTES_FILE: routes }, cwd: root, readyPort: port, readyTimeoutMs: 20000 },
   );
   // Drain its log lines so a full pipe never stalls it.
@@ -95,46 +97,6 @@ async function startService(root: string, routeList: unknown[]): Promise<{ url: 
   return { url: `http://127.0.0.1:${port}`, peer };
 }
 
-/**
- * Role of this same script in a child process (`--bare-relay PORT URL`): the core's
- * parser and the forward action behind a bare node:http server, without
- * functions-framework, to show what the action itself costs.
- */
-async function serveBareRelay(port: number, targetUrl: string): Promise<void> {
-  const { parseDelivery } = await import('../functions/parse/delivery');
-  const { createForwardHandler } = await import('../functions/act/forward/handler');
-  const { forwardOptions } = await import('../functions/act/forward/options');
-  const { isPermanentError } = await import('../functions/act/errors');
-  const { createLogger, nullSink } = await import('../functions/answer/logger');
-  const handler = createForwardHandler(forwardOptions.parse({ url: targetUrl }), {
-    idTokenSource: () => Promise.reject(new Error('no ID tokens in the benchmark')),
-  });
-  const log = createLogger(nullSink);
-  http
-    .createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-        const raw = { method: req.method ?? 'POST', path: req.url ?? '/', headers, body: Buffer.concat(chunks) };
-        const ctx = { log, signal: new AbortController().signal, route: 'bare' };
-        Promise.resolve()
-          .then(() => handler(parseDelivery(raw), ctx))
-          .then(
-            () => res.writeHead(204).end(),
-            (err) => res.writeHead(isPermanentError(err) ? 200 : 503).end(),
-          );
-      });
-    })
-    .listen(port, '127.0.0.1');
-}
-
-async function startBareRelay(targetUrl: string): Promise<{ url: string; peer: Peer }> {
-  const port = await freePort();
-  const peer = await startPeer('bare-relay', process.execPath, [__filename, '--bare-relay', String(port), targetUrl], { readyPort: port });
-  return { url: `http://127.0.0.1:${port}`, peer };
-}
 
 interface FixedRateSamples {
   readonly latenciesMs: number[];
@@ -234,8 +196,8 @@ async function main(): Promise<void> {
     // what the framework and core cost alone.
     const floor = await startService(root, [{ name: 'no-relay', match: {}, action: 'log', with: { output: 'null' } }]);
     peers.push(floor.peer);
-    const bare = await startBareRelay(targetUrl);
-    peers.push(bare.peer);
+    const lean = await startService(root, [{ name: 'relay', match: {}, action: 'forward', with: { url: targetUrl } }], 'lean');
+    peers.push(lean.peer);
 
     // relay: the processes whose CPU time the path adds (the target's is the same on every path).
     const paths = [
@@ -243,7 +205,7 @@ async function main(): Promise<void> {
       { name: 'nginx proxy_pass', url: `${nginx.url}/`, relay: [nginx.peer.pid] },
       { name: 'forward action', url: `${service.url}/`, relay: [service.peer.pid] },
       { name: 'service, no relay', url: `${floor.url}/`, relay: [floor.peer.pid] },
-      { name: 'forward, bare http', url: `${bare.url}/`, relay: [bare.peer.pid] },
+      { name: 'forward, lean server', url: `${lean.url}/`, relay: [lean.peer.pid] },
     ];
     const samples = new Map(paths.map((p) => [p.name, { latenciesMs: [] as number[], failures: 0, cpuMs: 0 }]));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -275,14 +237,13 @@ async function main(): Promise<void> {
         `${s.path.padEnd(20)} ${String(s.n).padStart(7)} ${String(s.failures).padStart(5)} ${fmt(s.p50)} ${fmt(s.p99)} ${fmt(s.max)} ${fmt(s.p50 - direct.p50)} ${fmt(s.p99 - direct.p99)} ${fmt(s.cpuUsPerEvent, 0)}`,
       );
     }
-    // The goal is about the service's forward path (functions-framework included); the bare
-    // figure says how much of any gap is the action and how much the serving framework.
+    // Both shipped servers run the same pipeline and action; the difference is the serving framework.
     const nginxAdded = summary[1].p99 - direct.p99;
     const gapOf = (i: number) => summary[i].p99 - direct.p99 - nginxAdded;
     const gap = gapOf(2);
     console.log(`\ngoal: forward p99 added within 2 ms of nginx's (${nginxAdded.toFixed(2)} ms)`);
     console.log(`  through the service (functions-framework): +${(summary[2].p99 - direct.p99).toFixed(2)} ms, gap ${gap.toFixed(2)} ms -> ${gap <= 2 ? 'MET' : 'NOT MET'}`);
-    console.log(`  action behind bare node:http:             +${(summary[4].p99 - direct.p99).toFixed(2)} ms, gap ${gapOf(4).toFixed(2)} ms -> ${gapOf(4) <= 2 ? 'MET' : 'NOT MET'}`);
+    console.log(`  through the lean server (serve.js):         +${(summary[4].p99 - direct.p99).toFixed(2)} ms, gap ${gapOf(4).toFixed(2)} ms -> ${gapOf(4) <= 2 ? 'MET' : 'NOT MET'}`);
 
     console.log(`\nmax throughput: autocannon, 50 connections, ${MAX_SECONDS} s per path`);
     console.log('path                    req/s   p99 ms  non-2xx  errors');
@@ -292,13 +253,13 @@ async function main(): Promise<void> {
       throughput.push({ path: p.name, ...t });
       console.log(`${p.name.padEnd(20)} ${fmt(t.rps, 0)} ${fmt(t.p99Ms, 0)} ${String(t.non2xx).padStart(8)} ${String(t.errors).padStart(7)}`);
     }
-    console.log('\n' + JSON.stringify({ bench: 'forward', rate: RATE, rounds: ROUNDS, seconds: SECONDS, fixedRate: summary, throughput, goalMet: gap <= 2, bareGoalMet: gapOf(4) <= 2 }));
+    console.log('\n' + JSON.stringify({ bench: 'forward', rate: RATE, rounds: ROUNDS, seconds: SECONDS, fixedRate: summary, throughput, goalMet: gap <= 2, leanGoalMet: gapOf(4) <= 2 }));
   } finally {
     for (const peer of peers.reverse()) await peer.stop();
   }
 }
 
-const run = process.argv[2] === '--bare-relay' ? serveBareRelay(Number(process.argv[3]), process.argv[4]) : main();
+const run = main();
 run.catch((err) => {
   console.error(err);
   process.exitCode = 1;

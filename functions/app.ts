@@ -11,7 +11,7 @@ import { describeUnmatched } from './answer/describe-event';
 import { readSettings, type Settings } from './config';
 import type { RawRequest, RouterEvent } from './parse/event';
 import { NotADeliveryError, PayloadError, parseDelivery } from './parse/delivery';
-import { preservable, toRawRequest } from './receive/raw-request';
+import { preservable, toRawRequest, writeAnswer } from './receive/raw-request';
 import { traceOf, traceResource } from './receive/trace';
 import { dispatch } from './route/dispatch';
 import { Router, type Route } from './route/router';
@@ -274,9 +274,7 @@ export function createApp(options: AppOptions = {}): App {
     const raw = await toRawRequest(req as unknown as Parameters<typeof toRawRequest>[0]);
     const signal = (req as unknown as { abortController?: AbortController }).abortController?.signal;
     const { answer } = await handle(raw, signal);
-    res.status(answer.status);
-    for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-    res.end(answer.body);
+    writeAnswer(res, answer);
   }
 
   return { router, settings, handle, httpHandler, inFlight };

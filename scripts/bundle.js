@@ -12,9 +12,11 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 
+// router.js: the Functions Framework function (`npm start`, Cloud Functions, the image's default);
+// serve.js: the same pipeline behind a bare node:http server (`npm run serve`, Cloud Run).
 esbuild.buildSync({
-  entryPoints: [path.join(root, 'functions', 'index.ts')],
-  outfile: path.join(root, 'dist', 'service', 'router.js'),
+  entryPoints: { router: path.join(root, 'functions', 'index.ts'), serve: path.join(root, 'functions', 'serve.ts') },
+  outdir: path.join(root, 'dist', 'service'),
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -1,5 +1,6 @@
-/** Turns the Functions Framework (express) request into the RawRequest every later stage works on. */
-import type { IncomingMessage } from 'http';
+/** Turns a request (Functions Framework's express one, or node:http's) into the RawRequest every later stage works on. */
+import type { IncomingMessage, ServerResponse } from 'http';
+import type { Answer } from '../answer/outcome';
 import type { RawRequest } from '../parse/event';
 
 type FrameworkRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; path?: string };
@@ -12,15 +13,27 @@ async function unreadBody(req: FrameworkRequest): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function toRawRequest(req: FrameworkRequest): Promise<RawRequest> {
+/** A RawRequest from a Node request whose body has been read: shared by both servers. */
+export function rawRequestOf(req: IncomingMessage & { path?: string }, body: Buffer): RawRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  const body = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.isBuffer(req.body) ? req.body : await unreadBody(req);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   return { method: req.method ?? 'GET', path: req.path ?? (q >= 0 ? url.slice(0, q) : url), headers, body };
+}
+
+/** Functions Framework has usually read the body already (`rawBody`); read it when no parser took it. */
+export async function toRawRequest(req: FrameworkRequest): Promise<RawRequest> {
+  const body = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.isBuffer(req.body) ? req.body : await unreadBody(req);
+  return rawRequestOf(req, body);
+}
+
+/** Writes an answer on either server (express's response is a Node one). */
+export function writeAnswer(res: ServerResponse, answer: Answer): void {
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
 }
 
 /** The raw request as it goes into an ERROR entry: everything but credentials. */

@@ -53,6 +53,8 @@ export interface ShutdownOptions {
   readonly graceMs: number;
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
   readonly exit?: (code: number) => void;
+  /** Called when draining starts, e.g. to stop listening (the lean server owns its listener). */
+  readonly onDrain?: () => void;
 }
 
 /** Installs our SIGTERM/SIGINT handling and keeps the framework's from being added after it. */
@@ -64,6 +66,7 @@ export function installShutdown(inFlight: InFlight, options: ShutdownOptions): v
     started = true;
     const startedAt = Date.now();
     options.log(`${signal}: draining ${inFlight.count} request(s) in flight`, { inFlight: inFlight.count });
+    options.onDrain?.();
     void inFlight.drain(options.graceMs).then((left) => {
       options.log(`${signal}: drained in ${Date.now() - startedAt} ms; ${left} request(s) cut off; exiting`, { left });
       // Exit only once stdout has taken every log line.

@@ -5,8 +5,9 @@
  * permanently bad one are each logged exactly once and never redelivered.
  */
 import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
-import { startService, type Service } from '../support/service';
+import { startService, type Service, type ServerKind } from '../support/service';
 
+describe.each<ServerKind>(['framework', 'lean'])('through the %s server', (server) => {
 let emulator: PubSubEmulator;
 let service: Service;
 
@@ -18,7 +19,7 @@ const notification = (eventType: string, name: string, payloadFormat: 'JSON_API_
 });
 
 beforeAll(async () => {
-  [emulator, service] = await Promise.all([startPubSubEmulator(), startService({ env: { ROUTES_FILE: '' } })]);
+  [emulator, service] = await Promise.all([startPubSubEmulator(), startService({ env: { ROUTES_FILE: '' }, server })]);
   for (const topic of ['events', 'gcs', 'gcr']) await emulator.createTopic(topic);
   await emulator.createPushSubscription('events-wrapped', 'events', { pushEndpoint: `${service.url}/` });
   await emulator.createPushSubscription('events-nowrap', 'events', { pushEndpoint: `${service.url}/`, noWrapper: { writeMetadata: true } });
@@ -77,3 +78,4 @@ it('a notification that can never be parsed is acknowledged once, preserved, and
   expect(errors).toHaveLength(1);
   expect(String(errors[0]!['reason'])).toContain('registry-notification message.data.tag');
 }, 30000);
+});

@@ -22,12 +22,18 @@ export interface Service {
   waitForLogs(predicate: (logs: Record<string, unknown>[]) => boolean, timeoutMs?: number): Promise<Record<string, unknown>[]>;
 }
 
-export async function startService(options: { routesFile?: string; env?: Record<string, string> } = {}): Promise<Service> {
+/** The lean server bundle (`npm run serve`): the same pipeline behind bare node:http. */
+export const LEAN_SERVER = path.join(ROOT, 'dist', 'service', 'serve.js');
+
+export type ServerKind = 'framework' | 'lean';
+
+export async function startService(options: { routesFile?: string; env?: Record<string, string>; server?: ServerKind } = {}): Promise<Service> {
   const port = await freePort();
   const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), ...options.env };
   if (options.routesFile) env['ROUTES_FILE'] = options.routesFile;
   let stdout = '';
-  const peer = await startPeer('eventarc-router', process.execPath, [FRAMEWORK_CLI, `--source=${SERVICE_SOURCE}`, '--target=router', '--signature-type=http'], {
+  const args = options.server === 'lean' ? [LEAN_SERVER] : [FRAMEWORK_CLI, `--source=${SERVICE_SOURCE}`, '--target=router', '--signature-type=http'];
+  const peer = await startPeer('eventarc-router', process.execPath, args, {
     env,
     cwd: ROOT,
     readyPort: port,

@@ -1,0 +1,45 @@
+/**
+ * Starting the service from the environment, shared by both entry points (the
+ * Functions Framework function in index.ts and the lean server in serve.ts):
+ * resolve Secret Manager references first when there are any, install graceful
+ * shutdown, and stop with one CRITICAL line naming the problem when it cannot start.
+ */
+import { createApp, startApp, type App } from './app';
+import { installShutdown } from './receive/shutdown';
+import { configurationReferences } from './secrets/configuration';
+
+export interface Started {
+  /** The app, at once when the configuration holds no secret reference. */
+  readonly app?: App;
+  readonly ready: Promise<App>;
+}
+
+function cannotStart(err: unknown): never {
+  // Errors here name references, never secret values.
+  process.stderr.write(JSON.stringify({ severity: 'CRITICAL', message: `eventarc-router cannot start: ${(err as Error).message}` }) + '\n');
+  throw err;
+}
+
+export function startFromEnvironment(options: { onDrain?: () => void } = {}): Started {
+  const shutdownOn = (app: App): App => {
+    installShutdown(app.inFlight, {
+      graceMs: app.settings.shutdownGraceMs,
+      log: (message, fields) => process.stdout.write(JSON.stringify({ severity: 'NOTICE', message, ...fields }) + '\n'),
+      ...(options.onDrain && { onDrain: options.onDrain }),
+    });
+    return app;
+  };
+  try {
+    if (configurationReferences(process.env).size === 0) {
+      const app = shutdownOn(createApp({ env: process.env }));
+      return { app, ready: Promise.resolve(app) };
+    }
+  } catch (err) {
+    cannotStart(err);
+  }
+  const ready = startApp({ env: process.env }).then(shutdownOn, (err: Error) => {
+    process.stderr.write(JSON.stringify({ severity: 'CRITICAL', message: `eventarc-router cannot start: ${err.message}` }) + '\n', () => process.exit(1));
+    return new Promise<App>(() => undefined);
+  });
+  return { ready };
+}
