@@ -7,6 +7,7 @@ module.exports = {
   // End-to-end suites start real peers (emulators, registries, nginx); give them room.
   testTimeout: 60000,
   globalSetup: '<rootDir>/test/support/global-setup.js',
+  setupFiles: ['<rootDir>/test/support/offline-env.js'],
   // Two cores: run suites two at a time so emulator start-ups do not starve each other.
   maxWorkers: 2,
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
