@@ -25,7 +25,6 @@ import { guardedDispatch, type IdempotencySettings } from './route/idempotency/g
 import type { IdempotencyStore } from './route/idempotency/store';
 import { createMemoryStore } from './route/idempotency/memory-store';
 import { createFirestoreStore } from './route/idempotency/firestore-store';
-import type { FileRoute } from './route/routes-file';
 import { createDeadLetters, type DeadLetters } from './answer/dead-letter';
 import { resolveConfiguration } from './secrets/configuration';
 import type { SecretAccessor } from './secrets/resolve';
@@ -106,17 +105,18 @@ export function createApp(options: AppOptions = {}): App {
     }),
     ...(settings.authApiKey !== undefined && { apiKey: settings.authApiKey }),
   });
-  const idempotency: IdempotencySettings | undefined = routes.some((r) => (r as FileRoute).idempotent)
-    ? {
-        store:
-          options.idempotencyStore ??
-          (settings.idempotencyStore === 'firestore'
-            ? createFirestoreStore({ collection: settings.idempotencyCollection, ...(settings.project && { projectId: settings.project }) })
-            : createMemoryStore()),
-        ttlMs: settings.idempotencyTtlMs,
-        leaseMarginMs: 5000,
-      }
-    : undefined;
+  // Made when a matching route first needs it: routes from code may be added after start.
+  let idempotency: IdempotencySettings | undefined;
+  const idempotencyNow = (): IdempotencySettings =>
+    (idempotency ??= {
+      store:
+        options.idempotencyStore ??
+        (settings.idempotencyStore === 'firestore'
+          ? createFirestoreStore({ collection: settings.idempotencyCollection, ...(settings.project && { projectId: settings.project }) })
+          : createMemoryStore()),
+      ttlMs: settings.idempotencyTtlMs,
+      leaseMarginMs: 5000,
+    });
   const deadLetters =
     options.deadLetters ?? (settings.deadLetterTopic ? createDeadLetters({ topic: settings.deadLetterTopic, ...(settings.project && { projectId: settings.project }) }) : undefined);
   const inFlight = createInFlight();
@@ -159,8 +159,8 @@ export function createApp(options: AppOptions = {}): App {
     }
     const run = (routes: readonly Route[]) => dispatch(event, routes, log, signal);
     let routeOutcomes;
-    if (idempotency) {
-      const guarded = await guardedDispatch(event, matching, (r) => (r as FileRoute).idempotent, idempotency, run, log);
+    if (matching.some((r) => r.idempotent)) {
+      const guarded = await guardedDispatch(event, matching, (r) => r.idempotent, idempotencyNow(), run, log);
       if (guarded.kind === 'in-progress') {
         log.info(`event ${event.id ?? '(no id)'} is being handled by another delivery; answered 409 to come back later`, { routes: guarded.routes });
         return { kind: 'refused', status: 409, reason: `in progress on route ${guarded.routes.join(', ')}` };
@@ -236,7 +236,7 @@ export function createApp(options: AppOptions = {}): App {
     try {
       // The context holds idempotency locks only; entering AsyncLocalStorage turns on promise hooks
       // for the whole process, so deployments without idempotent routes do not pay for it.
-      return await (idempotency ? requestContext.run(newRequestContext(), () => handleOne(raw, signal)) : handleOne(raw, signal));
+      return await (router.hasIdempotentRoutes() ? requestContext.run(newRequestContext(), () => handleOne(raw, signal)) : handleOne(raw, signal));
     } finally {
       leave();
     }

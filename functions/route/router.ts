@@ -6,6 +6,7 @@
 import type { Handler } from '../act/action';
 import type { RouterEvent } from '../parse/event';
 import type { Filter, Verdict } from './filter';
+import type { KeySpec } from './idempotency/key';
 import { compileMatchSpec, matchSpecSchema, type MatchSpec } from './match-spec';
 
 export interface Route {
@@ -18,18 +19,22 @@ export interface Route {
   readonly timeoutMs: number;
   /** Which of the handler's errors can never succeed (besides PermanentError). */
   readonly isPermanent?: (error: unknown) => boolean;
+  /** Run once per event id (`true`) or per key template: see route/idempotency. */
+  readonly idempotent?: KeySpec;
 }
 
 export interface RouteOptions {
   readonly name?: string;
   readonly timeoutMs?: number;
   readonly isPermanent?: (error: unknown) => boolean;
+  readonly idempotent?: KeySpec;
 }
 
 export const DEFAULT_ROUTE_TIMEOUT_MS = 9000;
 
 export class Router {
   private readonly table: Route[] = [];
+  private anyIdempotent = false;
 
   constructor(private readonly defaultTimeoutMs = DEFAULT_ROUTE_TIMEOUT_MS) {}
 
@@ -42,13 +47,20 @@ export class Router {
       handler,
       timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
       ...(options.isPermanent && { isPermanent: options.isPermanent }),
+      ...(options.idempotent && { idempotent: options.idempotent }),
     });
   }
 
   add(route: Route): this {
     if (this.table.some((r) => r.name === route.name)) throw new Error(`a route named "${route.name}" already exists`);
     this.table.push(route);
+    if (route.idempotent) this.anyIdempotent = true;
     return this;
+  }
+
+  /** Whether any route is idempotent (then requests carry a context for their locks). */
+  hasIdempotentRoutes(): boolean {
+    return this.anyIdempotent;
   }
 
   routes(): readonly Route[] {

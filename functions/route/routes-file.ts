@@ -43,7 +43,8 @@ const routeEntrySchema = z.strictObject({
 });
 
 /** A route built from a file: a Route plus what only the file can say about it. */
-export type FileRoute = Route & { readonly idempotent?: KeySpec };
+/** A route from a routes file (idempotency is a field of every Route). */
+export type FileRoute = Route;
 
 const routesFileSchema = z.union([
   z.strictObject({ routes: z.array(routeEntrySchema) }),

@@ -92,6 +92,21 @@ describe('outcomes', () => {
     expect((await app.handle(push)).answer.status).toBe(200);
   });
 
+  it('a route from code can be idempotent: a redelivery after success does not run it again, one after failure does', async () => {
+    const { app } = appWith();
+    let runs = 0;
+    let fail = true;
+    app.router.on({}, () => {
+      runs++;
+      if (fail) throw new RetryableError('first attempt fails');
+    }, { name: 'once', idempotent: true });
+    expect((await app.handle(push)).answer.status).toBe(503);
+    fail = false;
+    expect((await app.handle(push)).answer.status).toBeLessThan(300);
+    expect((await app.handle(push)).answer.status).toBeLessThan(300);
+    expect(runs).toBe(2);
+  });
+
   it('a retry wins over a success on another route (the event must come back)', async () => {
     const { app } = appWith(() => undefined, () => { throw new RetryableError('later'); });
     expect((await app.handle(push)).answer.status).toBe(503);
