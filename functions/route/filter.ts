@@ -115,4 +115,3 @@ export function not(filter: Filter): Filter {
   };
 }
 
-export const everything: Filter = all([]);

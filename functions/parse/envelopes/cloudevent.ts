@@ -5,7 +5,7 @@
 import type { Delivery, OtherCloudEvent, RouterEvent } from '../event';
 import { PayloadError, fromZodError } from '../errors';
 import { pushEnvelopeSchema } from '../schemas';
-import { isJsonMediaType, parseJson } from '../payloads/bytes';
+import { parseJson } from '../payloads/bytes';
 import { MESSAGE_PUBLISHED, eventFromMessage, jsonOf, toMessage, projectOfSubscription, textOf, topicOfResource } from '../payloads/pubsub-message';
 import { bucketOfSource, nameOfSubject, parseStorageObject, storageChangeOfCloudEventType } from '../payloads/storage-object';
 
@@ -100,4 +100,3 @@ export function requireContextAttributes(attributes: Readonly<Record<string, str
   }
 }
 
-export { isJsonMediaType };
