@@ -6,6 +6,7 @@
 import type { PubSub } from '@google-cloud/pubsub';
 import type { RawRequest } from '../parse/event';
 import { preservable } from '../receive/raw-request';
+import { onFirstUse } from '../support/on-first-use';
 
 export interface DeadLetterSettings {
   /** `projects/P/topics/T`, or a topic id in the configured project. */
@@ -20,15 +21,12 @@ export interface DeadLetters {
 }
 
 export function createDeadLetters(settings: DeadLetterSettings): DeadLetters {
-  let client: PubSub | undefined = settings.client;
   // Loaded on first use: the Pub/Sub client is heavy and cold start is measured.
-  const clientOf = async () => {
-    if (!client) {
-      const { PubSub: Client } = await import('@google-cloud/pubsub');
-      client = new Client({ ...(settings.projectId && { projectId: settings.projectId }) });
-    }
-    return client;
-  };
+  const clientOf = onFirstUse<PubSub>(async () => {
+    if (settings.client) return settings.client;
+    const { PubSub: Client } = await import('@google-cloud/pubsub');
+    return new Client({ ...(settings.projectId && { projectId: settings.projectId }) });
+  });
   return {
     async publish(raw, reason, eventId) {
       const topic = (await clientOf()).topic(settings.topic);

@@ -6,14 +6,17 @@ import { z } from 'zod';
 import { parsePlatform } from '../../registry/manifest';
 import { parseTarget } from './targets';
 
-const target = z.string().refine((t) => {
+/** True when `parse` accepts the text: the parsers used at copy time decide what is valid here too. */
+const accepts = (parse: (text: string) => unknown) => (text: string) => {
   try {
-    parseTarget(t);
+    parse(text);
     return true;
   } catch {
     return false;
   }
-}, 'a target is HOST/PROJECT/REPO[/IMAGE] (no tag or digest: the source tag is set)');
+};
+
+const target = z.string().refine(accepts(parseTarget), 'a target is HOST/PROJECT/REPO[/IMAGE] (no tag or digest: the source tag is set)');
 
 const credentialEntry = z
   .strictObject({
@@ -24,14 +27,7 @@ const credentialEntry = z
   })
   .refine((c) => (c.password === undefined) !== (c.passwordEnv === undefined), 'give exactly one of password or passwordEnv');
 
-const platform = z.string().refine((p) => {
-  try {
-    parsePlatform(p);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'a platform is os/arch[/variant], e.g. linux/arm64/v8');
+const platform = z.string().refine(accepts(parsePlatform), 'a platform is os/arch[/variant], e.g. linux/arm64/v8');
 
 export const replicateImageOptions = z.strictObject({
   /** Where each matching image goes: other projects' or organisations' registries. */

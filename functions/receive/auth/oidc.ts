@@ -5,6 +5,7 @@
  */
 import type { OAuth2Client, TokenPayload } from 'google-auth-library';
 import { createCertificateSource } from './certificates';
+import { onFirstUse } from '../../support/on-first-use';
 
 export const GOOGLE_ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
 export const GOOGLE_PEM_CERTS_URL = 'https://www.googleapis.com/oauth2/v1/certs';
@@ -42,16 +43,12 @@ function classify(message: string): string {
 }
 
 export function createOidcVerifier(settings: OidcSettings): OidcVerifier {
-  let client: OAuth2Client | undefined;
   const certificates = createCertificateSource(settings.certsUrl);
   // Loaded on first use: google-auth-library is not needed at all when auth is off.
-  const clientOf = async () => {
-    if (!client) {
-      const { OAuth2Client: Client } = await import('google-auth-library');
-      client = new Client();
-    }
-    return client;
-  };
+  const clientOf = onFirstUse<OAuth2Client>(async () => {
+    const { OAuth2Client: Client } = await import('google-auth-library');
+    return new Client();
+  });
   return {
     async verify(token, requestAudiences) {
       const audiences = settings.audiences.length > 0 ? [...settings.audiences] : [...requestAudiences];

@@ -7,6 +7,7 @@
 import { createHash } from 'crypto';
 import type { Firestore } from '@google-cloud/firestore';
 import type { IdempotencyStore, LockState } from './store';
+import { onFirstUse } from '../../support/on-first-use';
 
 export interface FirestoreStoreOptions {
   readonly collection: string;
@@ -16,15 +17,12 @@ export interface FirestoreStoreOptions {
 }
 
 export function createFirestoreStore(options: FirestoreStoreOptions): IdempotencyStore {
-  let db: Firestore | undefined = options.client;
   // Loaded on first use: the Firestore client is heavy and cold start is measured.
-  const dbOf = async () => {
-    if (!db) {
-      const { Firestore: Client } = await import('@google-cloud/firestore');
-      db = new Client({ ...(options.projectId && { projectId: options.projectId }) });
-    }
-    return db;
-  };
+  const dbOf = onFirstUse<Firestore>(async () => {
+    if (options.client) return options.client;
+    const { Firestore: Client } = await import('@google-cloud/firestore');
+    return new Client({ ...(options.projectId && { projectId: options.projectId }) });
+  });
   const docOf = async (key: string) =>
     (await dbOf()).collection(options.collection).doc(createHash('sha256').update(key).digest('hex'));
 
