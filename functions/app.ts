@@ -17,6 +17,7 @@ import { dispatch } from './route/dispatch';
 import { Router, type Route } from './route/router';
 import { loadRoutesFile } from './route/routes-file';
 import { compileMatchSpec } from './route/match-spec';
+import { parse } from './support/schema';
 import { forwardRouteFromProxyEnv } from './act/forward/proxy-env';
 import { createAuthCheck } from './receive/auth/check';
 import { createInFlight, type InFlight } from './receive/shutdown';
@@ -76,7 +77,7 @@ function defaultRoutes(actions: readonly ActionDefinition<unknown>[], environmen
   const [name, options] = proxy ? ['forward', proxy] : ['log', {}];
   const action = actions.find((a) => a.name === name);
   if (!action) return [];
-  return [{ name: `default-${name}`, action: name, filter: compileMatchSpec({}), timeoutMs, handler: action.create(action.options.parse(options), environment) }];
+  return [{ name: `default-${name}`, action: name, filter: compileMatchSpec({}), timeoutMs, handler: action.create(parse(action.options, options), environment) }];
 }
 
 /**

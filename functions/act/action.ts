@@ -3,7 +3,7 @@
  * action by name: the routes file names one, and the catalog (act/catalog.ts)
  * maps that name to a definition like these.
  */
-import type { z } from 'zod';
+import type { Schema } from '../support/schema';
 import type { RouterEvent } from '../parse/event';
 import type { Logger } from '../answer/logger';
 
@@ -35,8 +35,8 @@ export interface ActionEnvironment {
 export interface ActionDefinition<Options = unknown> {
   /** The name a routes file uses: `action: log`. */
   readonly name: string;
-  /** Validates the routes file's `with:` block; keep it cheap to import (start-up path). */
-  readonly options: z.ZodType<Options>;
+  /** Validates the routes file's `with:` block (a zod schema, classic or mini); keep it cheap to import (start-up path). */
+  readonly options: Schema<Options>;
   /** Builds the handler once at start-up. Heavy clients must be loaded lazily, on first use. */
   create(options: Options, environment: ActionEnvironment): Handler;
 }

@@ -3,7 +3,7 @@
  * redelivery: a PayloadError is a real delivery that can never succeed (acknowledge
  * and preserve it), a NotADelivery is a request that is no delivery at all (4xx).
  */
-import type { ZodError } from 'zod';
+import type { core } from 'zod/mini';
 
 /** A delivery whose payload can never be handled: bad base64, invalid JSON, a missing field. */
 export class PayloadError extends Error {
@@ -40,7 +40,7 @@ export class NotADeliveryError extends Error {
 }
 
 /** The first issue of a failed zod parse, as a PayloadError naming the field. */
-export function fromZodError(shape: string, error: ZodError, basePath = ''): PayloadError {
+export function fromZodError(shape: string, error: core.$ZodError, basePath = ''): PayloadError {
   const issue = error.issues[0];
   const path = [basePath, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
   return new PayloadError(shape, path, issue?.message ?? 'invalid');

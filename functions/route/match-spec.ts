@@ -4,7 +4,8 @@
  *
  *   { kind: 'storage.object', bucket: 'in', name: { glob: 'uploads/**\/*.csv' }, not: { name: { suffix: '.tmp' } } }
  */
-import { z } from 'zod';
+import '../support/schema';
+import * as z from 'zod/mini';
 import { EVENT_KINDS, type EventKind } from '../parse/event';
 import { FIELD_NAMES, type FieldName } from './fields';
 import { all, any, attribute, field, not, type Filter, type ValueMatcher } from './filter';
@@ -17,14 +18,14 @@ export type MatchSpec = { readonly [K in Exclude<FieldName, 'kind'>]?: ValueMatc
   readonly not?: MatchSpec;
 };
 
-const valueMatcherSchema: z.ZodType<ValueMatcher> = z.union(
+const valueMatcherSchema: z.ZodMiniType<ValueMatcher> = z.union(
   [
     z.string(),
-    z.array(z.string()).min(1),
+    z.array(z.string()).check(z.minLength(1)),
     z.strictObject({ exact: z.string() }),
     z.strictObject({ prefix: z.string() }),
     z.strictObject({ suffix: z.string() }),
-    z.strictObject({ glob: z.string().min(1) }),
+    z.strictObject({ glob: z.string().check(z.minLength(1)) }),
     z.strictObject({ exists: z.boolean() }),
   ],
   { error: 'expected a string, a list of strings, or one of {exact|prefix|suffix|glob|exists: ...}' },
@@ -34,17 +35,17 @@ const kindSchema = z.enum(EVENT_KINDS as [EventKind, ...EventKind[]], {
   error: `expected one of ${EVENT_KINDS.join(', ')}`,
 });
 
-export const matchSpecSchema: z.ZodType<MatchSpec> = z.lazy(() => {
-  const shape: Record<string, z.ZodType> = {
+export const matchSpecSchema: z.ZodMiniType<MatchSpec> = z.lazy(() => {
+  const shape: Record<string, z.ZodMiniType> = {
     // One kind or a list; normalised first so an error names the bad kind, not the union.
-    kind: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(kindSchema).min(1)).optional(),
-    attributes: z.record(z.string(), valueMatcherSchema).optional(),
-    all: z.array(matchSpecSchema).optional(),
-    any: z.array(matchSpecSchema).optional(),
-    not: matchSpecSchema.optional(),
+    kind: z.optional(z.pipe(z.transform((v) => (typeof v === 'string' ? [v] : v)), z.array(kindSchema).check(z.minLength(1)))),
+    attributes: z.optional(z.record(z.string(), valueMatcherSchema)),
+    all: z.optional(z.array(matchSpecSchema)),
+    any: z.optional(z.array(matchSpecSchema)),
+    not: z.optional(matchSpecSchema),
   };
-  for (const name of FIELD_NAMES) if (name !== 'kind') shape[name] = valueMatcherSchema.optional();
-  return z.strictObject(shape) as unknown as z.ZodType<MatchSpec>;
+  for (const name of FIELD_NAMES) if (name !== 'kind') shape[name] = z.optional(valueMatcherSchema);
+  return z.strictObject(shape) as unknown as z.ZodMiniType<MatchSpec>;
 });
 
 export function compileMatchSpec(spec: MatchSpec): Filter {

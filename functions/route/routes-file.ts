@@ -13,7 +13,8 @@
  */
 import * as fs from 'fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Document } from 'yaml';
-import { z } from 'zod';
+import { safeParse } from '../support/schema';
+import * as z from 'zod/mini';
 import type { ActionDefinition, ActionEnvironment } from '../act/action';
 import { matchSpecSchema, compileMatchSpec } from './match-spec';
 import { DEFAULT_ROUTE_TIMEOUT_MS, type Route } from './router';
@@ -33,13 +34,13 @@ export class RoutesFileError extends Error {
 }
 
 const routeEntrySchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][-_.A-Za-z0-9]*$/, 'route names use letters, digits, - _ .').optional(),
-  match: matchSpecSchema.optional(),
+  name: z.optional(z.string().check(z.regex(/^[A-Za-z0-9][-_.A-Za-z0-9]*$/, 'route names use letters, digits, - _ .'))),
+  match: z.optional(matchSpecSchema),
   action: z.string({ error: 'is required: the built-in action to run' }),
-  with: z.record(z.string(), z.unknown()).optional(),
-  timeoutSeconds: z.number().positive().max(3600).optional(),
+  with: z.optional(z.record(z.string(), z.unknown())),
+  timeoutSeconds: z.optional(z.number().check(z.positive(), z.lte(3600))),
   /** Run once per event id (true) or per key template: `{ key: "{object.bucket}/{object.name}#{object.generation}" }`. */
-  idempotent: z.union([z.boolean(), z.strictObject({ key: z.string().min(1) })]).optional(),
+  idempotent: z.optional(z.union([z.boolean(), z.strictObject({ key: z.string().check(z.minLength(1)) })])),
 });
 
 /** A route built from a file: a Route plus what only the file can say about it. */
@@ -115,7 +116,7 @@ export function parseRoutesFile(
     const name = entry.name ?? `${entry.action}-${i + 1}`;
     if (seen.has(name)) fail([...at, 'name'], `duplicate route name "${name}"`);
     seen.add(name);
-    const options = action!.options.safeParse(substitute(entry.with ?? {}, secrets));
+    const options = safeParse(action!.options, substitute(entry.with ?? {}, secrets));
     if (!options.success) {
       const issue = options.error.issues[0]!;
       fail([...at, 'with', ...(issue.path as (string | number)[])], `${issue.message} (options of action "${entry.action}")`);
@@ -151,7 +152,7 @@ export function parseRoutesFile(
   });
 }
 
-function deepestIssue(error: z.ZodError): { path: Path; message: string } {
+function deepestIssue(error: z.core.$ZodError): { path: Path; message: string } {
   let best: { path: Path; message: string } = { path: [], message: 'invalid routes file' };
   const visit = (issues: readonly z.core.$ZodIssue[], prefix: Path) => {
     for (const issue of issues) {

@@ -12,6 +12,7 @@ import { copyObjectAction } from '../../functions/act/copy-object';
 import { createLogger, memorySink } from '../../functions/answer/logger';
 import { startGcsDouble, type GcsDouble } from '../support/gcs-double';
 import { storageEvent } from './events';
+import { parse } from '../../functions/support/schema';
 
 let gcs: GcsDouble;
 let client: Storage;
@@ -29,7 +30,7 @@ const ctx = (): HandlerContext => {
 };
 
 function copier(options: Record<string, unknown>, env: Record<string, string> = { STORAGE_EMULATOR_HOST: gcs.url }): Handler {
-  return copyObjectAction.create(copyObjectAction.options.parse(options), { env, log: createLogger(memorySink()) });
+  return copyObjectAction.create(parse(copyObjectAction.options, options), { env, log: createLogger(memorySink()) });
 }
 
 async function readBack(bucket: string, name: string) {

@@ -12,6 +12,7 @@ import { freePort } from '../support/peer';
 import { eventarcPubSubEvent } from './events';
 import { startTarget, type Target } from './target';
 import { makeCertificate } from './tls';
+import { parse } from '../../functions/support/schema';
 
 const context = (signal: AbortSignal = new AbortController().signal): HandlerContext => ({
   log: createLogger(memorySink()),
@@ -115,7 +116,7 @@ describe('what the target receives', () => {
   test('the action built from the catalog definition reads caFile itself', async () => {
     const cert = makeCertificate();
     const t = await target(cert);
-    const handler = forwardAction.create(forwardAction.options.parse({ url: t.url, caFile: cert.certFile }), {
+    const handler = forwardAction.create(parse(forwardAction.options, { url: t.url, caFile: cert.certFile }), {
       env: {},
       log: createLogger(memorySink()),
     }) as ForwardHandler;

@@ -9,6 +9,7 @@ import { freePort } from '../support/peer';
 import { startRegistry, type Registry } from '../support/registry';
 import { imageEvent } from './events';
 import { pushImage, pushIndex, tagDigest } from './synthetic';
+import { parse, safeParse } from '../../functions/support/schema';
 
 const KIB = 1024;
 let source: Registry;
@@ -25,7 +26,7 @@ afterAll(async () => {
 function handlerFor(withBlock: Record<string, unknown>) {
   const sink = memorySink();
   const log = createLogger(sink);
-  const handler = replicateImageAction.create(replicateImageAction.options.parse(withBlock), { env: {}, log });
+  const handler = replicateImageAction.create(parse(replicateImageAction.options, withBlock), { env: {}, log });
   const ctx: HandlerContext = { log, signal: new AbortController().signal, route: 'release' };
   return { run: (event: Parameters<typeof handler>[0]) => Promise.resolve(handler(event, ctx)), sink };
 }
@@ -105,7 +106,7 @@ test('a missing source manifest is permanent; a target that stays down is retrya
 });
 
 test('the options refuse targets with tags, unknown platforms and unknown keys', () => {
-  const parse = (w: unknown) => replicateImageAction.options.safeParse(w).success;
+  const parse = (w: unknown) => safeParse(replicateImageAction.options, w).success;
   expect(parse({ targets: ['us-docker.pkg.dev/prod/images'], platforms: ['linux/amd64', 'linux/arm64/v8'], jobs: 8 })).toBe(true);
   expect(parse({ targets: ['gcr.io/prod'] })).toBe(true);
   expect(parse({ targets: ['us-docker.pkg.dev/prod/images:v1'] })).toBe(false);

@@ -10,6 +10,7 @@ import { startRegistry, type Registry } from '../support/registry';
 import { imageEvent } from './events';
 import { pushImage } from './synthetic';
 import { startTokenServer, type TokenServer } from './token-server';
+import { parse } from '../../functions/support/schema';
 
 const KIB = 1024;
 let source: Registry;
@@ -32,7 +33,7 @@ afterAll(async () => {
 function run(withBlock: Record<string, unknown>, env: Record<string, string>, event: ReturnType<typeof imageEvent>) {
   const sink = memorySink();
   const log = createLogger(sink);
-  const handler = replicateImageAction.create(replicateImageAction.options.parse(withBlock), { env, log });
+  const handler = replicateImageAction.create(parse(replicateImageAction.options, withBlock), { env, log });
   const ctx: HandlerContext = { log, signal: new AbortController().signal, route: 'release' };
   return { result: Promise.resolve(handler(event, ctx)), sink };
 }

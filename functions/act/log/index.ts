@@ -2,17 +2,18 @@
  * `log`: one structured line per event (Cloud Logging's JSON form, with the
  * request's trace and the event id and type as labels). The default action.
  */
-import { z } from 'zod';
+import '../../support/schema';
+import * as z from 'zod/mini';
 import { defineAction } from '../action';
 import { createLogger, nullSink } from '../../answer/logger';
 import { describeEvent, eventFields } from '../../answer/describe-event';
 
 const options = z.strictObject({
-  severity: z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']).default('INFO'),
+  severity: z._default(z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']), 'INFO'),
   /** Include the message data (base64) in the entry. */
-  includeData: z.boolean().default(false),
+  includeData: z._default(z.boolean(), false),
   /** `null` discards entries (benchmarks, or a route that only exists to acknowledge). */
-  output: z.enum(['stdout', 'null']).default('stdout'),
+  output: z._default(z.enum(['stdout', 'null']), 'stdout'),
 });
 
 export const logAction = defineAction({

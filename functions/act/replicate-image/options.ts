@@ -2,7 +2,8 @@
  * The routes file's `with:` block for `action: replicate-image`. Imported on
  * the cold-start path: schema only (google-auth-library is loaded on first use).
  */
-import { z } from 'zod';
+import '../../support/schema';
+import * as z from 'zod/mini';
 import { parsePlatform } from '../../registry/manifest';
 import { parseTarget } from './targets';
 
@@ -16,36 +17,39 @@ const accepts = (parse: (text: string) => unknown) => (text: string) => {
   }
 };
 
-const target = z.string().refine(accepts(parseTarget), 'a target is HOST/PROJECT/REPO[/IMAGE] (no tag or digest: the source tag is set)');
+const target = z.string().check(z.refine(accepts(parseTarget), 'a target is HOST/PROJECT/REPO[/IMAGE] (no tag or digest: the source tag is set)'));
+
+const nonEmpty = z.string().check(z.minLength(1));
 
 const credentialEntry = z
   .strictObject({
-    host: z.string().min(1),
-    username: z.string().min(1),
-    password: z.string().optional(),
-    passwordEnv: z.string().optional(),
+    host: nonEmpty,
+    username: nonEmpty,
+    password: z.optional(z.string()),
+    passwordEnv: z.optional(z.string()),
   })
-  .refine((c) => (c.password === undefined) !== (c.passwordEnv === undefined), 'give exactly one of password or passwordEnv');
+  .check(z.refine((c) => (c.password === undefined) !== (c.passwordEnv === undefined), 'give exactly one of password or passwordEnv'));
 
-const platform = z.string().refine(accepts(parsePlatform), 'a platform is os/arch[/variant], e.g. linux/arm64/v8');
+const platform = z.string().check(z.refine(accepts(parsePlatform), 'a platform is os/arch[/variant], e.g. linux/arm64/v8'));
 
 export const replicateImageOptions = z.strictObject({
   /** Where each matching image goes: other projects' or organisations' registries. */
-  targets: z.array(target).min(1),
+  targets: z.array(target).check(z.minLength(1)),
   /** On a tag deletion in the source, delete that tag in the targets too. Off by default. */
-  deleteTags: z.boolean().default(false),
+  deleteTags: z._default(z.boolean(), false),
   /** Copy only these platforms of an index; all when absent. */
-  platforms: z.array(platform).min(1).optional(),
+  platforms: z.optional(z.array(platform).check(z.minLength(1))),
   /** Blobs copied in parallel per target. */
-  jobs: z.number().int().min(1).max(32).default(4),
+  jobs: z._default(z.int().check(z.gte(1), z.lte(32)), 4),
   /** Plain HTTP to non-loopback registries (loopback ones always use it). */
-  insecure: z.boolean().default(false),
+  insecure: z._default(z.boolean(), false),
   /** Username and password (or the name of an environment variable holding it) per non-Google host. */
-  credentials: z.array(credentialEntry).default([]),
+  credentials: z._default(z.array(credentialEntry), []),
   /** Retries of one request or blob: attempts in total, and a bound on the time spent retrying. */
-  retry: z
-    .strictObject({ attempts: z.number().int().min(1).max(20).default(6), maxSeconds: z.number().positive().max(3600).default(120) })
-    .default({ attempts: 6, maxSeconds: 120 }),
+  retry: z._default(
+    z.strictObject({ attempts: z._default(z.int().check(z.gte(1), z.lte(20)), 6), maxSeconds: z._default(z.number().check(z.positive(), z.lte(3600)), 120) }),
+    { attempts: 6, maxSeconds: 120 },
+  ),
 });
 
 export type ReplicateImageOptions = z.output<typeof replicateImageOptions>;
