@@ -21,8 +21,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY functions ./functions
-COPY scripts/bundle.js ./scripts/bundle.js
-# tsc, then one bundled file (dist/service/router.js): one file loads much faster than ~80 at cold start.
+COPY scripts/bundle.js scripts/code-cache.js scripts/code-cache-routes.yaml ./scripts/
+# tsc, then one bundled file (dist/service/bundle/router.js, loaded by dist/service/router.js):
+# one file loads much faster than ~80 at cold start.
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
  && test -f dist/service/router.js \
@@ -36,6 +37,12 @@ ENV NODE_ENV=production \
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/scripts/code-cache.js /app/scripts/code-cache-routes.yaml ./scripts/
+# V8's code cache for the bundle, made by this image's own Node (a cache serves only the Node that
+# made it): about 15 ms off every cold start. As root, to write it next to the bundle; exec form,
+# as distroless has no shell. It runs the service's start-up once, with a sample routes file only.
+USER root
+RUN ["/nodejs/bin/node", "scripts/code-cache.js"]
 USER nonroot
 EXPOSE 8080
 # What `npm start` runs, without npm (no shell or npm here, and npm wants a writable $HOME).

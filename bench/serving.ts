@@ -7,7 +7,7 @@
  *   - cold start (process start to first 2xx) of both, median of several starts;
  *   - the ratios. Goal: >= 0.95 of the no-op's throughput, <= 1.1x its cold start.
  *   - CPU time per request of each process (from /proc), steadier than req/s on a shared machine.
- * Usage: npm run bench:serving [-- --seconds 10 --rounds 2 --starts 7]
+ * Usage: npm run bench:serving [-- --seconds 10 --rounds 2 --starts 15]
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'child_process';
@@ -95,7 +95,7 @@ async function load(port: number, seconds: number, pid: number) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, starts: { type: 'string', default: '7' } } });
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, starts: { type: 'string', default: '15' } } });
   const seconds = Number(values.seconds);
   const rounds = Number(values.rounds);
   const starts = Number(values.starts);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Bundles the service into one file, dist/service/router.js: loading one file
+ * Bundles the service into one file, dist/service/bundle/router.js (loaded by
+ * dist/service/router.js with V8's code cache made below): loading one file
  * instead of ~80 modules (ours, zod's, yaml's) is most of the cold start a
  * Functions Framework no-op does not pay. Built from the TypeScript sources (tsc
  * has type-checked them first) so libraries are imported as ES modules and what
@@ -8,14 +9,20 @@
  * actions load them lazily, on first use, from node_modules.
  */
 const esbuild = require('esbuild');
+const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 
-// router.js: the Functions Framework function (`npm start`, Cloud Functions, the image's default);
+// bundle/router.js: the Functions Framework function (`npm start`, Cloud Functions, the image's default),
+// loaded by router.js (a few lines: it uses the code cache made below);
 // serve.js: the same pipeline behind a bare node:http server (`npm run serve`, Cloud Run).
 esbuild.buildSync({
-  entryPoints: { router: path.join(root, 'functions', 'index.ts'), serve: path.join(root, 'functions', 'serve.ts') },
+  entryPoints: {
+    'bundle/router': path.join(root, 'functions', 'index.ts'),
+    router: path.join(root, 'functions', 'router-loader.ts'),
+    serve: path.join(root, 'functions', 'serve.ts'),
+  },
   outdir: path.join(root, 'dist', 'service'),
   bundle: true,
   platform: 'node',
@@ -35,5 +42,14 @@ esbuild.buildSync({
     '@google-cloud/secret-manager',
     'google-auth-library',
   ],
+  // import() of the external client libraries becomes require(): they are CommonJS, and code
+  // loaded from V8's code cache cannot import() on Node 20 (functions/support/code-cache.ts).
+  supported: { 'dynamic-import': false },
   logLevel: 'warning',
 });
+for (const file of ['bundle/router.js', 'serve.js']) {
+  if (/\bimport\(/.test(fs.readFileSync(path.join(root, 'dist', 'service', file), 'utf8'))) throw new Error(`dist/service/${file} still contains import()`);
+}
+
+// V8's code cache for bundle/router.js, made by this Node (functions/support/code-cache.ts).
+require('./code-cache');

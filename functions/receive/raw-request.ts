@@ -24,10 +24,10 @@ export function rawRequestOf(req: IncomingMessage & { path?: string }, body: Buf
   return { method: req.method ?? 'GET', path: req.path ?? (q >= 0 ? url.slice(0, q) : url), headers, body };
 }
 
-/** Functions Framework has usually read the body already (`rawBody`); read it when no parser took it. */
-export async function toRawRequest(req: FrameworkRequest): Promise<RawRequest> {
-  const body = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.isBuffer(req.body) ? req.body : await unreadBody(req);
-  return rawRequestOf(req, body);
+/** Functions Framework has usually read the body already (`rawBody`: no promise then); read it when no parser took it. */
+export function toRawRequest(req: FrameworkRequest): RawRequest | Promise<RawRequest> {
+  const body = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.isBuffer(req.body) ? req.body : undefined;
+  return body ? rawRequestOf(req, body) : unreadBody(req).then((read) => rawRequestOf(req, read));
 }
 
 /** Writes an answer on either server (express's response is a Node one). */

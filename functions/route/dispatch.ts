@@ -9,10 +9,10 @@ import type { Logger } from '../answer/logger';
 import type { RouteOutcome } from '../answer/outcome';
 import type { RouterEvent } from '../parse/event';
 import type { Route } from './router';
+import { isThenable } from '../support/maybe-promise';
 
 class DeadlineExceeded extends Error {}
 
-const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 /** Synchronous when every handler is (the log action): no promise, timer or controller per event then. */
 export function dispatch(event: RouterEvent, routes: readonly Route[], log: Logger, requestSignal?: AbortSignal): RouteOutcome[] | Promise<RouteOutcome[]> {

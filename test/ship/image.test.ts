@@ -2,8 +2,9 @@
  * The container image and the CI path, checked without a Docker engine or Google Cloud:
  * - the Dockerfile's stages, base images, user, entry point and what the runtime stage copies;
  * - .dockerignore keeps dependencies, tests and .git out of the build context;
- * - the build stage's own COPY set compiles, and the runtime stage's files started with its ENTRYPOINT
- *   (no $HOME, no other environment than the image's) answer on $PORT, writing nothing;
+ * - the build stage's own COPY set compiles; the runtime stage's RUN makes the code cache with the image's
+ *   environment alone, and its files started with its ENTRYPOINT (no $HOME, no other environment than the
+ *   image's) use that cache and answer on $PORT, writing nothing;
  * - cloudbuild.yaml tests, builds, pushes and deploys the same image, in that order.
  */
 import { spawn, spawnSync } from 'child_process';
@@ -117,11 +118,14 @@ describe('Dockerfile', () => {
     for (const c of cs) expect(c.from).toBe(buildStage.name);
     const wd = workdir(buildStage);
     const sources = cs.flatMap((c) => c.sources).map((s) => path.posix.relative(wd, s)).sort();
-    expect(sources).toEqual(['dist', 'node_modules', 'package.json']);
+    expect(sources).toEqual(['dist', 'node_modules', 'package.json', 'scripts/code-cache-routes.yaml', 'scripts/code-cache.js']);
     // node_modules comes from the build stage after `npm prune --omit=dev`, never from the host.
     expect(all(runtime, 'ADD')).toEqual([]);
-    // Distroless has no shell: nothing to RUN there.
-    expect(all(runtime, 'RUN')).toEqual([]);
+  });
+
+  test('the runtime stage runs only its own Node, in exec form (distroless has no shell), to make the code cache', () => {
+    const runs = all(runtime, 'RUN').map((r) => JSON.parse(r.args) as string[]);
+    expect(runs).toEqual([['/nodejs/bin/node', 'scripts/code-cache.js']]);
   });
 
   test('the entry point is Functions Framework with target router and signature type http, as `npm start`', () => {
@@ -243,7 +247,7 @@ describe('the image, emulated without a Docker engine', () => {
     expect(tsc.status).toBe(0);
     // `npm run build` then bundles what tsc produced into the file the entry point names.
     const bundle = spawnSync(process.execPath, ['scripts/bundle.js'], { cwd: buildDir, encoding: 'utf8', timeout: 120000 });
-    expect(bundle.stdout + bundle.stderr).toBe('');
+    expect(bundle.stdout + bundle.stderr).toMatch(/^code cache: dist\/service\/bundle\/router\.js\.v[\d.]+-\w+\.v8cache \(\d+ KB\)\n$/);
     expect(bundle.status).toBe(0);
 
     // Runtime stage: exactly what it copies from the build stage, at its WORKDIR.
@@ -253,14 +257,12 @@ describe('the image, emulated without a Docker engine', () => {
     for (const c of copies(runtime)) {
       for (const s of c.sources) {
         const rel = path.posix.relative(bwd, s);
-        const dest = path.join(runDir, path.posix.relative(workdir(runtime), path.posix.resolve(workdir(runtime), c.dest)));
+        let dest = path.join(runDir, path.posix.relative(workdir(runtime), path.posix.resolve(workdir(runtime), c.dest)));
+        if (c.dest.endsWith('/')) dest = path.join(dest, path.posix.basename(s));
         if (rel === 'node_modules') fs.symlinkSync(path.join(ROOT, 'node_modules'), dest);
         else fs.cpSync(path.join(buildDir, rel), dest, { recursive: true });
       }
     }
-    const before = listFiles(runDir);
-
-    const port = await freePort();
     const env: Record<string, string> = {};
     for (const e of all(runtime, 'ENV')) {
       for (const kv of e.args.split(' ')) {
@@ -268,6 +270,15 @@ describe('the image, emulated without a Docker engine', () => {
         env[kv.slice(0, i)] = kv.slice(i + 1);
       }
     }
+    // The runtime stage's RUN (the code cache, made by the runtime's Node), with the image's environment only.
+    for (const r of all(runtime, 'RUN')) {
+      const [, ...runArgs] = JSON.parse(r.args) as string[];
+      const made = spawnSync(process.execPath, runArgs, { cwd: runDir, env, encoding: 'utf8', timeout: 120000 });
+      expect({ status: made.status, stderr: made.stderr }).toEqual({ status: 0, stderr: '' });
+    }
+    const before = listFiles(runDir);
+
+    const port = await freePort();
     env.PORT = String(port); // what Cloud Run does; no HOME, no PATH
     const [, ...args] = entrypoint();
     let log = '';
@@ -282,6 +293,8 @@ describe('the image, emulated without a Docker engine', () => {
       if (child.exitCode !== null) break;
     }
     expect({ status: health.status, log: health.status === 200 ? '' : log }).toEqual({ status: 200, log: '' });
+    // The bundle was compiled from the code cache the RUN made, not from source.
+    expect(log).toContain('"codeCache":"used"');
 
     // A structured CloudEvent, as any producer would send it: handled by the default `log` route.
     const ev = await request(

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/**
+ * Makes V8's code cache for the bundled service (see functions/support/code-cache.ts):
+ * runs the bundle's start-up once, in a child process with a sample routes file
+ * (so the routes-file parser is compiled too) and no server, and writes what V8
+ * compiled next to the bundle. Run by scripts/bundle.js, and in the image by the
+ * runtime's own Node (a cache only serves the Node version that made it).
+ *   node scripts/code-cache.js [dist/service/bundle/router.js]
+ */
+const { spawnSync } = require('child_process');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const bundle = path.resolve(process.argv[2] ?? path.join(root, 'dist', 'service', 'bundle', 'router.js'));
+const maker = path.join(root, 'dist', 'functions', 'support', 'code-cache.js');
+
+// The child's environment is the sample's alone: no PORT, no credentials, nothing of the build's.
+const child = spawnSync(
+  process.execPath,
+  ['-e', `const r = require(${JSON.stringify(maker)}).writeCodeCache(${JSON.stringify(bundle)}); process.stderr.write(JSON.stringify(r)); process.exit(0);`],
+  { env: { PATH: process.env.PATH ?? '', ROUTES_FILE: path.join(__dirname, 'code-cache-routes.yaml') }, stdio: ['ignore', 'ignore', 'pipe'] },
+);
+if (child.status !== 0) {
+  process.stderr.write(child.stderr);
+  throw new Error(`making the code cache failed (exit ${child.status})`);
+}
+const { cacheFile, bytes } = JSON.parse(child.stderr.toString().trim().split('\n').pop());
+console.log(`code cache: ${path.relative(root, cacheFile)} (${Math.round(bytes / 1024)} KB)`);

@@ -1,0 +1,75 @@
+/**
+ * V8's code cache for the bundle (functions/support/code-cache.ts), across real
+ * processes as in production: one process makes it, the next loads with it. A
+ * cache V8 refuses, or none for this Node, still loads the module as require would.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+// The compiled module, as scripts/code-cache.js and dist/service/router.js use it.
+const CODE_CACHE = path.join(ROOT, 'dist', 'functions', 'support', 'code-cache.js');
+
+let dir: string;
+let file: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'code-cache-'));
+  file = path.join(dir, 'module.js');
+  // A module with some code to cache, a require of its own, and start-up work.
+  fs.writeFileSync(
+    file,
+    `const path = require('path');
+     const squares = []; for (let i = 0; i < 1000; i++) squares.push(i * i);
+     exports.sum = squares.reduce((a, b) => a + b, 0);
+     exports.base = path.basename(__filename);
+     exports.requireWorks = typeof require('./helper') === 'function';`,
+  );
+  fs.writeFileSync(path.join(dir, 'helper.js'), 'module.exports = () => 1;');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function node(script: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const load = () =>
+  node(`const c = require(${JSON.stringify(CODE_CACHE)}); const m = c.requireWithCodeCache(${JSON.stringify(file)});
+        console.log(JSON.stringify({ use: c.codeCacheUse(), m, same: require(${JSON.stringify(file)}) === m }));`);
+
+const cacheFile = () => `${file}.${process.version}-${process.arch}.v8cache`;
+const expected = { sum: 332833500, base: 'module.js', requireWorks: true };
+
+test('a cache made by one process is used by the next, which gets the same module require() would', () => {
+  const made = node(`console.log(JSON.stringify(require(${JSON.stringify(CODE_CACHE)}).writeCodeCache(${JSON.stringify(file)})))`);
+  expect(made.stderr).toBe('');
+  expect(JSON.parse(made.stdout)).toEqual({ cacheFile: cacheFile(), bytes: fs.statSync(cacheFile()).size });
+
+  const loaded = load();
+  expect(loaded.stderr).toBe('');
+  expect(JSON.parse(loaded.stdout)).toEqual({ use: 'used', m: expected, same: true });
+});
+
+test('a cache V8 refuses (corrupt, or from another build) is reported and the module loads from source', () => {
+  fs.writeFileSync(cacheFile(), Buffer.alloc(4096, 7));
+  const loaded = load();
+  expect(loaded.stderr).toBe('');
+  expect(JSON.parse(loaded.stdout)).toEqual({ use: 'rejected', m: expected, same: true });
+});
+
+test('without a cache for this Node version, it is an ordinary require', () => {
+  fs.writeFileSync(`${file}.v0.0.0-${process.arch}.v8cache`, Buffer.alloc(16));
+  const loaded = load();
+  expect(loaded.stderr).toBe('');
+  expect(JSON.parse(loaded.stdout)).toEqual({ use: 'none', m: expected, same: true });
+});
+
+test('the build made a cache for this Node, and the served bundle starts from it', () => {
+  const bundle = path.join(ROOT, 'dist', 'service', 'bundle', 'router.js');
+  expect(fs.existsSync(`${bundle}.${process.version}-${process.arch}.v8cache`)).toBe(true);
+  const started = node(`require(${JSON.stringify(require.resolve('@google-cloud/functions-framework'))}); require(${JSON.stringify(path.join(ROOT, 'dist', 'service', 'router.js'))});`);
+  expect(started.stderr).toBe('');
+  expect(JSON.parse(started.stdout.split('\n')[0]!)).toMatchObject({ severity: 'INFO', codeCache: 'used' });
+});
