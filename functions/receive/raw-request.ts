@@ -13,12 +13,19 @@ async function unreadBody(req: FrameworkRequest): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A RawRequest from a Node request whose body has been read: shared by both servers. */
-export function rawRequestOf(req: IncomingMessage & { path?: string }, body: Buffer): RawRequest {
+function joined(all: IncomingMessage['headers']): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const [name, value] of Object.entries(all)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
+  return headers;
+}
+
+/** A RawRequest from a Node request whose body has been read: shared by both servers. */
+export function rawRequestOf(req: IncomingMessage & { path?: string }, body: Buffer): RawRequest {
+  // Node joins repeated headers itself; only set-cookie stays a list. Without one, the
+  // headers are used as they are (never modified later): no copy per request.
+  const headers = req.headers['set-cookie'] === undefined ? (req.headers as Record<string, string>) : joined(req.headers);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   return { method: req.method ?? 'GET', path: req.path ?? (q >= 0 ? url.slice(0, q) : url), headers, body };

@@ -1,9 +1,6 @@
 /** Shape D: a Pub/Sub push, wrapped (the default): `{"subscription", "message": {...}}`. */
 import type { CloudEventView, Delivery, PubSubMessage, RawRequest, RouterEvent } from '../event';
-import { fromZodError } from '../errors';
-import { pushEnvelopeSchema } from '../schemas';
-import { MESSAGE_PUBLISHED, eventFromMessage, projectOfSubscription } from '../payloads/pubsub-message';
-import { toMessage } from '../payloads/pubsub-message';
+import { MESSAGE_PUBLISHED, eventFromMessage, projectOfSubscription, pushEnvelopeFromJson, toMessage } from '../payloads/pubsub-message';
 
 const SHAPE = 'pubsub-push';
 
@@ -28,10 +25,9 @@ export function cloudEventOfMessage(message: PubSubMessage, subscription: string
 }
 
 export function parsePushEnvelope(raw: RawRequest, json: unknown): RouterEvent {
-  const parsed = pushEnvelopeSchema.safeParse(json);
-  if (!parsed.success) throw fromZodError(SHAPE, parsed.error);
-  const message = toMessage(parsed.data.message, SHAPE, 'message');
-  const { subscription, deliveryAttempt } = parsed.data;
+  const envelope = pushEnvelopeFromJson(json, SHAPE, '');
+  const message = toMessage(envelope.message, SHAPE, 'message');
+  const { subscription, deliveryAttempt } = envelope;
   const delivery: Delivery = {
     shape: SHAPE,
     attributes: message.attributes,
@@ -44,8 +40,8 @@ export function parsePushEnvelope(raw: RawRequest, json: unknown): RouterEvent {
   };
   const project = projectOfSubscription(subscription);
   return eventFromMessage(message, {
-    ...(message.id !== undefined && { id: message.id }),
     type: MESSAGE_PUBLISHED,
+    ...(message.id !== undefined && { id: message.id }),
     ...(message.publishTime !== undefined && { time: message.publishTime }),
     ...(project !== undefined && { project }),
     delivery,
