@@ -46,30 +46,73 @@ function replacer(_key: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * True when JSON.stringify needs no replacer for `value`: no bigint, Error or Buffer
+ * in it (looked at to a bounded depth). A replacer costs a call per key, which made
+ * formatting the largest cost per logged event; most entries need none.
+ */
+function isPlainJson(value: unknown, depth = 0): boolean {
+  if (typeof value !== 'object' || value === null) return typeof value !== 'bigint';
+  if (depth > 8 || value instanceof Error || Buffer.isBuffer(value)) return false;
+  if (Array.isArray(value)) return value.every((v) => isPlainJson(v, depth + 1));
+  for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+  return true;
+}
+
+function stringify(entry: Record<string, unknown>, fields: Record<string, unknown> | undefined): string {
+  if (fields === undefined || isPlainJson(fields)) {
+    try {
+      return JSON.stringify(entry);
+    } catch {
+      // A toJSON() that returned a bigint, say: the replacer below knows what to do.
+    }
+  }
+  return JSON.stringify(entry, replacer);
+}
+
+const LINE_SEPARATORS = /[\u2028\u2029]/;
+
 /** Serialises one entry to exactly one line; U+2028/U+2029 are escaped too, as some readers split on them. */
 export function formatEntry(severity: Severity, message: string, context: LogContext, fields?: Record<string, unknown>): string {
   const entry: Record<string, unknown> = { severity, message, ...fields };
   if (context.trace) entry['logging.googleapis.com/trace'] = context.trace;
   if (context.spanId) entry['logging.googleapis.com/spanId'] = context.spanId;
   if (context.labels && Object.keys(context.labels).length > 0) entry['logging.googleapis.com/labels'] = context.labels;
-  return JSON.stringify(entry, replacer).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') + '\n';
+  const line = stringify(entry, fields);
+  return (LINE_SEPARATORS.test(line) ? line.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') : line) + '\n';
+}
+
+/** One per request (a child carries its trace and labels): methods on the prototype, not closures per instance. */
+class StructuredLogger implements Logger {
+  constructor(
+    private readonly sink: LogSink,
+    private readonly context: LogContext,
+  ) {}
+
+  log(severity: Severity, message: string, fields?: Record<string, unknown>): void {
+    this.sink.write(formatEntry(severity, message, this.context, fields));
+  }
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.log('INFO', message, fields);
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.log('WARNING', message, fields);
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.log('ERROR', message, fields);
+  }
+  child(more: LogContext): Logger {
+    const { context } = this;
+    return new StructuredLogger(this.sink, {
+      trace: more.trace ?? context.trace,
+      spanId: more.spanId ?? context.spanId,
+      labels: context.labels ? { ...context.labels, ...more.labels } : more.labels,
+    });
+  }
 }
 
 export function createLogger(sink: LogSink = stdoutSink, context: LogContext = {}): Logger {
-  const log = (severity: Severity, message: string, fields?: Record<string, unknown>) =>
-    sink.write(formatEntry(severity, message, context, fields));
-  return {
-    log,
-    info: (m, f) => log('INFO', m, f),
-    warn: (m, f) => log('WARNING', m, f),
-    error: (m, f) => log('ERROR', m, f),
-    child: (more) =>
-      createLogger(sink, {
-        trace: more.trace ?? context.trace,
-        spanId: more.spanId ?? context.spanId,
-        labels: { ...context.labels, ...more.labels },
-      }),
-  };
+  return new StructuredLogger(sink, context);
 }
 
 /** Collects entries in memory; for tests and the CLI's `routes explain`. */

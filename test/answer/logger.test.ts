@@ -1,0 +1,42 @@
+/**
+ * One entry is one line of Cloud Logging JSON, whatever the values: names with
+ * line breaks cannot break or forge a line, and values JSON has no form for
+ * (bigint, Error, Buffer) come out readable, on the fast path and the slow one.
+ */
+import { formatEntry } from '../../functions/answer/logger';
+
+const parse = (line: string) => {
+  expect(line.endsWith('\n')).toBe(true);
+  expect(line.slice(0, -1)).not.toMatch(/[\n\r\u2028\u2029]/);
+  return JSON.parse(line) as Record<string, unknown>;
+};
+
+test.each([
+  ['a name with a newline and a forged entry', { name: 'a\n{"severity":"CRITICAL","message":"forged"}' }],
+  ['a name with U+2028 and U+2029', { name: 'line\u2028separator\u2029paragraph' }],
+  ['control characters', { name: 'tab\tnul\u0000bell\u0007' }],
+])('%s stays in one line and reads back unchanged', (_case, fields) => {
+  expect(parse(formatEntry('INFO', 'm', {}, fields))).toEqual({ severity: 'INFO', message: 'm', ...fields });
+});
+
+test.each([
+  ['bigint', { object: { size: 18446744073709551615n } }, { object: { size: '18446744073709551615' } }],
+  ['Error', { error: new TypeError('bad') }, { error: { name: 'TypeError', message: 'bad' } }],
+  ['Buffer', { data: Buffer.from('hi') }, { data: 'aGk=' }],
+  ['a toJSON() giving a bigint', { v: { toJSON: () => 5n } }, { v: '5' }],
+  ['plain values', { a: 'x', n: 1, list: [true, null] }, { a: 'x', n: 1, list: [true, null] }],
+])('%s', (_case, fields, expected) => {
+  expect(parse(formatEntry('WARNING', 'm', {}, fields))).toEqual({ severity: 'WARNING', message: 'm', ...expected });
+});
+
+test('trace, span and labels go under Cloud Logging keys', () => {
+  const entry = parse(formatEntry('ERROR', 'm', { trace: 'projects/p/traces/t', spanId: '5', labels: { eventId: '1' } }, { x: 1 }));
+  expect(entry).toEqual({
+    severity: 'ERROR',
+    message: 'm',
+    x: 1,
+    'logging.googleapis.com/trace': 'projects/p/traces/t',
+    'logging.googleapis.com/spanId': '5',
+    'logging.googleapis.com/labels': { eventId: '1' },
+  });
+});
