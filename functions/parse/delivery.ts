@@ -24,11 +24,13 @@ export function parseDelivery(raw: RawRequest): RouterEvent {
   if (type !== '' && !isJsonMediaType(type) && type !== 'text/plain' && type !== 'application/octet-stream') {
     throw new NotADeliveryError(415, `content type "${type}" is no delivery shape (no ce-* headers, not JSON)`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.body.toString('utf8'));
-  } catch {
-    throw new NotADeliveryError(400, 'body is not JSON and has no ce-* headers: not a delivery');
+  let json: unknown = raw.bodyJson;
+  if (json === undefined) {
+    try {
+      json = JSON.parse(raw.body.toString('utf8'));
+    } catch {
+      throw new NotADeliveryError(400, 'body is not JSON and has no ce-* headers: not a delivery');
+    }
   }
   if (isPushEnvelope(json)) return parsePushEnvelope(raw, json);
   if (isBackgroundEvent(json)) return parseBackgroundEvent(raw, json);

@@ -19,6 +19,12 @@ export interface RawRequest {
   /** Lower-cased header names; repeated headers joined with ", ". */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
+  /**
+   * The body as JSON when the server has parsed it already, exactly as JSON.parse of
+   * the UTF-8 body (Functions Framework's JSON parser): parsing it twice was a
+   * measurable share of the cost per event. Never modified.
+   */
+  readonly bodyJson?: unknown;
 }
 
 /**

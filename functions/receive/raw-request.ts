@@ -22,19 +22,32 @@ function joined(all: IncomingMessage['headers']): Record<string, string> {
 }
 
 /** A RawRequest from a Node request whose body has been read: shared by both servers. */
-export function rawRequestOf(req: IncomingMessage & { path?: string }, body: Buffer): RawRequest {
+export function rawRequestOf(req: IncomingMessage & { path?: string }, body: Buffer, bodyJson?: unknown): RawRequest {
   // Node joins repeated headers itself; only set-cookie stays a list. Without one, the
   // headers are used as they are (never modified later): no copy per request.
   const headers = req.headers['set-cookie'] === undefined ? (req.headers as Record<string, string>) : joined(req.headers);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  return { method: req.method ?? 'GET', path: req.path ?? (q >= 0 ? url.slice(0, q) : url), headers, body };
+  return { method: req.method ?? 'GET', path: req.path ?? (q >= 0 ? url.slice(0, q) : url), headers, body, ...(bodyJson !== undefined && { bodyJson }) };
+}
+
+// The media types Functions Framework's JSON parsers take (body-parser: JSON.parse of the decoded text).
+const FRAMEWORK_JSON_TYPES = new Set(['application/json', 'application/cloudevents+json']);
+
+/** The framework's parse of the body, when it is exactly JSON.parse of the UTF-8 bytes. */
+function frameworkJson(req: FrameworkRequest): unknown {
+  if (typeof req.body !== 'object' || req.body === null || Buffer.isBuffer(req.body) || !Buffer.isBuffer(req.rawBody) || req.rawBody.length === 0) return undefined;
+  const [type, ...params] = (req.headers['content-type'] ?? '').toLowerCase().split(';');
+  if (!FRAMEWORK_JSON_TYPES.has(type!.trim())) return undefined;
+  const charset = params.map((p) => p.trim()).find((p) => p.startsWith('charset='));
+  return charset === undefined || /^charset="?utf-8"?$/.test(charset) ? req.body : undefined;
 }
 
 /** Functions Framework has usually read the body already (`rawBody`: no promise then); read it when no parser took it. */
 export function toRawRequest(req: FrameworkRequest): RawRequest | Promise<RawRequest> {
   const body = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.isBuffer(req.body) ? req.body : undefined;
-  return body ? rawRequestOf(req, body) : unreadBody(req).then((read) => rawRequestOf(req, read));
+  if (!body) return unreadBody(req).then((read) => rawRequestOf(req, read));
+  return rawRequestOf(req, body, frameworkJson(req));
 }
 
 /** Writes an answer on either server (express's response is a Node one). */

@@ -25,7 +25,7 @@ export function parseBinaryCloudEvent(raw: RawRequest): RouterEvent {
   if (dataContentType !== undefined) attributes['datacontenttype'] = dataContentType;
   const cloudEvent = { attributes, data: raw.body, ...(dataContentType !== undefined && { dataContentType }) };
   return eventFromCloudEvent(
-    { attributes, data: raw.body, delivery: { shape: SHAPE, attributes: {}, cloudEvent, raw } },
+    { attributes, data: raw.body, ...(raw.bodyJson !== undefined && { dataValue: raw.bodyJson }), delivery: { shape: SHAPE, attributes: {}, cloudEvent, raw } },
     SHAPE,
   );
 }

@@ -2,7 +2,7 @@
 import type { RawRequest, RouterEvent } from '../event';
 import { fromZodError } from '../errors';
 import { structuredCloudEventSchema } from '../schemas';
-import { decodeBase64, isJsonMediaType, mediaType, parseJson } from '../payloads/bytes';
+import { bodyJsonOf, decodeBase64, isJsonMediaType, mediaType, parseJson } from '../payloads/bytes';
 import { eventFromCloudEvent, requireContextAttributes } from './cloudevent';
 
 const SHAPE = 'cloudevent-structured';
@@ -12,7 +12,7 @@ export function isStructuredCloudEvent(raw: RawRequest): boolean {
 }
 
 export function parseStructuredCloudEvent(raw: RawRequest): RouterEvent {
-  const parsed = structuredCloudEventSchema.safeParse(parseJson(raw.body, SHAPE, ''));
+  const parsed = structuredCloudEventSchema.safeParse(bodyJsonOf(raw, SHAPE, ''));
   if (!parsed.success) throw fromZodError(SHAPE, parsed.error);
   const ce = parsed.data;
   // Context attributes are strings on the wire of the binary mode; extensions may be numbers or booleans here.

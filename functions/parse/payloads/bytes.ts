@@ -17,6 +17,11 @@ export function parseJson(bytes: Buffer | string, shape: string, path: string): 
   }
 }
 
+/** The request body as JSON: the server's parse when it made one, else ours. */
+export function bodyJsonOf(raw: { readonly body: Buffer; readonly bodyJson?: unknown }, shape: string, path: string): unknown {
+  return raw.bodyJson !== undefined ? raw.bodyJson : parseJson(raw.body, shape, path);
+}
+
 /** Media types compared without parameters and case: `application/json; charset=utf-8` is JSON. */
 export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
