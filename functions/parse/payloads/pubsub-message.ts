@@ -97,9 +97,11 @@ function storageNotification(message: PubSubMessage, carrier: Carrier): StorageO
   };
 }
 
+const ACTION_KEY = Buffer.from('"action"');
+
 /** Cheap pre-check so plain JSON messages are not parsed twice on the hot path. */
 function looksLikeRegistryNotification(data: Buffer): boolean {
-  return data.length > 0 && data.length < 16384 && data.includes('"action"') && data.toString('utf8').trimStart().startsWith('{');
+  return data.length > 0 && data.length < 16384 && data.includes(ACTION_KEY) && data.toString('utf8').trimStart().startsWith('{');
 }
 
 function registryNotification(message: PubSubMessage, carrier: Carrier): ImageEvent | undefined {
