@@ -1,0 +1,71 @@
+/**
+ * The pipeline alone, in process: CPU per event of app.handle() (parse, route,
+ * the `log` action formatting its line for a null sink, the answer) for the same
+ * Eventarc messagePublished event as bench/serving, with no HTTP around it.
+ * Steadier than the served figures, so it shows what a change to the hot path did;
+ * the served figures stay the goal's measure. Run inside a node:domain (as the
+ * framework runs each request) and outside one.
+ * Usage: npm run bench:pipeline [-- --events 200000 --rounds 5]
+ */
+import * as domain from 'domain';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { createApp } from '../functions/app';
+import { nullSink } from '../functions/answer/logger';
+import type { RawRequest } from '../functions/parse/event';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+const body = Buffer.from(
+  JSON.stringify({
+    message: { data: Buffer.from('{"hello":"bench"}').toString('base64'), attributes: { a: '1' }, messageId: '42', message_id: '42', publishTime: '2026-11-22T14:00:00.000Z', publish_time: '2026-11-22T14:00:00.000Z' },
+    subscription: 'projects/bench/subscriptions/s',
+  }),
+);
+const raw: RawRequest = {
+  method: 'POST',
+  path: '/',
+  headers: {
+    host: '127.0.0.1:8080',
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(body.length),
+    'ce-specversion': '1.0',
+    'ce-id': '42',
+    'ce-time': '2026-11-22T14:00:00.000Z',
+    'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
+    'ce-source': '//pubsub.googleapis.com/projects/bench/topics/t',
+  },
+  body,
+};
+
+async function measure(events: number, rounds: number): Promise<number[]> {
+  const app = createApp({ env: { ROUTES_FILE: path.join(ROOT, 'bench', 'routes-null-log.yaml') }, sink: nullSink });
+  const perEvent: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const before = process.cpuUsage();
+    for (let i = 0; i < events; i++) {
+      const handled = app.handle(raw);
+      if (handled instanceof Promise) await handled;
+    }
+    const used = process.cpuUsage(before);
+    perEvent.push((used.user + used.system) / events);
+  }
+  return perEvent;
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' } } });
+  const events = Number(values.events);
+  const rounds = Number(values.rounds);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const outside = await measure(events, rounds);
+  const inside = await new Promise<number[]>((resolve, reject) => domain.create().run(() => measure(events, rounds).then(resolve, reject)));
+  console.log(`pipeline benchmark: ${rounds} rounds of ${events} events, node ${process.version}`);
+  console.log(`CPU µs per event, outside a domain: ${median(outside).toFixed(2)} (rounds: ${outside.map((x) => x.toFixed(2)).join(' ')})`);
+  console.log(`CPU µs per event, inside a node:domain (as under Functions Framework): ${median(inside).toFixed(2)} (rounds: ${inside.map((x) => x.toFixed(2)).join(' ')})`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
