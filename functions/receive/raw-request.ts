@@ -34,13 +34,26 @@ export function rawRequestOf(req: IncomingMessage & { path?: string }, body: Buf
 // The media types Functions Framework's JSON parsers take (body-parser: JSON.parse of the decoded text).
 const FRAMEWORK_JSON_TYPES = new Set(['application/json', 'application/cloudevents+json']);
 
+function parsedAsUtf8Json(contentType: string): boolean {
+  const [type, ...params] = contentType.toLowerCase().split(';');
+  if (!FRAMEWORK_JSON_TYPES.has(type!.trim())) return false;
+  const charset = params.map((p) => p.trim()).find((p) => p.startsWith('charset='));
+  return charset === undefined || /^charset="?utf-8"?$/.test(charset);
+}
+
+// A pure function of a header that takes few values (Eventarc and Pub/Sub send one or two): remembered.
+const contentTypeVerdicts = new Map<string, boolean>();
+
 /** The framework's parse of the body, when it is exactly JSON.parse of the UTF-8 bytes. */
 function frameworkJson(req: FrameworkRequest): unknown {
   if (typeof req.body !== 'object' || req.body === null || Buffer.isBuffer(req.body) || !Buffer.isBuffer(req.rawBody) || req.rawBody.length === 0) return undefined;
-  const [type, ...params] = (req.headers['content-type'] ?? '').toLowerCase().split(';');
-  if (!FRAMEWORK_JSON_TYPES.has(type!.trim())) return undefined;
-  const charset = params.map((p) => p.trim()).find((p) => p.startsWith('charset='));
-  return charset === undefined || /^charset="?utf-8"?$/.test(charset) ? req.body : undefined;
+  const contentType = req.headers['content-type'] ?? '';
+  let verdict = contentTypeVerdicts.get(contentType);
+  if (verdict === undefined) {
+    verdict = parsedAsUtf8Json(contentType);
+    if (contentTypeVerdicts.size < 64) contentTypeVerdicts.set(contentType, verdict);
+  }
+  return verdict ? req.body : undefined;
 }
 
 /** Functions Framework has usually read the body already (`rawBody`: no promise then); read it when no parser took it. */
