@@ -14,11 +14,16 @@ const root = path.resolve(__dirname, '..');
 const bundle = path.resolve(process.argv[2] ?? path.join(root, 'dist', 'service', 'bundle', 'router.js'));
 const maker = path.join(root, 'dist', 'functions', 'support', 'code-cache.js');
 
-// The child's environment is the sample's alone: no PORT, no credentials, nothing of the build's.
+// The child's environment is the sample's alone: no PORT, no credentials, nothing of the build's,
+// except NODE_OPTIONS: V8 refuses a cache made under other heap flags (--max-old-space-size, say),
+// so a cache must be made with the NODE_OPTIONS the service will run with.
 const child = spawnSync(
   process.execPath,
   ['-e', `const r = require(${JSON.stringify(maker)}).writeCodeCache(${JSON.stringify(bundle)}); process.stderr.write(JSON.stringify(r)); process.exit(0);`],
-  { env: { PATH: process.env.PATH ?? '', ROUTES_FILE: path.join(__dirname, 'code-cache-routes.yaml') }, stdio: ['ignore', 'ignore', 'pipe'] },
+  {
+    env: { PATH: process.env.PATH ?? '', ROUTES_FILE: path.join(__dirname, 'code-cache-routes.yaml'), ...(process.env.NODE_OPTIONS && { NODE_OPTIONS: process.env.NODE_OPTIONS }) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  },
 );
 if (child.status !== 0) {
   process.stderr.write(child.stderr);

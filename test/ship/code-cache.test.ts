@@ -30,14 +30,18 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function node(script: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30000 });
+function node(script: string, nodeOptions = process.env.NODE_OPTIONS ?? ''): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30000, env: { ...process.env, NODE_OPTIONS: nodeOptions } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const load = () =>
-  node(`const c = require(${JSON.stringify(CODE_CACHE)}); const m = c.requireWithCodeCache(${JSON.stringify(file)});
-        console.log(JSON.stringify({ use: c.codeCacheUse(), m, same: require(${JSON.stringify(file)}) === m }));`);
+const load = (nodeOptions?: string) =>
+  node(
+    `const c = require(${JSON.stringify(CODE_CACHE)}); const m = c.requireWithCodeCache(${JSON.stringify(file)});
+     console.log(JSON.stringify({ use: c.codeCacheUse(), m, same: require(${JSON.stringify(file)}) === m }));`,
+    nodeOptions,
+  );
+const make = (nodeOptions?: string) => node(`require(${JSON.stringify(CODE_CACHE)}).writeCodeCache(${JSON.stringify(file)})`, nodeOptions);
 
 const cacheFile = () => `${file}.${process.version}-${process.arch}.v8cache`;
 const expected = { sum: 332833500, base: 'module.js', requireWorks: true };
@@ -57,6 +61,13 @@ test('a cache V8 refuses (corrupt, or from another build) is reported and the mo
   const loaded = load();
   expect(loaded.stderr).toBe('');
   expect(JSON.parse(loaded.stdout)).toEqual({ use: 'rejected', m: expected, same: true });
+});
+
+test('heap flags are part of what V8 checks: a cache serves the NODE_OPTIONS it was made with', () => {
+  expect(make().status).toBe(0);
+  expect(JSON.parse(load('--max-old-space-size=256').stdout)).toMatchObject({ use: 'rejected', m: expected });
+  expect(make('--max-old-space-size=256').status).toBe(0);
+  expect(JSON.parse(load('--max-old-space-size=256').stdout)).toMatchObject({ use: 'used', m: expected });
 });
 
 test('without a cache for this Node version, it is an ordinary require', () => {
