@@ -13,29 +13,16 @@ import { parseArgs } from 'util';
 import { createApp } from '../functions/app';
 import { nullSink } from '../functions/answer/logger';
 import type { RawRequest } from '../functions/parse/event';
+import { body, headers } from './sample-event';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-const body = Buffer.from(
-  JSON.stringify({
-    message: { data: Buffer.from('{"hello":"bench"}').toString('base64'), attributes: { a: '1' }, messageId: '42', message_id: '42', publishTime: '2026-11-22T14:00:00.000Z', publish_time: '2026-11-22T14:00:00.000Z' },
-    subscription: 'projects/bench/subscriptions/s',
-  }),
-);
+const bytes = Buffer.from(body);
 const raw: RawRequest = {
   method: 'POST',
   path: '/',
-  headers: {
-    host: '127.0.0.1:8080',
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(body.length),
-    'ce-specversion': '1.0',
-    'ce-id': '42',
-    'ce-time': '2026-11-22T14:00:00.000Z',
-    'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
-    'ce-source': '//pubsub.googleapis.com/projects/bench/topics/t',
-  },
-  body,
+  headers: { host: '127.0.0.1:8080', 'content-length': String(bytes.length), ...headers },
+  body: bytes,
 };
 
 async function measure(events: number, rounds: number): Promise<number[]> {

@@ -15,6 +15,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { body, headers } from './sample-event';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FRAMEWORK = path.join(ROOT, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
@@ -35,14 +36,6 @@ const TARGETS: Target[] = [
   },
 ];
 
-const body = JSON.stringify({
-  message: { data: Buffer.from('{"hello":"bench"}').toString('base64'), attributes: { a: '1' }, messageId: '42', message_id: '42', publishTime: '2026-11-22T14:00:00.000Z', publish_time: '2026-11-22T14:00:00.000Z' },
-  subscription: 'projects/bench/subscriptions/s',
-});
-const headers = {
-  'content-type': 'application/json; charset=utf-8', 'ce-specversion': '1.0', 'ce-id': '42', 'ce-time': '2026-11-22T14:00:00.000Z',
-  'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished', 'ce-source': '//pubsub.googleapis.com/projects/bench/topics/t',
-};
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -37,7 +37,8 @@ export const pushEnvelopeSchema = z.looseObject({
 });
 export type PushEnvelopeJson = z.infer<typeof pushEnvelopeSchema>;
 
-const MESSAGE_STRING_FIELDS = ['data', 'messageId', 'message_id', 'publishTime', 'publish_time', 'orderingKey', 'ordering_key'] as const;
+// Every field of a message but its attributes is an optional string.
+const MESSAGE_STRING_FIELDS = Object.keys(pubsubMessageSchema.shape).filter((field) => field !== 'attributes');
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isOptionalString = (v: unknown) => v === undefined || typeof v === 'string';
 
@@ -48,7 +49,7 @@ const isOptionalString = (v: unknown) => v === undefined || typeof v === 'string
  * accepts, unchanged (test/parse/push-envelope.test.ts holds the two to that);
  * anything else goes to the schema, whose issue names the field.
  */
-export function isPushEnvelope(json: unknown): json is PushEnvelopeJson {
+export function isValidPushEnvelope(json: unknown): json is PushEnvelopeJson {
   if (!isObject(json) || !isOptionalString(json['subscription'])) return false;
   const attempt = json['deliveryAttempt'];
   if (attempt !== undefined && !Number.isSafeInteger(attempt)) return false;

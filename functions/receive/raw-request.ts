@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Answer } from '../answer/outcome';
 import type { RawRequest } from '../parse/event';
+import { mediaType } from '../parse/payloads/bytes';
 
 type FrameworkRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; path?: string };
 
@@ -35,9 +36,8 @@ export function rawRequestOf(req: IncomingMessage & { path?: string }, body: Buf
 const FRAMEWORK_JSON_TYPES = new Set(['application/json', 'application/cloudevents+json']);
 
 function parsedAsUtf8Json(contentType: string): boolean {
-  const [type, ...params] = contentType.toLowerCase().split(';');
-  if (!FRAMEWORK_JSON_TYPES.has(type!.trim())) return false;
-  const charset = params.map((p) => p.trim()).find((p) => p.startsWith('charset='));
+  if (!FRAMEWORK_JSON_TYPES.has(mediaType(contentType))) return false;
+  const charset = contentType.toLowerCase().split(';').slice(1).map((p) => p.trim()).find((p) => p.startsWith('charset='));
   return charset === undefined || /^charset="?utf-8"?$/.test(charset);
 }
 

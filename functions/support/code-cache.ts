@@ -69,13 +69,14 @@ function compileAndRun(file: string, cachedData: Buffer | undefined): { script: 
 
 /** require(file), through the code cache when the build made one for this Node. */
 export function requireWithCodeCache(file: string): unknown {
+  const loaded = Module._cache[file];
+  if (loaded) return loaded.exports;
   let cachedData: Buffer;
   try {
     cachedData = fs.readFileSync(codeCacheFile(file));
   } catch {
     return require(file);
   }
-  if (Module._cache[file]) return Module._cache[file].exports;
   return compileAndRun(file, cachedData).module.exports;
 }
 

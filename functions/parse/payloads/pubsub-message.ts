@@ -6,7 +6,7 @@
  */
 import type { EventBase, ImageEvent, PubSubMessage, PubSubMessageEvent, RouterEvent, StorageObjectEvent } from '../event';
 import { PayloadError, fromZodError } from '../errors';
-import { isPushEnvelope, pubsubMessageSchema, pushEnvelopeSchema, registryNotificationSchema, type PubsubMessageJson, type PushEnvelopeJson } from '../schemas';
+import { isValidPushEnvelope, pubsubMessageSchema, pushEnvelopeSchema, registryNotificationSchema, type PubsubMessageJson, type PushEnvelopeJson } from '../schemas';
 import { decodeBase64, parseJson } from './bytes';
 import { parseImageReference } from './image-reference';
 import { cloudEventTypeOfStorageChange, parseStorageObject, storageChangeOfNotification, storageSource } from './storage-object';
@@ -25,7 +25,7 @@ export function messageFromJson(json: unknown, shape: string, path: string): Pub
 
 /** A push envelope (raw push body, Eventarc messagePublished data), checked by hand first (schemas.ts). */
 export function pushEnvelopeFromJson(json: unknown, shape: string, path: string): PushEnvelopeJson {
-  if (isPushEnvelope(json)) return json;
+  if (isValidPushEnvelope(json)) return json;
   const parsed = pushEnvelopeSchema.safeParse(json);
   if (!parsed.success) throw fromZodError(shape, parsed.error, path);
   return parsed.data;
