@@ -80,6 +80,11 @@ export function createForwardHandler(options: ForwardOptions, deps: ForwardDepen
     let release: (() => void) | undefined;
     try {
       release = limit.tryAcquire() ?? (await limit.acquire(signal));
+      // A slot freed as the deadline passes can be taken before the (late) timer fires: the clock decides.
+      if (performance.now() - started >= options.timeoutMs) {
+        timedOut = true;
+        throw new Error(`timeout after ${options.timeoutMs} ms`);
+      }
       const headers = tokens ? await withAuthorization(outbound.headers, tokens) : outbound.headers;
       const { answer, url } = await postFollowingRedirects(headers, outbound.body, signal);
       const where = shown(url);
