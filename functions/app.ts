@@ -110,10 +110,10 @@ export function createApp(options: AppOptions = {}): App {
     : defaultRoutes(actions, environment, settings.routeTimeoutMs);
   const authCheck = createAuthCheck({
     ...(settings.authOidc && {
-      oidc: { audiences: settings.authAudiences, emails: settings.authEmails, certsUrl: settings.authCertsUrl, clockSkewSeconds: settings.authClockSkewSeconds },
+      oidc: { audiences: settings.authAudiences, emails: settings.authEmails, subjects: settings.authSubjects, certsUrl: settings.authCertsUrl, clockSkewSeconds: settings.authClockSkewSeconds },
     }),
     ...(settings.authApiKey !== undefined && { apiKey: settings.authApiKey }),
-  });
+  }, baseLog);
   // Made when a matching route first needs it: routes from code may be added after start.
   let idempotency: IdempotencySettings | undefined;
   const idempotencyNow = (): IdempotencySettings =>
@@ -276,7 +276,7 @@ export function createApp(options: AppOptions = {}): App {
     if (!authCheck) return answerDelivery(raw, signal);
     return authCheck(raw, requestLogger(raw)).then((verdict) => {
       if (verdict.ok) return answerDelivery(raw, signal);
-      const reason = verdict.status === 401 ? 'unauthorized' : 'forbidden';
+      const reason = verdict.status === 401 ? 'unauthorized' : verdict.status === 403 ? 'forbidden' : 'unavailable';
       return { outcome: { kind: 'refused', status: verdict.status, reason }, answer: refusalAnswer(verdict.status, `${reason}\n`) } as const;
     });
   }

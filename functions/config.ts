@@ -12,12 +12,14 @@ export interface Settings {
   readonly project?: string;
 
   // Hardening: every one off unless set.
-  /** Verify OIDC bearer tokens (on when AUTH_OIDC=true or an audience or email list is set). */
+  /** Verify OIDC bearer tokens (on when AUTH_OIDC=true or an audience, email or subject list is set). */
   readonly authOidc: boolean;
-  /** Accepted audiences; empty: the URL the request came to (Pub/Sub's default audience). */
+  /** Accepted audiences: required with OIDC, never taken from the request. */
   readonly authAudiences: readonly string[];
-  /** Service-account emails allowed to call (lower-cased); empty: any verified email. */
+  /** Service-account emails allowed to call (lower-cased); with OIDC, this or authSubjects is required. */
   readonly authEmails: readonly string[];
+  /** Token subjects (`sub`, a service account's unique id) allowed to call. */
+  readonly authSubjects: readonly string[];
   /** Where the token-signing certificates come from (PEM map, as Google serves it). */
   readonly authCertsUrl: string;
   readonly authClockSkewSeconds: number;
@@ -38,6 +40,8 @@ export interface Settings {
   readonly eventDeadlineMs?: number;
   /** How long SIGTERM waits for requests in flight (Cloud Run allows 10 s). */
   readonly shutdownGraceMs: number;
+  /** host:port of a local Secret Manager stand-in (plain HTTP, no credentials), as PUBSUB_EMULATOR_HOST is for Pub/Sub. */
+  readonly secretManagerEmulatorHost?: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -47,6 +51,8 @@ interface Setting<K extends keyof Settings> {
   readonly env: readonly string[];
   readonly parse: (value: string, name: string) => Settings[K];
   readonly default?: Settings[K];
+  /** Present but empty or blank is an error, not "unset": an empty secret must not turn auth off. */
+  readonly security?: true;
 }
 
 const text = (v: string) => v;
@@ -57,6 +63,12 @@ const positiveSeconds = (v: string, name: string) => {
 };
 
 const list = (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+/** A security list that names nothing (`,`) is a mistake, not "anyone". */
+const namedList = (v: string, name: string) => {
+  const items = list(v);
+  if (items.length === 0) throw new Error(`${name} is set but names nothing`);
+  return items;
+};
 const flag = (v: string, name: string) => {
   if (/^(1|true|yes|on)$/i.test(v)) return true;
   if (/^(0|false|no|off)$/i.test(v)) return false;
@@ -76,12 +88,13 @@ const SETTINGS: readonly Setting<keyof Settings>[] = [
   { key: 'routesFile', env: ['ROUTES_FILE'], parse: text },
   { key: 'routeTimeoutMs', env: ['ROUTE_TIMEOUT_SECONDS'], parse: positiveSeconds, default: 9000 },
   { key: 'project', env: ['GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'GCP_PROJECT'], parse: text },
-  { key: 'authOidc', env: ['AUTH_OIDC'], parse: flag, default: false },
-  { key: 'authAudiences', env: ['AUTH_OIDC_AUDIENCE'], parse: list, default: [] },
-  { key: 'authEmails', env: ['AUTH_OIDC_EMAILS'], parse: (v: string) => list(v).map((e) => e.toLowerCase()), default: [] },
-  { key: 'authCertsUrl', env: ['AUTH_OIDC_CERTS_URL'], parse: text, default: 'https://www.googleapis.com/oauth2/v1/certs' },
-  { key: 'authClockSkewSeconds', env: ['AUTH_CLOCK_SKEW_SECONDS'], parse: positiveInteger, default: 30 },
-  { key: 'authApiKey', env: ['AUTH_API_KEY'], parse: text },
+  { key: 'authOidc', env: ['AUTH_OIDC'], parse: flag, default: false, security: true },
+  { key: 'authAudiences', env: ['AUTH_OIDC_AUDIENCE'], parse: namedList, default: [], security: true },
+  { key: 'authEmails', env: ['AUTH_OIDC_EMAILS'], parse: (v: string, name: string) => namedList(v, name).map((e) => e.toLowerCase()), default: [], security: true },
+  { key: 'authSubjects', env: ['AUTH_OIDC_SUBJECTS'], parse: namedList, default: [], security: true },
+  { key: 'authCertsUrl', env: ['AUTH_OIDC_CERTS_URL'], parse: text, default: 'https://www.googleapis.com/oauth2/v1/certs', security: true },
+  { key: 'authClockSkewSeconds', env: ['AUTH_CLOCK_SKEW_SECONDS'], parse: positiveInteger, default: 30, security: true },
+  { key: 'authApiKey', env: ['AUTH_API_KEY'], parse: text, security: true },
   { key: 'idempotencyStore', env: ['IDEMPOTENCY_STORE'], parse: storeKind, default: 'memory' },
   { key: 'idempotencyCollection', env: ['IDEMPOTENCY_COLLECTION'], parse: text, default: 'eventarc-router-idempotency' },
   { key: 'idempotencyTtlMs', env: ['IDEMPOTENCY_TTL_SECONDS'], parse: positiveSeconds, default: 7 * 24 * 3600 * 1000 },
@@ -90,16 +103,42 @@ const SETTINGS: readonly Setting<keyof Settings>[] = [
   { key: 'maxBodyBytes', env: ['MAX_BODY_BYTES'], parse: positiveInteger },
   { key: 'eventDeadlineMs', env: ['EVENT_DEADLINE_SECONDS'], parse: positiveSeconds },
   { key: 'shutdownGraceMs', env: ['SHUTDOWN_GRACE_SECONDS'], parse: positiveSeconds, default: 8000 },
+  { key: 'secretManagerEmulatorHost', env: ['SECRET_MANAGER_EMULATOR_HOST'], parse: text },
 ] as Setting<keyof Settings>[];
+
+function readRow<K extends keyof Settings>(env: Env, s: Setting<K>): Settings[K] | undefined {
+  if (s.security) {
+    const blank = s.env.find((n) => env[n] !== undefined && env[n]!.trim() === '');
+    if (blank !== undefined) throw new Error(`${blank} is set but empty: give it a value or remove it (an empty security setting is never read as "off")`);
+  }
+  const name = s.env.find((n) => env[n] !== undefined && env[n] !== '');
+  return name !== undefined ? s.parse(env[name]!, name) : s.default;
+}
+
+/** One setting, for what runs before the whole table can be read (secret resolution). */
+export function readSetting<K extends keyof Settings>(env: Env, key: K): Settings[K] | undefined {
+  return readRow(env, SETTINGS.find((s) => s.key === key) as unknown as Setting<K>);
+}
+
+/** With OIDC on, a token must be for us and from someone named: neither may default to "anyone". */
+function checkOidc(settings: Record<string, unknown>): void {
+  if (settings['authOidc'] !== true) return;
+  if ((settings['authAudiences'] as string[]).length === 0) {
+    throw new Error('AUTH_OIDC is on but AUTH_OIDC_AUDIENCE is not set: set it to the audience of the push subscription or trigger token (typically the service URL)');
+  }
+  if ((settings['authEmails'] as string[]).length === 0 && (settings['authSubjects'] as string[]).length === 0) {
+    throw new Error('AUTH_OIDC is on but neither AUTH_OIDC_EMAILS nor AUTH_OIDC_SUBJECTS is set: name the service accounts allowed to call');
+  }
+}
 
 export function readSettings(env: Env): Settings {
   const settings: Record<string, unknown> = {};
   for (const s of SETTINGS) {
-    const name = s.env.find((n) => env[n] !== undefined && env[n] !== '');
-    const value = name !== undefined ? s.parse(env[name]!, name) : s.default;
+    const value = readRow(env, s);
     if (value !== undefined) settings[s.key] = value;
   }
   // OIDC is implied by naming who or what a token must be for.
-  if ((settings['authAudiences'] as string[]).length > 0 || (settings['authEmails'] as string[]).length > 0) settings['authOidc'] = true;
+  if (['authAudiences', 'authEmails', 'authSubjects'].some((k) => (settings[k] as string[]).length > 0)) settings['authOidc'] = true;
+  checkOidc(settings);
   return settings as unknown as Settings;
 }

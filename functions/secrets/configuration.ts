@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import { parse } from 'yaml';
 import { collectReferences, substitute, type SecretReference } from './reference';
+import { readSetting } from '../config';
 import { defaultSecretAccessor, resolveReferences, type SecretAccessor } from './resolve';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -37,7 +38,10 @@ export function configurationReferences(env: Env): Map<string, SecretReference> 
   return refs;
 }
 
-export async function resolveConfiguration(env: Env, accessor: () => Promise<SecretAccessor> = defaultSecretAccessor): Promise<ResolvedConfiguration> {
+export async function resolveConfiguration(
+  env: Env,
+  accessor: () => Promise<SecretAccessor> = () => defaultSecretAccessor(readSetting(env, 'secretManagerEmulatorHost')),
+): Promise<ResolvedConfiguration> {
   const secrets = await resolveReferences(configurationReferences(env), accessor);
   return { env: secrets.size > 0 ? substitute({ ...env }, secrets) : env, secrets };
 }

@@ -33,9 +33,26 @@ function causeOf(err: unknown): string {
   return first || (typeof e.name === 'string' ? e.name : 'error');
 }
 
-export async function defaultSecretAccessor(): Promise<SecretAccessor> {
+/**
+ * The real client; with `emulatorHost` (SECRET_MANAGER_EMULATOR_HOST), its REST
+ * transport over plain HTTP to that host with a placeholder token, for local runs and tests.
+ */
+export async function defaultSecretAccessor(emulatorHost?: string): Promise<SecretAccessor> {
   const { SecretManagerServiceClient } = await import('@google-cloud/secret-manager');
-  return new SecretManagerServiceClient() as unknown as SecretAccessor;
+  if (emulatorHost === undefined) return new SecretManagerServiceClient() as unknown as SecretAccessor;
+  const { OAuth2Client } = await import('google-auth-library');
+  const url = new URL(`http://${emulatorHost}`);
+  const authClient = new OAuth2Client();
+  authClient.credentials = { access_token: 'emulator' };
+  const options = { fallback: true, apiEndpoint: url.hostname, port: Number(url.port || 80), protocol: 'http', authClient };
+  return new SecretManagerServiceClient(options as never) as unknown as SecretAccessor;
+}
+
+/** The payload as text; an empty or blank one is refused: as a key or allow-list it would mean "no check". */
+function payloadText(ref: SecretReference, data: Uint8Array | string): string {
+  const value = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
+  if (value.trim() === '') throw new SecretResolutionError(ref.text, value === '' ? 'the secret is empty' : 'the secret is only whitespace');
+  return value;
 }
 
 export async function resolveReferences(
@@ -55,7 +72,7 @@ export async function resolveReferences(
         throw new SecretResolutionError(ref.text, causeOf(err));
       }
       if (data === undefined || data === null) throw new SecretResolutionError(ref.text, 'the version has no payload');
-      resolved.set(ref.text, typeof data === 'string' ? data : Buffer.from(data).toString('utf8'));
+      resolved.set(ref.text, payloadText(ref, data));
     }),
   );
   return resolved;

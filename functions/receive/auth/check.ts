@@ -2,6 +2,8 @@
  * The inbound auth gate, run before parsing: a request passes when it carries a
  * valid credential of a configured kind (OIDC bearer token, X-Api-Key). A refusal
  * answers 401 or 403 with no detail, and writes one audit line without the token.
+ * When the signing certificates cannot be had, the answer is 503 (Pub/Sub comes
+ * back) with a WARNING that is not an audit line: nobody was refused.
  */
 import type { Logger } from '../../answer/logger';
 import type { RawRequest } from '../../parse/event';
@@ -13,20 +15,19 @@ export interface AuthSettings {
   readonly apiKey?: string;
 }
 
-export type AuthVerdict = { readonly ok: true; readonly principal: string } | { readonly ok: false; readonly status: 401 | 403 };
+export type AuthVerdict = { readonly ok: true; readonly principal: string } | { readonly ok: false; readonly status: 401 | 403 | 503 };
 
 export type AuthCheck = (raw: RawRequest, log: Logger) => Promise<AuthVerdict>;
 
-/** The URLs the request was sent to, as Pub/Sub's default audience would name them. */
-function requestAudiences(raw: RawRequest): string[] {
-  const host = raw.headers['x-forwarded-host'] ?? raw.headers['host'];
-  if (!host) return [];
-  return [`https://${host}`, `https://${host}${raw.path}`];
-}
-
-export function createAuthCheck(settings: AuthSettings): AuthCheck | undefined {
+/** `log` gets the process-wide lines (certificate fetch failures); per-request lines go to the check's logger. */
+export function createAuthCheck(settings: AuthSettings, log?: Logger): AuthCheck | undefined {
   if (!settings.oidc && settings.apiKey === undefined) return undefined;
-  const oidc = settings.oidc && createOidcVerifier(settings.oidc);
+  const oidc =
+    settings.oidc &&
+    createOidcVerifier(settings.oidc, {
+      onCertificatesFailure: (message, servingStale) =>
+        log?.warn(`OIDC certificates could not be fetched (${message}); ${servingStale ? 'serving the cached copy' : 'token requests answer 503 until they can'}`),
+    });
   const keyMatches = settings.apiKey !== undefined ? apiKeyMatcher(settings.apiKey) : undefined;
 
   return async (raw, log) => {
@@ -47,9 +48,15 @@ export function createAuthCheck(settings: AuthSettings): AuthCheck | undefined {
     if (oidc && authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
       if (!match) return refuse(401, 'malformed authorization header');
-      const verdict = await oidc.verify(match[1]!, requestAudiences(raw));
-      if (verdict.ok) return { ok: true, principal: verdict.email };
-      return refuse(verdict.status, verdict.reason, verdict.email ? { email: verdict.email } : {});
+      const verdict = await oidc.verify(match[1]!);
+      if (verdict.ok) return { ok: true, principal: verdict.principal };
+      if (verdict.status === 503) {
+        log.warn('OIDC certificates unavailable: answered 503 so the delivery is retried', {
+          httpRequest: { requestMethod: raw.method, requestUrl: raw.path, status: 503 },
+        });
+        return { ok: false, status: 503 };
+      }
+      return refuse(verdict.status, verdict.reason, 'email' in verdict && verdict.email ? { email: verdict.email } : {});
     }
     return refuse(401, presentedKey !== undefined ? 'wrong api key' : 'no credentials');
   };
