@@ -6,9 +6,8 @@
  * stops start-up with a CRITICAL line naming the reference, and no request is
  * ever answered 2xx meanwhile.
  */
-import { spawn } from 'child_process';
-import { FRAMEWORK_CLI, LEAN_SERVER, SERVICE_SOURCE, type ServerKind } from '../support/service';
-import { freePort } from '../support/peer';
+import type { ServerKind } from '../support/service';
+import { runRefusedStart } from '../support/start-up';
 import { startSecretServer, type SecretServer } from '../support/secret-manager-server';
 import { pushOf } from '../hardening/idempotency-harness';
 
@@ -20,43 +19,6 @@ const SECRETS = {
 let secrets: SecretServer;
 beforeAll(async () => (secrets = await startSecretServer(SECRETS)));
 afterAll(() => secrets?.close());
-
-interface Run {
-  readonly code: number | null;
-  readonly stderr: string;
-  readonly stdout: string;
-  /** Status of every request sent while the process ran (connection failures left out). */
-  readonly answered: number[];
-}
-
-/** Starts the service, sends unauthenticated deliveries until it exits (bounded), and reports. */
-async function runService(server: ServerKind, env: Record<string, string>): Promise<Run> {
-  const port = await freePort();
-  const args = server === 'lean' ? [LEAN_SERVER] : [FRAMEWORK_CLI, `--source=${SERVICE_SOURCE}`, '--target=router', '--signature-type=http'];
-  const child = spawn(process.execPath, args, { env: { ...process.env, PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let running = true;
-  void exited.then(() => (running = false));
-  const answered: number[] = [];
-  const body = pushOf('must-not-run').body;
-  const deadline = Date.now() + 20000;
-  while (running && Date.now() < deadline) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(1000) });
-      answered.push(res.status);
-      await res.arrayBuffer();
-    } catch {
-      /* not listening (yet), or the request waits for start-up: both fine */
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  if (running) process.kill(child.pid!, 'SIGKILL');
-  return { code: await exited, stderr, stdout, answered };
-}
 
 const emulator = () => ({ SECRET_MANAGER_EMULATOR_HOST: `127.0.0.1:${secrets.port}`, GOOGLE_CLOUD_PROJECT: 'test-project' });
 
@@ -73,6 +35,12 @@ const cases: { name: string; env: () => Record<string, string>; message: RegExp;
     message: /cannot start: secret projects\/test-project\/secrets\/blank-key\/versions\/2 cannot be resolved: the secret is only whitespace/,
     asks: 'projects/test-project/secrets/blank-key/versions/2',
   },
+  {
+    name: 'AUTH_OIDC_EMAILS naming an empty secret',
+    env: () => ({ ...emulator(), AUTH_OIDC_AUDIENCE: 'https://router.example.run.app', AUTH_OIDC_EMAILS: 'sm://test-project/empty-key' }),
+    message: /cannot start: secret sm:\/\/test-project\/empty-key cannot be resolved: the secret is empty/,
+    asks: 'projects/test-project/secrets/empty-key/versions/latest',
+  },
   { name: 'AUTH_API_KEY=""', env: () => ({ AUTH_API_KEY: '' }), message: /cannot start: AUTH_API_KEY is set but empty/ },
   { name: 'AUTH_API_KEY="  "', env: () => ({ AUTH_API_KEY: '  ' }), message: /cannot start: AUTH_API_KEY is set but empty/ },
 ];
@@ -80,13 +48,12 @@ const cases: { name: string; env: () => Record<string, string>; message: RegExp;
 describe.each(['lean', 'framework'] as ServerKind[])('%s server', (server) => {
   it.each(cases)('$name: start-up stops with a CRITICAL line naming it; no request is served', async ({ env, message, asks }) => {
     const before = secrets.requests.length;
-    const run = await runService(server, env());
+    const run = await runRefusedStart(server, env(), { body: pushOf('must-not-run').body });
     expect(run.answered.filter((s) => s >= 200 && s < 300)).toEqual([]);
     expect(run.code).not.toBe(0);
     expect(run.code).not.toBeNull();
-    const critical = run.stderr.split('\n').filter((l) => l.startsWith('{') && l.includes('"CRITICAL"'));
-    expect(critical).toHaveLength(1);
-    expect(JSON.parse(critical[0]!).message).toMatch(message);
+    expect(run.critical).toHaveLength(1);
+    expect(run.critical[0]).toMatch(message);
     // It was the payload that stopped it, fetched from the server by the real client.
     if (asks) expect(secrets.requests.slice(before)).toContain(asks);
   }, 30000);

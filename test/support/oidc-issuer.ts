@@ -11,6 +11,10 @@ export interface Issuer {
   readonly certsUrl: string;
   /** How many times the certificates were fetched (they should be cached). */
   fetches(): number;
+  /** `down`: the certificate URL answers 503 (an outage); `up` again serves them. */
+  setMode(mode: 'up' | 'down'): void;
+  /** Publishes a new key (a rotation) and returns its private half to sign with. */
+  addKey(kid: string): KeyObject;
   sign(claims: Record<string, unknown>, options?: { kid?: string; key?: KeyObject; header?: Record<string, unknown> }): string;
   /** A key the issuer does not publish: signs forgeries. */
   readonly foreignKey: KeyObject;
@@ -19,21 +23,34 @@ export interface Issuer {
 
 const b64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
 
-export async function startIssuer(): Promise<Issuer> {
+export async function startIssuer(options: { maxAgeSeconds?: number; mode?: 'up' | 'down' } = {}): Promise<Issuer> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   const kid = 'test-key-1';
+  const published = new Map<string, KeyObject>([[kid, publicKey]]);
   let fetches = 0;
+  let mode = options.mode ?? 'up';
   const server = http.createServer((_req, res) => {
     fetches++;
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=3600' });
-    res.end(JSON.stringify({ [kid]: publicKey.export({ type: 'spki', format: 'pem' }) }));
+    if (mode === 'down') {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('unavailable\n');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': `public, max-age=${options.maxAgeSeconds ?? 3600}` });
+    res.end(JSON.stringify(Object.fromEntries([...published].map(([k, key]) => [k, key.export({ type: 'spki', format: 'pem' })]))));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     certsUrl: `http://127.0.0.1:${port}/oauth2/v1/certs`,
     fetches: () => fetches,
+    setMode: (m) => (mode = m),
+    addKey(newKid) {
+      const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      published.set(newKid, pair.publicKey);
+      return pair.privateKey;
+    },
     foreignKey: foreign,
     sign(claims, options = {}) {
       const header = { alg: 'RS256', typ: 'JWT', kid: options.kid ?? kid, ...options.header };

@@ -4,7 +4,7 @@
  * the source is configurable and its failures must answer 503 (Pub/Sub retries),
  * never 401, and never hold requests on a dead URL.
  *
- * - Fresh for the issuer's Cache-Control max-age (floored at the refetch interval, capped at a day).
+ * - Fresh for the issuer's Cache-Control max-age (at least a second, at most a day).
  * - Past that, the copy keeps serving while one refresh runs in the background, and
  *   through an outage for up to a day past freshness (stale-if-error).
  * - No usable copy: requests wait for the one shared fetch, bounded by its timeout;
@@ -39,6 +39,8 @@ export interface CertificateSourceOptions {
 
 const DEFAULT_MAX_AGE_MS = 3600_000;
 const DAY_MS = 24 * 3600_000;
+/** So that max-age=0 or no-store cannot make every request fetch. */
+const MIN_FRESH_MS = 1000;
 
 interface Copy {
   readonly certs: PemCertificates;
@@ -73,7 +75,7 @@ export function createCertificateSource(url: string, options: CertificateSourceO
     const res = await fetch(url, { signal: AbortSignal.timeout(fetchTimeoutMs) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const certs = pemMapOf(await res.json());
-    const freshFor = Math.min(Math.max(maxAgeMs(res.headers.get('cache-control')), refetchIntervalMs), DAY_MS);
+    const freshFor = Math.min(Math.max(maxAgeMs(res.headers.get('cache-control')), MIN_FRESH_MS), DAY_MS);
     const fetchedAt = now();
     return { certs, freshUntil: fetchedAt + freshFor, usableUntil: fetchedAt + freshFor + maxStaleMs };
   };
