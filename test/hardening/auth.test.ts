@@ -85,13 +85,27 @@ describe('OIDC bearer tokens', () => {
     expect(sink.entries().filter((e) => e['audit']).map((e) => (e['audit'] as { reason: string }).reason)).toEqual(['no credentials', 'malformed authorization header']);
   });
 
-  it('default audience is the URL the request came to (Pub/Sub push default)', async () => {
-    const sink = memorySink();
-    const app = createApp({ env: { AUTH_OIDC: 'true', AUTH_OIDC_CERTS_URL: issuer.certsUrl }, sink });
-    const req = (aud: string) => ({ ...bearer(issuer.sign(pushClaims({ aud }))), headers: { ...bearer('x').headers, host: 'router.example.run.app', authorization: `Bearer ${issuer.sign(pushClaims({ aud }))}` } });
-    expect((await app.handle(req(`https://router.example.run.app${push.path}`))).answer.status).toBe(204);
-    expect((await app.handle(req('https://router.example.run.app'))).answer.status).toBe(204);
-    expect((await app.handle(req('https://elsewhere.run.app'))).answer.status).toBe(401);
+  it('the audience is configuration only: Host and X-Forwarded-Host naming another audience do not widen it', async () => {
+    const { app } = oidcApp();
+    const spoofed = (aud: string) => withHeaders({ host: 'elsewhere.run.app', 'x-forwarded-host': 'elsewhere.run.app', authorization: `Bearer ${issuer.sign(pushClaims({ aud }))}` });
+    expect((await app.handle(spoofed('https://elsewhere.run.app'))).answer.status).toBe(401);
+    expect((await app.handle(spoofed(`https://elsewhere.run.app${push.path}`))).answer.status).toBe(401);
+    expect((await app.handle(spoofed(AUDIENCE))).answer.status).toBe(204);
+  });
+
+  it('OIDC without an audience or without an allow-list does not start', () => {
+    expect(() => createApp({ env: { AUTH_OIDC: 'true', AUTH_OIDC_EMAILS: EMAIL }, sink: memorySink() })).toThrow(/AUTH_OIDC_AUDIENCE is not set/);
+    expect(() => createApp({ env: { AUTH_OIDC_AUDIENCE: AUDIENCE }, sink: memorySink() })).toThrow(/neither AUTH_OIDC_EMAILS nor AUTH_OIDC_SUBJECTS/);
+    expect(() => createApp({ env: { AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: ' , ' }, sink: memorySink() })).toThrow(/AUTH_OIDC_EMAILS is set but names nothing/);
+    for (const name of ['AUTH_OIDC', 'AUTH_OIDC_AUDIENCE', 'AUTH_OIDC_EMAILS', 'AUTH_OIDC_SUBJECTS', 'AUTH_OIDC_CERTS_URL', 'AUTH_API_KEY']) {
+      expect(() => createApp({ env: { AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: EMAIL, [name]: ' ' }, sink: memorySink() })).toThrow(`${name} is set but empty`);
+    }
+  });
+
+  it('a subject allow-list (AUTH_OIDC_SUBJECTS) admits that sub only', async () => {
+    const { app } = oidcApp({ AUTH_OIDC_EMAILS: 'someone-else@test-project.iam.gserviceaccount.com', AUTH_OIDC_SUBJECTS: '1234567890' });
+    expect((await app.handle(bearer(issuer.sign(pushClaims())))).answer.status).toBe(204);
+    expect((await app.handle(bearer(issuer.sign(pushClaims({ sub: '42' }))))).answer.status).toBe(403);
   });
 
   it('certificates are fetched once and cached across requests', async () => {
@@ -121,7 +135,7 @@ describe('X-Api-Key', () => {
   });
 
   it('with both configured, either credential passes', async () => {
-    const app = createApp({ env: { AUTH_API_KEY: KEY, AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_CERTS_URL: issuer.certsUrl }, sink: memorySink() });
+    const app = createApp({ env: { AUTH_API_KEY: KEY, AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: EMAIL, AUTH_OIDC_CERTS_URL: issuer.certsUrl }, sink: memorySink() });
     expect((await app.handle(withHeaders({ 'x-api-key': KEY }))).answer.status).toBe(204);
     expect((await app.handle(bearer(issuer.sign(pushClaims())))).answer.status).toBe(204);
     expect((await app.handle(withHeaders({ 'x-api-key': 'wrong' }))).answer.status).toBe(401);

@@ -24,6 +24,8 @@ beforeAll(async () => {
   server = await startSecretServer({
     'projects/test-project/secrets/api-key/versions/latest': API_KEY,
     'projects/test-project/secrets/target-token/versions/3': TARGET_TOKEN,
+    'projects/test-project/secrets/empty/versions/latest': '',
+    'projects/test-project/secrets/blank/versions/latest': '\n ',
   });
 });
 afterAll(() => server.close());
@@ -97,6 +99,16 @@ describe('secret references', () => {
     await expect(attempt).rejects.toThrow('secret sm://test-project/missing#4 cannot be resolved: NOT_FOUND');
     const message = await attempt.catch((e: Error) => `${e.message}\n${e.stack}`);
     for (const value of VALUES) expect(message).not.toContain(value);
+  });
+
+  it('an empty or blank secret, wherever it is used, stops start-up naming the reference', async () => {
+    await expect(startApp({ env: { AUTH_API_KEY: 'sm://test-project/empty' }, sink: memorySink(), secretAccessor: () => server.accessor() })).rejects.toThrow(
+      'secret sm://test-project/empty cannot be resolved: the secret is empty',
+    );
+    const routes = routesWith('sm://test-project/blank');
+    await expect(startApp({ env: { ROUTES_FILE: routes }, sink: memorySink(), actions: [captureAction([])], secretAccessor: () => server.accessor() })).rejects.toThrow(
+      'secret sm://test-project/blank cannot be resolved: the secret is only whitespace',
+    );
   });
 
   it('a malformed sm:// value stops start-up rather than being used as a literal', async () => {
