@@ -9,6 +9,7 @@ import { memorySink } from '../../functions/answer/logger';
 import type { RawRequest } from '../../functions/parse/event';
 import { loadRequestFixtures, rawOf } from '../support/fixtures';
 import { pushClaims, startIssuer, type Issuer } from '../support/oidc-issuer';
+import { CertificatesUnavailableError, createCertificateSource } from '../../functions/receive/auth/certificates';
 
 const push = rawOf(loadRequestFixtures().find((f) => f.name === 'D-push-plain')!);
 const AUDIENCE = 'https://router.example.run.app';
@@ -146,5 +147,54 @@ describe('off by default', () => {
   it('without configuration, no credential is asked for', async () => {
     const app = createApp({ env: {}, sink: memorySink() });
     expect((await app.handle(push)).answer.status).toBe(204);
+  });
+});
+
+describe('the certificate cache on a clock it is given (real server, real fetch)', () => {
+  let certIssuer: Issuer;
+  let t: number;
+  const clock = () => t;
+  beforeEach(async () => {
+    certIssuer = await startIssuer({ maxAgeSeconds: 3600 });
+    t = 1_000_000_000_000;
+  });
+  afterEach(() => certIssuer.close());
+  const settle = () => new Promise((r) => setTimeout(r, 100));
+
+  it('fresh for the max-age the issuer sends; past it the copy serves while one refresh runs', async () => {
+    const source = createCertificateSource(certIssuer.certsUrl, { now: clock });
+    await source.get();
+    t += 3599_000;
+    await source.get();
+    expect(certIssuer.fetches()).toBe(1);
+    t += 2000;
+    await Promise.all([source.get(), source.get(), source.get()]);
+    await settle();
+    expect(certIssuer.fetches()).toBe(2);
+  });
+
+  it('a stale copy serves through an outage for a day past its freshness, then 503s', async () => {
+    const failures: boolean[] = [];
+    const source = createCertificateSource(certIssuer.certsUrl, { now: clock, onFetchFailure: (_m, stale) => failures.push(stale) });
+    const certs = await source.get();
+    certIssuer.setMode('down');
+    t += 3600_000 + 24 * 3600_000 - 1000;
+    expect(await source.get()).toEqual(certs);
+    await settle();
+    expect(failures).toEqual([true]);
+    t += 2000;
+    await expect(source.get()).rejects.toBeInstanceOf(CertificatesUnavailableError);
+  });
+
+  it('unknown kids refetch at most once per 10 s', async () => {
+    const source = createCertificateSource(certIssuer.certsUrl, { now: clock });
+    await source.get();
+    await source.refetchFor('k-a');
+    t += 5000;
+    await source.refetchFor('k-b');
+    expect(certIssuer.fetches()).toBe(2);
+    t += 6000;
+    await source.refetchFor('k-c');
+    expect(certIssuer.fetches()).toBe(3);
   });
 });
