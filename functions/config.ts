@@ -112,7 +112,14 @@ function readRow<K extends keyof Settings>(env: Env, s: Setting<K>): Settings[K]
     if (blank !== undefined) throw new Error(`${blank} is set but empty: give it a value or remove it (an empty security setting is never read as "off")`);
   }
   const name = s.env.find((n) => env[n] !== undefined && env[n] !== '');
-  return name !== undefined ? s.parse(env[name]!, name) : s.default;
+  if (name === undefined) return s.default;
+  try {
+    return s.parse(env[name]!, name);
+  } catch (err) {
+    // A security setting's value may have come from a secret: say what is wrong, not what it is.
+    if (s.security) throw new Error((err as Error).message.replace(/^(\w+)=".*" is /s, '$1 is '));
+    throw err;
+  }
 }
 
 /** One setting, for what runs before the whole table can be read (secret resolution). */

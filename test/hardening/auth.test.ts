@@ -101,6 +101,8 @@ describe('OIDC bearer tokens', () => {
     for (const name of ['AUTH_OIDC', 'AUTH_OIDC_AUDIENCE', 'AUTH_OIDC_EMAILS', 'AUTH_OIDC_SUBJECTS', 'AUTH_OIDC_CERTS_URL', 'AUTH_API_KEY']) {
       expect(() => createApp({ env: { AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: EMAIL, [name]: ' ' }, sink: memorySink() })).toThrow(`${name} is set but empty`);
     }
+    // A bad value may have come from a secret: the message names the setting, not the value.
+    expect(() => createApp({ env: { AUTH_OIDC: 'k3y-from-a-secret', AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: EMAIL }, sink: memorySink() })).toThrow(/^AUTH_OIDC is not true or false$/);
   });
 
   it('a subject allow-list (AUTH_OIDC_SUBJECTS) admits that sub only', async () => {
