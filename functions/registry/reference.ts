@@ -126,7 +126,7 @@ export function parseImageRef(text: string): ImageRef {
     if (!isTag(tag)) throw new ImageReferenceError(`invalid tag in image reference ${quoted(text)}`);
   }
   if (!isRepository(path)) throw new ImageReferenceError(`invalid repository path in image reference ${quoted(text)}`);
-  return { host, repository: path, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) };
+  return { host, repository: path, tag, digest };
 }
 
 /** The manifest reference the API uses: the digest when known, else the tag. */
@@ -191,6 +191,11 @@ export function registryBaseUrl(host: string, insecure: boolean): string {
   return registryOrigin(host, insecure).origin;
 }
 
+/** One path segment, percent-encoded; `:` is a plain path character (RFC 3986 pchar) and stays as digests are written. */
+function segment(text: string): string {
+  return encodeURIComponent(text).replace(/%3A/g, ':');
+}
+
 export type ApiPath =
   | { readonly kind: 'manifests'; readonly repository: string; readonly reference: string }
   | { readonly kind: 'blobs'; readonly repository: string; readonly digest: string }
@@ -203,16 +208,16 @@ export type ApiPath =
  */
 export function apiUrl(origin: URL, path: ApiPath): URL {
   if (!isRepository(path.repository)) throw new ImageReferenceError(`invalid repository ${quoted(path.repository)}`);
-  const repo = path.repository.split('/').map(encodeURIComponent).join('/');
+  const repo = path.repository.split('/').map(segment).join('/');
   let tail: string;
   switch (path.kind) {
     case 'manifests':
       if (!isTag(path.reference) && !isDigest(path.reference)) throw new ImageReferenceError(`invalid manifest reference ${quoted(path.reference)}`);
-      tail = `manifests/${encodeURIComponent(path.reference)}`;
+      tail = `manifests/${segment(path.reference)}`;
       break;
     case 'blobs':
       if (!isDigest(path.digest)) throw new ImageReferenceError(`invalid blob digest ${quoted(path.digest)}`);
-      tail = `blobs/${encodeURIComponent(path.digest)}`;
+      tail = `blobs/${segment(path.digest)}`;
       break;
     case 'uploads':
       tail = 'blobs/uploads/';
