@@ -54,6 +54,15 @@ export function quoted(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
 }
 
+/** A URL parser reads the name as written (no IDNA mapping of an `xn--` label, no numeric IPv4 forms). */
+function readsAsItself(name: string): boolean {
+  try {
+    return new URL(`http://${name}/`).hostname === name;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * `HOST[:PORT]` -> its canonical form, or undefined when it is not a registry
  * host: DNS labels or an IPv4 address, or an IPv6 address in brackets; an
@@ -85,6 +94,7 @@ export function canonicalHost(text: string): string | undefined {
     const labels = name.split('.');
     if (name.length === 0 || name.length > 253 || !labels.every((l) => DOMAIN_LABEL.test(l))) return undefined;
     if (NUMERIC_LABEL.test(labels[labels.length - 1]!) && !IPV4.test(name)) return undefined;
+    if (!readsAsItself(name)) return undefined;
   }
   if (port === undefined) return name;
   if (!PORT.test(port) || Number(port) < 1 || Number(port) > 65535) return undefined;
