@@ -47,6 +47,12 @@ beforeAll(async () => {
   evil = { bytes: Buffer.from(JSON.stringify({ ...body, annotations: { 'org.example.evil': 'yes' } })), mediaType: OCI_MANIFEST };
 });
 
+// Each case starts from a target holding only the victim, so one case's damage cannot hide another's.
+beforeEach(async () => {
+  await target.reset();
+  await pushImage(target.url, 'prod/other-repo', { seed: 'victim', layerSizes: [2048] }, 'latest');
+});
+
 afterAll(async () => {
   await target?.stop();
 });
