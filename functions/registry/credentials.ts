@@ -5,7 +5,7 @@
  * google-auth-library is loaded on first use only: it is heavy and off the
  * cold-start path.
  */
-import { canonicalHost, isGoogleRegistryHost } from './reference';
+import { apiHost, canonicalHost, isGoogleRegistryHost } from './reference';
 
 export interface BasicCredentials {
   readonly username: string;
@@ -48,6 +48,10 @@ export function isCredentialEntry(value: unknown): value is CredentialEntry {
   );
 }
 
+/** Docker Hub's token service is on its own host: well known, so its credentials need no `realm`. */
+const DOCKER_HUB_API = 'registry-1.docker.io';
+const DOCKER_HUB_REALM = 'auth.docker.io';
+
 /** The environment variable holding a JSON list of credential entries. */
 export const CREDENTIALS_ENV = 'EVENTARC_ROUTER_REGISTRY_CREDENTIALS';
 
@@ -88,14 +92,16 @@ export function credentialSource(
   env: Readonly<Record<string, string | undefined>>,
   adc: CredentialSource = applicationDefaultCredentials(),
 ): CredentialSource {
-  const byHost = new Map(entries.map((e) => [canonicalHost(e.host) ?? e.host, e] as const));
+  // Keyed as requests name hosts: canonical, and Docker Hub by the host its API answers on.
+  const byHost = new Map(entries.map((e) => [apiHost(canonicalHost(e.host) ?? e.host), e] as const));
   return async (origin) => {
     const host = origin.host; // canonical, as reference.ts writes hosts (a default port is dropped by URL)
     const entry = byHost.get(host);
     if (entry) {
       const password = entry.password ?? env[entry.passwordEnv!];
       if (password === undefined) throw new Error(`credentials for ${host}: environment variable ${entry.passwordEnv} is not set`);
-      return { username: entry.username, password, ...(entry.realm !== undefined && { realm: canonicalHost(entry.realm) }) };
+      const realm = entry.realm !== undefined ? canonicalHost(entry.realm) : host === DOCKER_HUB_API ? DOCKER_HUB_REALM : undefined;
+      return { username: entry.username, password, ...(realm !== undefined && { realm }) };
     }
     // The runtime's token: only to Google's own registry hosts, only over TLS.
     return origin.protocol === 'https:' && isGoogleRegistryHost(host) ? adc(origin) : undefined;

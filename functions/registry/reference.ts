@@ -177,8 +177,8 @@ export function isGoogleRegistryHost(host: string): boolean {
   return isContainerRegistryHost(host) || ARTIFACT_REGISTRY_HOST.test(host);
 }
 
-/** Docker Hub's references say `docker.io`; its API answers elsewhere. */
-function apiHost(host: string): string {
+/** Docker Hub's references say `docker.io`; its API answers elsewhere (and credentials for it are for that host). */
+export function apiHost(host: string): string {
   return host === 'docker.io' || host === 'index.docker.io' ? 'registry-1.docker.io' : host;
 }
 

@@ -121,3 +121,23 @@ test('credentials come from the routes file or the environment, never echoed whe
   expect(credentialsFromEnv({ [CREDENTIALS_ENV]: '[{"host":"h.example","username":"u","password":"p"}]' })).toHaveLength(1);
   expect(() => credentialsFromEnv({ [CREDENTIALS_ENV]: 'hunter2' })).toThrow(/^EVENTARC_ROUTER_REGISTRY_CREDENTIALS is not JSON$/);
 });
+
+test('credentials are chosen by the exact host of the URL requested; Docker Hub entries name docker.io', async () => {
+  const adc = async () => ({ username: 'oauth2accesstoken', password: 'adc' });
+  const source = credentialSource(
+    [
+      { host: 'Registry.Example', username: 'u', password: 'p' },
+      { host: 'docker.io', username: 'hub', password: 'h' },
+    ],
+    {},
+    adc,
+  );
+  expect(await source(new URL('https://registry.example/'))).toEqual({ username: 'u', password: 'p' });
+  expect(await source(new URL('https://registry.example:5000/'))).toBeUndefined();
+  expect(await source(new URL('https://registry-1.docker.io/'))).toEqual({ username: 'hub', password: 'h', realm: 'auth.docker.io' });
+  // The runtime's token: exact Google hosts over https only.
+  expect(await source(new URL('http://gcr.io/'))).toBeUndefined();
+  expect(await source(new URL('https://evil.gcr.io/'))).toBeUndefined();
+  expect(await source(new URL('https://gcr.io:8443/'))).toBeUndefined();
+  expect(await source(new URL('https://europe-west1-docker.pkg.dev/'))).toEqual({ username: 'oauth2accesstoken', password: 'adc' });
+});
