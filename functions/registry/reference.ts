@@ -20,7 +20,8 @@ export interface ImageRef {
 const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Dot-separated DNS labels; a label cannot hold a dot, so the match is linear. */
+const DOMAIN_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const PORT = /^[0-9]{1,5}$/;
 const IPV6_TEXT = /^[0-9a-f:.]+$/;
 const IPV4_OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
@@ -91,10 +92,10 @@ export function canonicalHost(text: string): string | undefined {
     name = (colon < 0 ? text : text.slice(0, colon)).toLowerCase();
     port = colon < 0 ? undefined : text.slice(colon + 1);
     if (name.endsWith('.')) name = name.slice(0, -1); // `gcr.io.` is `gcr.io`
-    const labels = name.split('.');
-    if (name.length === 0 || name.length > 253 || !labels.every((l) => DOMAIN_LABEL.test(l))) return undefined;
-    if (NUMERIC_LABEL.test(labels[labels.length - 1]!) && !IPV4.test(name)) return undefined;
-    if (!readsAsItself(name)) return undefined;
+    if (name.length > 253 || !DOMAIN_NAME.test(name)) return undefined;
+    if (NUMERIC_LABEL.test(name.slice(name.lastIndexOf('.') + 1)) && !IPV4.test(name)) return undefined;
+    // Only an IDNA label can read otherwise (numeric forms are settled above): the URL parser is asked only then.
+    if (name.includes('xn--') && !readsAsItself(name)) return undefined;
   }
   if (port === undefined) return name;
   if (!PORT.test(port) || Number(port) < 1 || Number(port) > 65535) return undefined;
