@@ -103,7 +103,7 @@ export function createApp(options: AppOptions = {}): App {
   const baseLog = createLogger(options.sink ?? stdoutSink);
   const settings = readSettings(env);
   const actions = options.actions ?? builtInActions;
-  const environment: ActionEnvironment = { env, log: baseLog };
+  const environment: ActionEnvironment = { env, log: baseLog, ...(settings.project !== undefined && { project: settings.project }) };
   const router = new Router(settings.routeTimeoutMs);
   const routes = settings.routesFile
     ? loadRoutesFile(settings.routesFile, actions, environment, settings.routeTimeoutMs, options.secrets)

@@ -30,6 +30,8 @@ export type Handler = (event: RouterEvent, ctx: HandlerContext) => Promise<Actio
 export interface ActionEnvironment {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
+  /** The deployment's project (settings' `project`), when known. */
+  readonly project?: string;
 }
 
 export interface ActionDefinition<Options = unknown> {

@@ -21,7 +21,8 @@ options:
   --jobs N                 blobs copied in parallel (default 4)
   --insecure               plain HTTP to non-loopback registries
 credentials: Artifact Registry and gcr.io hosts use Application Default Credentials;
-  others EVENTARC_ROUTER_REGISTRY_CREDENTIALS='[{"host":..,"username":..,"password":..}]'`;
+  others EVENTARC_ROUTER_REGISTRY_CREDENTIALS='[{"host":..,"username":..,"password":..}]'
+  (add "realm":"HOST" when the token service is on another host, e.g. auth.docker.io)`;
 
 class HelpRequested extends Error {}
 

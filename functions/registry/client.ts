@@ -2,14 +2,18 @@
  * The Distribution API calls a copy needs, against one registry host. Each
  * call answers its 401 once through the host's authorizer; calls with buffered
  * bodies retry here, streamed blob uploads are retried as a whole by the copier.
+ * Our URLs are built from parts (reference.ts apiUrl); the registry's own
+ * Authorization goes only to its origin, so an upload Location, a tags Link or
+ * a redirect elsewhere is followed without it (or refused: peer.ts).
  */
 import type { Readable } from 'stream';
 import { HostAuthorizer } from './auth';
 import type { CredentialSource } from './credentials';
-import { DigestMismatchError, sha256Digest } from './digest';
+import { DigestMismatchError, digestOf, sha256Digest } from './digest';
 import { discard, header, HttpTransport, readText, type HttpResponse } from './http';
-import { MANIFEST_ACCEPT } from './manifest';
-import { registryBaseUrl } from './reference';
+import { MANIFEST_ACCEPT, ManifestError } from './manifest';
+import { followedUrl, UnsafePeerError } from './peer';
+import { apiUrl, isDigest, quoted, registryOrigin, sameOrigin, type ApiPath } from './reference';
 import { RegistryHttpError, parseRetryAfter, withRetry, type RetryObserver, type RetryPolicy } from './retry';
 
 export interface ClientOptions {
@@ -45,6 +49,8 @@ interface CallOptions {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
+/** Tag listing follows `Link` pages; a registry that never stops is refused. */
+const MAX_TAG_PAGES = 100;
 
 /** "404 (MANIFEST_UNKNOWN)" from a registry's error document, without echoing anything else it said. */
 async function describeFailure(res: HttpResponse): Promise<string> {
@@ -64,41 +70,62 @@ async function failure(res: HttpResponse, what: string): Promise<RegistryHttpErr
   return new RegistryHttpError(`${what}: ${await describeFailure(res)}`, res.status, retryAfter);
 }
 
+/** A digest a registry named in a header: it is used in URLs, so it must be one. */
+function namedDigest(value: string | undefined, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!isDigest(value)) throw new ManifestError(`${what}: the registry named an invalid digest ${quoted(value)}`);
+  return value;
+}
+
 export class RegistryClient {
   readonly baseUrl: string;
+  /** scheme://host:port of this registry: the only place its credentials are sent. */
+  readonly origin: URL;
   private readonly auth: HostAuthorizer;
 
   constructor(
     readonly host: string,
     private readonly options: ClientOptions,
   ) {
-    this.baseUrl = registryBaseUrl(host, options.insecure);
-    this.auth = new HostAuthorizer(host, options.transport, options.credentials);
+    this.origin = registryOrigin(host, options.insecure);
+    this.baseUrl = this.origin.origin;
+    this.auth = new HostAuthorizer(this.origin, options.transport, options.credentials, options.insecure);
   }
 
-  private url(path: string): URL {
-    return new URL(path, this.baseUrl);
+  private url(path: ApiPath): URL {
+    return apiUrl(this.origin, path);
   }
 
-  /** One request; a 401 is answered once through the authorizer when the body can be sent again. */
+  /**
+   * One request; a 401 is answered once through the authorizer when the body can be sent again.
+   * Credentials are attached only when `url` is on this registry's origin (it may be a Location it named).
+   */
   async call(method: string, url: URL, call: CallOptions): Promise<HttpResponse> {
     const key = `${call.repository}|${call.push ? 'push' : 'pull'}|${(call.extraScopes ?? []).join(' ')}`;
+    const own = sameOrigin(url, this.origin);
     let sent: string | undefined;
     const send = () => {
       const headers: Record<string, string> = { ...call.headers };
-      sent = this.auth.current(key);
+      sent = own ? this.auth.current(key) : undefined;
       if (sent) headers.authorization = sent;
       return this.options.transport.send({ method, url, headers, body: call.body, signal: call.signal });
     };
     const res = await send();
     const replayable = call.body === undefined || Buffer.isBuffer(call.body);
-    if (res.status !== 401 || !replayable) return res;
+    if (res.status !== 401 || !replayable || !own) return res;
     discard(res);
     // A parallel request may have fetched a token while this one was out: use it before asking again.
     const fresher = this.auth.current(key);
     if (fresher && fresher !== sent) return send();
     if (!(await this.auth.answer(header(res, 'www-authenticate'), key, call.extraScopes ?? [], call.signal))) return res;
     return send();
+  }
+
+  /** A URL the registry named that must stay on its own origin (a tags Link): anything else is refused. */
+  private ownUrl(text: string, what: string): URL {
+    const url = followedUrl(text, this.origin, what, this.options.insecure);
+    if (!sameOrigin(url, this.origin)) throw new UnsafePeerError(`${this.host}: ${what} points to another host (${url.host})`);
+    return url;
   }
 
   private retrying<T>(attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -109,7 +136,7 @@ export class RegistryClient {
   headManifest(repository: string, reference: string, signal?: AbortSignal): Promise<ManifestHead | undefined> {
     const what = `HEAD ${this.host}/${repository} manifest ${reference}`;
     return this.retrying(async () => {
-      const res = await this.call('HEAD', this.url(`/v2/${repository}/manifests/${reference}`), {
+      const res = await this.call('HEAD', this.url({ kind: 'manifests', repository, reference }), {
         repository,
         headers: { accept: MANIFEST_ACCEPT },
         signal,
@@ -117,23 +144,27 @@ export class RegistryClient {
       discard(res);
       if (res.status === 404) return undefined;
       if (res.status !== 200) throw await failure(res, what);
-      return { digest: header(res, 'docker-content-digest'), mediaType: header(res, 'content-type') };
+      return { digest: namedDigest(header(res, 'docker-content-digest'), what), mediaType: header(res, 'content-type') };
     }, signal);
   }
 
-  /** Fetches a manifest; when fetched by digest, its bytes are checked against it. */
+  /**
+   * Fetches a manifest; its bytes are checked against the digest it was asked
+   * for, or by a tag against the Docker-Content-Digest the registry sent.
+   */
   getManifest(repository: string, reference: string, signal?: AbortSignal): Promise<Manifest> {
     const what = `GET ${this.host}/${repository} manifest ${reference}`;
     return this.retrying(async () => {
-      const res = await this.call('GET', this.url(`/v2/${repository}/manifests/${reference}`), {
+      const res = await this.call('GET', this.url({ kind: 'manifests', repository, reference }), {
         repository,
         headers: { accept: MANIFEST_ACCEPT },
         signal,
       });
       if (res.status !== 200) throw await failure(res, what);
+      const named = isDigest(reference) ? reference : namedDigest(header(res, 'docker-content-digest'), what);
       const bytes = await readText(res);
-      const digest = sha256Digest(bytes);
-      if (reference.startsWith('sha256:') && digest !== reference) throw new DigestMismatchError(reference, digest, what);
+      const digest = named ? digestOf(bytes, named) : sha256Digest(bytes);
+      if (named && digest !== named) throw new DigestMismatchError(named, digest, what);
       return { bytes, mediaType: header(res, 'content-type'), digest };
     }, signal);
   }
@@ -141,9 +172,10 @@ export class RegistryClient {
   /** Pushes manifest bytes unchanged and checks the registry stored them under the digest we computed. */
   putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<string> {
     const what = `PUT ${this.host}/${repository} manifest ${reference}`;
-    const expected = sha256Digest(bytes);
+    const expected = isDigest(reference) ? reference : sha256Digest(bytes);
+    if (digestOf(bytes, expected) !== expected) throw new DigestMismatchError(expected, digestOf(bytes, expected), what);
     return this.retrying(async () => {
-      const res = await this.call('PUT', this.url(`/v2/${repository}/manifests/${reference}`), {
+      const res = await this.call('PUT', this.url({ kind: 'manifests', repository, reference }), {
         repository,
         push: true,
         headers: { 'content-type': mediaType },
@@ -153,7 +185,10 @@ export class RegistryClient {
       if (res.status !== 201 && res.status !== 200) throw await failure(res, what);
       discard(res);
       const stored = header(res, 'docker-content-digest');
-      if (stored && stored !== expected) throw new Error(`${what}: registry stored ${stored}, expected ${expected}`);
+      // The registry may answer in its own algorithm: the digest it names must be one of our bytes.
+      if (stored && !(isDigest(stored) && digestOf(bytes, stored) === stored)) {
+        throw new Error(`${what}: registry stored ${quoted(stored)}, expected ${expected}`);
+      }
       return expected;
     }, signal);
   }
@@ -162,7 +197,7 @@ export class RegistryClient {
   deleteManifest(repository: string, reference: string, signal?: AbortSignal): Promise<boolean> {
     const what = `DELETE ${this.host}/${repository} manifest ${reference}`;
     return this.retrying(async () => {
-      const res = await this.call('DELETE', this.url(`/v2/${repository}/manifests/${reference}`), { repository, push: true, signal });
+      const res = await this.call('DELETE', this.url({ kind: 'manifests', repository, reference }), { repository, push: true, signal });
       discard(res);
       if (res.status === 404) return false;
       if (res.status !== 202 && res.status !== 200) throw await failure(res, what);
@@ -175,15 +210,18 @@ export class RegistryClient {
     const what = `GET ${this.host}/${repository} tags`;
     return this.retrying(async () => {
       const tags: string[] = [];
-      let url: URL | undefined = this.url(`/v2/${repository}/tags/list?n=1000`);
-      while (url) {
+      const first = this.url({ kind: 'tags', repository });
+      first.searchParams.set('n', '1000');
+      let url: URL | undefined = first;
+      for (let pages = 0; url; pages++) {
+        if (pages >= MAX_TAG_PAGES) throw new UnsafePeerError(`${what}: more than ${MAX_TAG_PAGES} pages`);
         const res = await this.call('GET', url, { repository, signal });
         if (res.status === 404) return tags;
         if (res.status !== 200) throw await failure(res, what);
         const link = header(res, 'link');
         tags.push(...((JSON.parse((await readText(res)).toString('utf8')) as { tags?: string[] | null }).tags ?? []));
         const next = link ? /<([^>]+)>;\s*rel="next"/.exec(link)?.[1] : undefined;
-        url = next ? this.url(next) : undefined;
+        url = next ? this.ownUrl(next, 'tags Link') : undefined;
       }
       return tags;
     }, signal);
@@ -191,7 +229,7 @@ export class RegistryClient {
 
   /** HEAD on a blob (no retry here: part of a blob copy attempt). */
   async blobExists(repository: string, digest: string, signal?: AbortSignal): Promise<boolean> {
-    const res = await this.call('HEAD', this.url(`/v2/${repository}/blobs/${digest}`), { repository, push: true, signal });
+    const res = await this.call('HEAD', this.url({ kind: 'blobs', repository, digest }), { repository, push: true, signal });
     discard(res);
     if (res.status === 200) return true;
     if (res.status === 404) return false;
@@ -200,7 +238,7 @@ export class RegistryClient {
 
   /** Starts an upload, or mounts the blob from another repository on this host (201: no bytes move). */
   async startUpload(repository: string, signal?: AbortSignal, mount?: { digest: string; from: string }): Promise<UploadStart> {
-    const url = this.url(`/v2/${repository}/blobs/uploads/`);
+    const url = this.url({ kind: 'uploads', repository });
     if (mount) {
       url.searchParams.set('mount', mount.digest);
       url.searchParams.set('from', mount.from);
@@ -216,19 +254,22 @@ export class RegistryClient {
     if (mount && res.status === 201) return { mounted: true };
     const location = header(res, 'location');
     if (res.status !== 202 || !location) throw await failure(res, `POST ${this.host}/${repository} blob upload`);
-    return { mounted: false, location: new URL(location, this.baseUrl) };
+    // Another origin is followed like crane does, without our credentials (call() attaches them only here).
+    return { mounted: false, location: followedUrl(location, this.origin, 'upload Location', this.options.insecure) };
   }
 
   /** Opens a blob for reading, following the redirects storage-backed registries answer with. */
   async openBlob(repository: string, digest: string, signal?: AbortSignal): Promise<HttpResponse> {
     const what = `GET ${this.host}/${repository} blob ${digest}`;
-    let res = await this.call('GET', this.url(`/v2/${repository}/blobs/${digest}`), { repository, signal });
+    let res = await this.call('GET', this.url({ kind: 'blobs', repository, digest }), { repository, signal });
+    let at = this.origin;
     for (let hops = 0; REDIRECTS.has(res.status) && hops < MAX_REDIRECTS; hops++) {
       const location = header(res, 'location');
       discard(res);
       if (!location) break;
-      // Storage URLs are pre-signed: our registry token must not travel to another host.
-      res = await this.options.transport.send({ method: 'GET', url: new URL(location, this.baseUrl), headers: {}, signal });
+      // Storage URLs are pre-signed: our registry token must not travel to another host, so no redirect carries it.
+      at = followedUrl(location, at, 'blob redirect', this.options.insecure);
+      res = await this.options.transport.send({ method: 'GET', url: at, headers: {}, signal });
     }
     if (res.status !== 200) throw await failure(res, what);
     return res;
@@ -236,6 +277,7 @@ export class RegistryClient {
 
   /** Finishes an upload in one streamed PUT (monolithic), the registry checking `digest` itself too. */
   async finishUpload(repository: string, location: URL, digest: string, size: number, body: Readable, signal?: AbortSignal): Promise<void> {
+    if (!isDigest(digest)) throw new ManifestError(`PUT ${this.host}/${repository} blob: invalid digest ${quoted(digest)}`);
     const url = new URL(location);
     url.searchParams.set('digest', digest);
     const res = await this.call('PUT', url, {

@@ -5,14 +5,20 @@
  * google-auth-library is loaded on first use only: it is heavy and off the
  * cold-start path.
  */
-import { isGoogleRegistryHost } from './reference';
+import { apiHost, canonicalHost, isGoogleRegistryHost } from './reference';
 
 export interface BasicCredentials {
   readonly username: string;
   readonly password: string;
+  /** A token service host (`HOST[:PORT]`) besides the registry's own that may receive these credentials. */
+  readonly realm?: string;
 }
 
-export type CredentialSource = (host: string) => Promise<BasicCredentials | undefined>;
+/**
+ * The credentials issued for the registry at `origin` (the URL of the request
+ * about to be sent, so the choice is made on the host the request really goes to).
+ */
+export type CredentialSource = (origin: URL) => Promise<BasicCredentials | undefined>;
 
 /** One host's credentials; prefer passwordEnv: a routes file is not a secret store. */
 export interface CredentialEntry {
@@ -20,6 +26,8 @@ export interface CredentialEntry {
   readonly username: string;
   readonly password?: string;
   readonly passwordEnv?: string;
+  /** The token service's host when it is not the registry's (Docker Hub: auth.docker.io). */
+  readonly realm?: string;
 }
 
 /** Checked by hand, not with zod: the CLI reads these and zod costs ~50 ms of start-up. */
@@ -34,9 +42,15 @@ export function isCredentialEntry(value: unknown): value is CredentialEntry {
     c.username.length > 0 &&
     optionalString(c.password) &&
     optionalString(c.passwordEnv) &&
-    (c.password === undefined) !== (c.passwordEnv === undefined)
+    (c.password === undefined) !== (c.passwordEnv === undefined) &&
+    canonicalHost(c.host) !== undefined &&
+    (c.realm === undefined || (typeof c.realm === 'string' && canonicalHost(c.realm) !== undefined))
   );
 }
+
+/** Docker Hub's token service is on its own host: well known, so its credentials need no `realm`. */
+const DOCKER_HUB_API = 'registry-1.docker.io';
+const DOCKER_HUB_REALM = 'auth.docker.io';
 
 /** The environment variable holding a JSON list of credential entries. */
 export const CREDENTIALS_ENV = 'EVENTARC_ROUTER_REGISTRY_CREDENTIALS';
@@ -51,7 +65,7 @@ export function credentialsFromEnv(env: Readonly<Record<string, string | undefin
     throw new Error(`${CREDENTIALS_ENV} is not JSON`); // never echo the value: it holds passwords
   }
   if (!Array.isArray(parsed) || !parsed.every(isCredentialEntry)) {
-    throw new Error(`${CREDENTIALS_ENV} must be a list of {host, username, password|passwordEnv}`);
+    throw new Error(`${CREDENTIALS_ENV} must be a list of {host, username, password|passwordEnv, realm?} with registry hosts`);
   }
   return parsed;
 }
@@ -69,19 +83,27 @@ export function applicationDefaultCredentials(): CredentialSource {
   };
 }
 
-/** Explicit entries win; Google registry hosts fall back to ADC; anything else is anonymous. */
+/**
+ * Explicit entries win, matched on the exact canonical host; the exact Google
+ * registry hosts over https fall back to ADC; anything else is anonymous.
+ */
 export function credentialSource(
   entries: readonly CredentialEntry[],
   env: Readonly<Record<string, string | undefined>>,
   adc: CredentialSource = applicationDefaultCredentials(),
 ): CredentialSource {
-  return async (host) => {
-    const entry = entries.find((e) => e.host === host);
+  // Keyed as requests name hosts: canonical, and Docker Hub by the host its API answers on.
+  const byHost = new Map(entries.map((e) => [apiHost(canonicalHost(e.host) ?? e.host), e] as const));
+  return async (origin) => {
+    const host = origin.host; // canonical, as reference.ts writes hosts (a default port is dropped by URL)
+    const entry = byHost.get(host);
     if (entry) {
       const password = entry.password ?? env[entry.passwordEnv!];
       if (password === undefined) throw new Error(`credentials for ${host}: environment variable ${entry.passwordEnv} is not set`);
-      return { username: entry.username, password };
+      const realm = entry.realm !== undefined ? canonicalHost(entry.realm) : host === DOCKER_HUB_API ? DOCKER_HUB_REALM : undefined;
+      return { username: entry.username, password, ...(realm !== undefined && { realm }) };
     }
-    return isGoogleRegistryHost(host) ? adc(host) : undefined;
+    // The runtime's token: only to Google's own registry hosts, only over TLS.
+    return origin.protocol === 'https:' && isGoogleRegistryHost(host) ? adc(origin) : undefined;
   };
 }

@@ -10,6 +10,17 @@ export function sha256Digest(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
+/** The algorithm of a checked digest (reference.ts isDigest): `sha256` or `sha512`. */
+function algorithmOf(digest: string): 'sha256' | 'sha512' {
+  return digest.startsWith('sha512:') ? 'sha512' : 'sha256';
+}
+
+/** The digest of `bytes` in the algorithm `like` names, to compare with it. */
+export function digestOf(bytes: Buffer, like: string): string {
+  const algorithm = algorithmOf(like);
+  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
+}
+
 export class DigestMismatchError extends Error {
   constructor(readonly expected: string, readonly actual: string, readonly what: string) {
     super(`${what}: digest mismatch (expected ${expected}, got ${actual})`);
@@ -26,7 +37,8 @@ export class SizeMismatchError extends Error {
 
 /** Passes bytes through, counting them via `onBytes`, and fails before the last chunk if digest or size is wrong. */
 export function digestVerifier(expected: string, size: number, what: string, onBytes: (n: number) => void): Transform {
-  const hash = createHash('sha256');
+  const algorithm = algorithmOf(expected);
+  const hash = createHash(algorithm);
   let held: Buffer | undefined;
   let seen = 0;
   return new Transform({
@@ -47,7 +59,7 @@ export function digestVerifier(expected: string, size: number, what: string, onB
         done(new SizeMismatchError(size, seen, what));
         return;
       }
-      const actual = `sha256:${hash.digest('hex')}`;
+      const actual = `${algorithm}:${hash.digest('hex')}`;
       if (actual !== expected) {
         done(new DigestMismatchError(expected, actual, what));
         return;

@@ -1,7 +1,10 @@
 /**
  * Manifests and indexes (Docker v2 schema 2 and OCI): what a copy must move
  * before a manifest can be pushed. Pure functions over the manifest bytes.
+ * A source registry is a peer like any other: every descriptor is checked here,
+ * before its digest is used in a URL or a comparison.
  */
+import { isDigest, quoted } from './reference';
 
 export const MEDIA_TYPES = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -44,8 +47,13 @@ const IMAGE_TYPES = new Set<string>([MEDIA_TYPES.dockerManifest, MEDIA_TYPES.oci
 
 function descriptor(value: unknown, where: string): Descriptor {
   const d = value as Partial<Descriptor> | null;
-  if (!d || typeof d.digest !== 'string' || typeof d.size !== 'number' || typeof d.mediaType !== 'string') {
+  if (!d || typeof d !== 'object' || typeof d.digest !== 'string' || typeof d.size !== 'number' || typeof d.mediaType !== 'string') {
     throw new ManifestError(`${where}: descriptor without mediaType, digest and size`);
+  }
+  if (!isDigest(d.digest)) throw new ManifestError(`${where}: descriptor digest ${quoted(d.digest)} is not sha256:<64 hex> or sha512:<128 hex>`);
+  if (!Number.isSafeInteger(d.size) || d.size < 0) throw new ManifestError(`${where}: descriptor ${d.digest} has an invalid size`);
+  if (d.urls !== undefined && !(Array.isArray(d.urls) && d.urls.every((u) => typeof u === 'string'))) {
+    throw new ManifestError(`${where}: descriptor ${d.digest} has invalid urls`);
   }
   return d as Descriptor;
 }

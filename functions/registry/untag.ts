@@ -5,6 +5,7 @@
  * take those tags too, which the user did not ask for).
  */
 import type { RegistryClient } from './client';
+import { isTag } from './reference';
 import { RegistryHttpError } from './retry';
 
 export type UntagOutcome = 'removed' | 'removed-by-digest' | 'absent';
@@ -27,7 +28,8 @@ export async function untag(client: RegistryClient, repository: string, tag: str
   }
   const tags = await client.listTags(repository, signal);
   const others: string[] = [];
-  for (const other of tags.filter((t) => t !== tag)) {
+  // A name that is not a tag cannot be one on the registry: skipped, never put into a URL.
+  for (const other of tags.filter((t) => t !== tag && isTag(t))) {
     if ((await client.headManifest(repository, other, signal))?.digest === head.digest) others.push(other);
   }
   if (others.length > 0) {

@@ -33,7 +33,7 @@ afterAll(async () => {
 function run(withBlock: Record<string, unknown>, env: Record<string, string>, event: ReturnType<typeof imageEvent>) {
   const sink = memorySink();
   const log = createLogger(sink);
-  const handler = replicateImageAction.create(parse(replicateImageAction.options, withBlock), { env, log });
+  const handler = replicateImageAction.create(parse(replicateImageAction.options, { sources: [source.host], ...withBlock }), { env, log });
   const ctx: HandlerContext = { log, signal: new AbortController().signal, route: 'release' };
   return { result: Promise.resolve(handler(event, ctx)), sink };
 }
@@ -50,7 +50,7 @@ test('a registry behind the Docker token flow takes the copy with credentials na
   const image = await pushImage(source.url, 'build/images/secure', { seed: 'auth', layerSizes: [64 * KIB, 64 * KIB, 64 * KIB] }, 'v1');
   const before = tokens.requests.length;
   const { result, sink } = run(
-    { targets: [`${target.host}/prod/images`], credentials: [{ host: target.host, username: 'ci-robot', passwordEnv: 'TARGET_PASSWORD' }] },
+    { targets: [`${target.host}/prod/images`], credentials: [{ host: target.host, username: 'ci-robot', passwordEnv: 'TARGET_PASSWORD', realm: new URL(tokens.realm).host }] },
     { TARGET_PASSWORD: 'pa55-w0rd-not-for-logs' },
     imageEvent('inserted', source.host, 'build/images/secure', { tag: 'v1', digest: image.digest }),
   );
@@ -70,7 +70,7 @@ test('a registry behind the Docker token flow takes the copy with credentials na
 test('wrong credentials fail at once as a permanent error naming the registry and the status', async () => {
   const image = await pushImage(source.url, 'build/images/denied', { seed: 'denied', layerSizes: [KIB] }, 'v1');
   const { result } = run(
-    { targets: [`${target.host}/prod/images`], credentials: [{ host: target.host, username: 'ci-robot', password: 'wrong' }] },
+    { targets: [`${target.host}/prod/images`], credentials: [{ host: target.host, username: 'ci-robot', password: 'wrong', realm: new URL(tokens.realm).host }] },
     {},
     imageEvent('inserted', source.host, 'build/images/denied', { tag: 'v1', digest: image.digest }),
   );

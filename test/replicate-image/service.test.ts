@@ -30,6 +30,7 @@ beforeAll(async () => {
       '    timeoutSeconds: 60',
       '    with:',
       `      targets: ["${target.host}/prod/images"]`,
+      `      sources: ["${source.host}/build/images"]`,
       '',
     ].join('\n'),
   );

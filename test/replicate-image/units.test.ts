@@ -18,8 +18,8 @@ test('image references parse host, path, tag and digest, and refuse what is not 
   expect(parseImageRef('127.0.0.1:5000/a/b/c:latest')).toMatchObject({ host: '127.0.0.1:5000', repository: 'a/b/c', tag: 'latest' });
   expect(parseImageRef('127.0.0.1:5000/a/b/c')).toMatchObject({ tag: undefined, digest: undefined });
   expect(() => parseImageRef('nohost')).toThrow('must start with a registry host');
-  expect(() => parseImageRef('h/a/B')).toThrow('invalid repository path');
-  expect(() => parseImageRef('h/a@sha256:xyz')).toThrow('invalid digest');
+  expect(() => parseImageRef('h.example/a/B')).toThrow('invalid repository path');
+  expect(() => parseImageRef('h.example/a@sha256:xyz')).toThrow('invalid digest');
 });
 
 test('plain HTTP only for loopback hosts or when insecure; Google hosts are recognised', () => {
@@ -115,9 +115,29 @@ test('the streamed digest check passes good bytes and stops a wrong blob before 
 test('credentials come from the routes file or the environment, never echoed when malformed', async () => {
   const adc = async () => ({ username: 'oauth2accesstoken', password: 'adc' });
   const source = credentialSource([{ host: 'r.example', username: 'u', passwordEnv: 'P' }], { P: 'secret' }, adc);
-  expect(await source('r.example')).toEqual({ username: 'u', password: 'secret' });
-  expect(await source('us-docker.pkg.dev')).toEqual({ username: 'oauth2accesstoken', password: 'adc' });
-  expect(await source('anonymous.example')).toBeUndefined();
-  expect(credentialsFromEnv({ [CREDENTIALS_ENV]: '[{"host":"h","username":"u","password":"p"}]' })).toHaveLength(1);
+  expect(await source(new URL('https://r.example/'))).toEqual({ username: 'u', password: 'secret' });
+  expect(await source(new URL('https://us-docker.pkg.dev/'))).toEqual({ username: 'oauth2accesstoken', password: 'adc' });
+  expect(await source(new URL('https://anonymous.example/'))).toBeUndefined();
+  expect(credentialsFromEnv({ [CREDENTIALS_ENV]: '[{"host":"h.example","username":"u","password":"p"}]' })).toHaveLength(1);
   expect(() => credentialsFromEnv({ [CREDENTIALS_ENV]: 'hunter2' })).toThrow(/^EVENTARC_ROUTER_REGISTRY_CREDENTIALS is not JSON$/);
+});
+
+test('credentials are chosen by the exact host of the URL requested; Docker Hub entries name docker.io', async () => {
+  const adc = async () => ({ username: 'oauth2accesstoken', password: 'adc' });
+  const source = credentialSource(
+    [
+      { host: 'Registry.Example', username: 'u', password: 'p' },
+      { host: 'docker.io', username: 'hub', password: 'h' },
+    ],
+    {},
+    adc,
+  );
+  expect(await source(new URL('https://registry.example/'))).toEqual({ username: 'u', password: 'p' });
+  expect(await source(new URL('https://registry.example:5000/'))).toBeUndefined();
+  expect(await source(new URL('https://registry-1.docker.io/'))).toEqual({ username: 'hub', password: 'h', realm: 'auth.docker.io' });
+  // The runtime's token: exact Google hosts over https only.
+  expect(await source(new URL('http://gcr.io/'))).toBeUndefined();
+  expect(await source(new URL('https://evil.gcr.io/'))).toBeUndefined();
+  expect(await source(new URL('https://gcr.io:8443/'))).toBeUndefined();
+  expect(await source(new URL('https://europe-west1-docker.pkg.dev/'))).toEqual({ username: 'oauth2accesstoken', password: 'adc' });
 });

@@ -6,8 +6,10 @@
  * loaded on the first event only.
  */
 import { defineAction } from '../action';
+import { PermanentError } from '../errors';
 import type { Replication } from './replicate';
 import { replicateImageOptions, type ReplicateImageOptions } from './options';
+import { parseSource, sourceCheck } from './sources';
 import { parseTarget } from './targets';
 
 export const replicateImageAction = defineAction<ReplicateImageOptions>({
@@ -15,6 +17,12 @@ export const replicateImageAction = defineAction<ReplicateImageOptions>({
   options: replicateImageOptions,
   create(options, environment) {
     const targets = options.targets.map(parseTarget);
+    const refusal = sourceCheck(options.sources?.map(parseSource), environment.project);
+    if (!options.sources && environment.project === undefined) {
+      environment.log.warn(
+        'replicate-image: a route has no sources and the project is unknown (set GOOGLE_CLOUD_PROJECT or the route\'s sources): it will copy no image',
+      );
+    }
     // Shared by this route's requests: keep-alive pools and cached registry tokens, no per-request state.
     let replication: Promise<{ replication: Replication; run: typeof import('./replicate') }> | undefined;
     const load = () =>
@@ -30,6 +38,9 @@ export const replicateImageAction = defineAction<ReplicateImageOptions>({
       ));
     return async (event, ctx) => {
       if (event.kind !== 'registry.image') return { summary: `ignored: ${event.kind} is not an image event` };
+      // Before anything is loaded or fetched: a source the route does not allow is never contacted.
+      const refused = refusal(event.image);
+      if (refused) throw new PermanentError(refused);
       const { run, replication: r } = await load();
       return event.change === 'inserted' ? run.replicateInsert(event, r, ctx) : run.replicateDelete(event, r, ctx);
     };

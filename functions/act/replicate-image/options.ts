@@ -5,6 +5,8 @@
 import '../../support/schema';
 import * as z from 'zod/mini';
 import { parsePlatform } from '../../registry/manifest';
+import { parseHost } from '../../registry/reference';
+import { parseSource } from './sources';
 import { parseTarget } from './targets';
 
 /** True when `parse` accepts the text: the parsers used at copy time decide what is valid here too. */
@@ -19,14 +21,19 @@ const accepts = (parse: (text: string) => unknown) => (text: string) => {
 
 const target = z.string().check(z.refine(accepts(parseTarget), 'a target is HOST/PROJECT/REPO[/IMAGE] (no tag or digest: the source tag is set)'));
 
+const source = z.string().check(z.refine(accepts(parseSource), 'a source is HOST[:PORT][/PATH-PREFIX], e.g. us-docker.pkg.dev/build-proj/releases'));
+
 const nonEmpty = z.string().check(z.minLength(1));
+const host = z.string().check(z.refine(accepts(parseHost), 'a registry host: DNS name or IP address, optional :PORT'));
 
 const credentialEntry = z
   .strictObject({
-    host: nonEmpty,
+    host,
     username: nonEmpty,
     password: z.optional(z.string()),
     passwordEnv: z.optional(z.string()),
+    /** The token service's host when it is not the registry's own (Docker Hub: auth.docker.io). */
+    realm: z.optional(host),
   })
   .check(z.refine((c) => (c.password === undefined) !== (c.passwordEnv === undefined), 'give exactly one of password or passwordEnv'));
 
@@ -35,6 +42,8 @@ const platform = z.string().check(z.refine(accepts(parsePlatform), 'a platform i
 export const replicateImageOptions = z.strictObject({
   /** Where each matching image goes: other projects' or organisations' registries. */
   targets: z.array(target).check(z.minLength(1)),
+  /** The only registries (and path prefixes) images are copied from; absent: Google registries of the deployment's project. */
+  sources: z.optional(z.array(source).check(z.minLength(1))),
   /** On a tag deletion in the source, delete that tag in the targets too. Off by default. */
   deleteTags: z._default(z.boolean(), false),
   /** Copy only these platforms of an index; all when absent. */

@@ -4,7 +4,7 @@
  * Which one is told by the host's layout: Artifact Registry and other
  * registries have PROJECT/REPO, Container Registry hosts only PROJECT.
  */
-import { hostName, isTag, parseImageRef, type ImageRef } from '../../registry/reference';
+import { isContainerRegistryHost, isTag, parseImageRef, type ImageRef } from '../../registry/reference';
 
 export interface Target {
   readonly host: string;
@@ -15,8 +15,7 @@ export interface Target {
 }
 
 function repositorySegments(host: string): number {
-  const name = hostName(host).toLowerCase();
-  return name === 'gcr.io' || name.endsWith('.gcr.io') ? 1 : 2;
+  return isContainerRegistryHost(host) ? 1 : 2;
 }
 
 export function parseTarget(text: string): Target {

@@ -2,16 +2,12 @@
  * Image references from Artifact Registry / Container Registry notifications:
  * `HOST/PROJECT/REPO/IMAGE[:TAG][@sha256:...]` on `*-docker.pkg.dev`, and
  * `HOST/PROJECT/IMAGE...` on gcr.io hosts, which have no repository segment.
- * The reference syntax itself is the registry client's; this adds the Google layout.
+ * The reference syntax itself is the registry client's strict parser (one
+ * grammar for what is routed and what is fetched); this adds the Google layout.
  */
 import type { ImageReference } from '../event';
 import { PayloadError } from '../errors';
-import { parseImageRef } from '../../registry/reference';
-
-/** Container Registry hosts carry no repository segment in the path. */
-export function isContainerRegistryHost(host: string): boolean {
-  return host === 'gcr.io' || host.endsWith('.gcr.io');
-}
+import { isContainerRegistryHost, parseImageRef } from '../../registry/reference';
 
 export function parseImageReference(reference: string, shape: string, path: string): ImageReference {
   let ref;
