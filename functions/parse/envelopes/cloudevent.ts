@@ -92,8 +92,30 @@ function projectOfSource(source: string | undefined): string | undefined {
   return p === '_' ? undefined : p;
 }
 
-/** Required context attributes of CloudEvents 1.0. */
+/**
+ * CloudEvents 1.0 attribute names: lower-case ASCII letters and digits only. Checked
+ * at intake because names become `ce-*` header names when forwarded: `my ext` would
+ * make a request that can never be built.
+ */
+export function isAttributeName(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) return false;
+  }
+  return true;
+}
+
+/** An attribute record built from input: no prototype, so a name such as `__proto__` or `constructor` is only a name. */
+export function newAttributes(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
+/** Valid attribute names, and the required context attributes of CloudEvents 1.0. */
 export function requireContextAttributes(attributes: Readonly<Record<string, string>>, shape: string, prefix: string): void {
+  for (const name in attributes) {
+    if (!isAttributeName(name)) throw new PayloadError(shape, `${prefix}${JSON.stringify(name.slice(0, 64))}`, 'is not a CloudEvents attribute name (lower-case a-z and 0-9 only)');
+  }
   for (const name of ['specversion', 'id', 'type', 'source']) {
     if (!attributes[name]) throw new PayloadError(shape, `${prefix}${name}`, 'is required');
   }
