@@ -59,9 +59,15 @@ function sha256(body: Buffer): string {
  */
 function boundedBody(body: Buffer, maxBytes: number): Pick<PreservedRequest, 'body' | 'bodyBase64' | 'truncated'> {
   if (isUtf8(body)) {
-    const prefix = utf8Prefix(body, maxBytes);
-    const text = prefix.toString('utf8');
-    if (Buffer.byteLength(JSON.stringify(text)) <= maxBytes + 2) return { body: text, ...(prefix.length < body.length && { truncated: true }) };
+    // Escaping (quotes, control characters) grows the text: shrink the prefix in proportion, a few times at most.
+    let take = maxBytes;
+    for (let attempt = 0; attempt < 4 && take > 0; attempt++) {
+      const prefix = utf8Prefix(body, take);
+      const text = prefix.toString('utf8');
+      const encoded = Buffer.byteLength(JSON.stringify(text)) - 2;
+      if (encoded <= maxBytes) return { body: text, ...(prefix.length < body.length && { truncated: true }) };
+      take = Math.floor((prefix.length * maxBytes) / encoded) - 16;
+    }
   }
   const prefix = body.subarray(0, Math.floor(maxBytes / 4) * 3);
   return { bodyBase64: prefix.toString('base64'), ...(prefix.length < body.length && { truncated: true }) };
