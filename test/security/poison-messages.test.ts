@@ -15,6 +15,13 @@ import { PubSub } from '@google-cloud/pubsub';
 import { PROJECT, startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
 import { startService, type Service } from '../support/service';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy';
+import type { HandlerContext } from '../../functions/act/action';
+import { PermanentError } from '../../functions/act/errors';
+import { createForwardHandler, type ForwardHandler } from '../../functions/act/forward/handler';
+import { forwardOptions } from '../../functions/act/forward/options';
+import { createLogger, memorySink } from '../../functions/answer/logger';
+import { eventarcPubSubEvent } from '../forward/events';
+import { startTarget, type Target } from '../forward/target';
 
 /** Cloud Logging's entry limit; our ERROR entries must stay under it. */
 const ENTRY_LIMIT = 256 * 1024;
@@ -139,3 +146,28 @@ it('a valid CloudEvent still reaches the forward target (the route is live)', as
   expect(await postCloudEvent(ok, { 'content-type': 'application/cloudevents+json' })).toBe(200);
   expect(targetRequests).toBe(before + 1);
 }, 30000);
+
+describe('a request forward cannot build is permanent, never a 5xx (events made in code, past intake)', () => {
+  const context = (): HandlerContext => ({ log: createLogger(memorySink()), signal: new AbortController().signal, route: 'relay' });
+  let t: Target;
+  let handler: ForwardHandler;
+  beforeEach(async () => {
+    t = await startTarget();
+    handler = createForwardHandler(forwardOptions.parse({ url: `${t.url}/in` }), { idTokenSource: async () => 'unused' });
+  });
+  afterEach(async () => {
+    handler.close();
+    await t.stop();
+  });
+
+  it.each([
+    ['an attribute name that is no header name', eventarcPubSubEvent({ attributes: { specversion: '1.0', id: '1', source: '//s', type: 't', 'my ext': 'x' } })],
+    ['a relayed trace header HTTP cannot carry', (() => {
+      const e = eventarcPubSubEvent();
+      return { ...e, delivery: { ...e.delivery, raw: { ...e.delivery.raw, headers: { ...e.delivery.raw.headers, traceparent: 'a\nb' } } } };
+    })()],
+  ])('%s', async (_name, event) => {
+    await expect(Promise.resolve().then(() => handler(event, context()))).rejects.toBeInstanceOf(PermanentError);
+    expect(t.received).toHaveLength(0);
+  });
+});
