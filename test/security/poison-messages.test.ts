@@ -13,7 +13,7 @@ import * as path from 'path';
 import type { AddressInfo } from 'net';
 import { PubSub } from '@google-cloud/pubsub';
 import { PROJECT, startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
-import { startService, type Service } from '../support/service';
+import { startService, type Service, type ServerKind } from '../support/service';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy';
 import type { HandlerContext } from '../../functions/act/action';
 import { PermanentError } from '../../functions/act/errors';
@@ -26,6 +26,7 @@ import { startTarget, type Target } from '../forward/target';
 /** Cloud Logging's entry limit; our ERROR entries must stay under it. */
 const ENTRY_LIMIT = 256 * 1024;
 
+describe.each<ServerKind>(['framework', 'lean'])('through the %s server', (server) => {
 let emulator: PubSubEmulator;
 let service: Service;
 let proxy: CountingProxy;
@@ -56,7 +57,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  [emulator, service] = await Promise.all([startPubSubEmulator(), startService({ routesFile: routes })]);
+  [emulator, service] = await Promise.all([startPubSubEmulator(), startService({ routesFile: routes, server })]);
   let pending = '';
   service.peer.process.stdout?.on('data', (chunk: Buffer) => {
     const lines = (pending + chunk.toString()).split('\n');
@@ -64,8 +65,8 @@ beforeAll(async () => {
     for (const line of lines) stdoutBytes.push(Buffer.byteLength(line));
   });
   proxy = await startCountingProxy(service.url);
-  await emulator.createTopic('poison');
-  await emulator.createPushSubscription('poison-push', 'poison', { pushEndpoint: `${proxy.url}/` });
+  await emulator.createTopic(`poison-${server}`);
+  await emulator.createPushSubscription(`poison-push-${server}`, `poison-${server}`, { pushEndpoint: `${proxy.url}/` });
 }, 120000);
 
 afterAll(async () => {
@@ -87,7 +88,7 @@ it('messages of 3.5 MB and 9.9 MB data are each delivered once and acknowledged;
   // Over gRPC, as publishers send them: the emulator's REST front refuses bodies this large.
   process.env['PUBSUB_EMULATOR_HOST'] = emulator.host;
   const client = new PubSub({ projectId: PROJECT });
-  const topic = client.topic('poison');
+  const topic = client.topic(`poison-${server}`);
   const plainId = await topic.publishMessage({ data: large, attributes: { origin: 'poison-test' } });
   const poisonId = await topic.publishMessage({ data: huge, attributes: { eventType: 'OBJECT_FINALIZE', payloadFormat: 'JSON_API_V1', bucketId: 'in', objectId: 'big.json' } });
   await client.close();
@@ -146,6 +147,7 @@ it('a valid CloudEvent still reaches the forward target (the route is live)', as
   expect(await postCloudEvent(ok, { 'content-type': 'application/cloudevents+json' })).toBe(200);
   expect(targetRequests).toBe(before + 1);
 }, 30000);
+});
 
 describe('a request forward cannot build is permanent, never a 5xx (events made in code, past intake)', () => {
   const context = (): HandlerContext => ({ log: createLogger(memorySink()), signal: new AbortController().signal, route: 'relay' });
