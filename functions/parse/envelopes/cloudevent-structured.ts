@@ -3,7 +3,7 @@ import type { RawRequest, RouterEvent } from '../event';
 import { fromZodError } from '../errors';
 import { structuredCloudEventSchema } from '../schemas';
 import { bodyJsonOf, decodeBase64, isJsonMediaType, mediaType, stringifyJson } from '../payloads/bytes';
-import { eventFromCloudEvent, newAttributes, requireContextAttributes } from './cloudevent';
+import { eventFromCloudEvent, requireAttributeName, requireContextAttributes } from './cloudevent';
 
 const SHAPE = 'cloudevent-structured';
 
@@ -19,10 +19,11 @@ export function parseStructuredCloudEvent(raw: RawRequest): RouterEvent {
   // Context attributes are strings on the wire of the binary mode; extensions may be numbers or booleans here.
   // Names from the body as parsed (zod's copy drops a `__proto__` member, which must be refused, not lost).
   const members = json as Record<string, unknown>;
-  const attributes = newAttributes();
+  const attributes: Record<string, string> = {};
   for (const name of Object.keys(members)) {
     const value = members[name];
     if (name === 'data' || name === 'data_base64' || value === undefined || value === null) continue;
+    requireAttributeName(name, SHAPE, '');
     attributes[name] = typeof value === 'string' ? value : stringifyJson(value, SHAPE, JSON.stringify(name.slice(0, 64)));
   }
   requireContextAttributes(attributes, SHAPE, '');

@@ -106,16 +106,19 @@ export function isAttributeName(name: string): boolean {
   return true;
 }
 
-/** An attribute record built from input: no prototype, so a name such as `__proto__` or `constructor` is only a name. */
-export function newAttributes(): Record<string, string> {
-  return Object.create(null) as Record<string, string>;
+/** Sets an attribute whatever its name: plain assignment of `__proto__` would replace the prototype, losing it. */
+export function setAttribute(attributes: Record<string, string>, name: string, value: string): void {
+  if (name === '__proto__') Object.defineProperty(attributes, name, { value, enumerable: true, writable: true, configurable: true });
+  else attributes[name] = value;
 }
 
-/** Valid attribute names, and the required context attributes of CloudEvents 1.0. */
+/** Refuses a name that is no CloudEvents attribute name, naming it (cut) in the error. */
+export function requireAttributeName(name: string, shape: string, prefix: string): void {
+  if (!isAttributeName(name)) throw new PayloadError(shape, `${prefix}${JSON.stringify(name.slice(0, 64))}`, 'is not a CloudEvents attribute name (lower-case a-z and 0-9 only)');
+}
+
+/** The required context attributes of CloudEvents 1.0. */
 export function requireContextAttributes(attributes: Readonly<Record<string, string>>, shape: string, prefix: string): void {
-  for (const name in attributes) {
-    if (!isAttributeName(name)) throw new PayloadError(shape, `${prefix}${JSON.stringify(name.slice(0, 64))}`, 'is not a CloudEvents attribute name (lower-case a-z and 0-9 only)');
-  }
   for (const name of ['specversion', 'id', 'type', 'source']) {
     if (!attributes[name]) throw new PayloadError(shape, `${prefix}${name}`, 'is required');
   }

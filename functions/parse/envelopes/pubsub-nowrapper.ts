@@ -8,7 +8,7 @@
 import type { Delivery, PubSubMessage, RawRequest, RouterEvent } from '../event';
 import { MESSAGE_PUBLISHED, eventFromMessage, projectOfSubscription } from '../payloads/pubsub-message';
 import { isCredentialHeader } from '../credential-headers';
-import { newAttributes } from './cloudevent';
+import { setAttribute } from './cloudevent';
 
 const SHAPE = 'pubsub-push-nowrapper';
 export const NOWRAPPER_PATH = '/nowrapper';
@@ -46,8 +46,8 @@ export function isNoWrapperPush(raw: RawRequest): boolean {
 
 export function parseNoWrapperPush(raw: RawRequest): RouterEvent {
   const h = raw.headers;
-  const attributes = newAttributes();
-  for (const name in h) if (isAttributeHeader(name)) attributes[KNOWN_ATTRIBUTES.get(name) ?? name] = h[name]!;
+  const attributes: Record<string, string> = {};
+  for (const name in h) if (isAttributeHeader(name)) setAttribute(attributes, KNOWN_ATTRIBUTES.get(name) ?? name, h[name]!);
   const id = h['x-goog-pubsub-message-id'];
   const publishTime = h['x-goog-pubsub-publish-time'];
   const subscription = h['x-goog-pubsub-subscription-name'];
