@@ -6,9 +6,12 @@
 import '../support/schema';
 import * as z from 'zod/mini';
 
-/** proto3 JSON sends int64 as a string; some examples send numbers. Accept both, keep precision. */
+/**
+ * proto3 JSON sends int64 as a string; some examples send numbers. Accept both, keep precision.
+ * At most 20 digits (a 64-bit value): BigInt of a long digit string takes time quadratic in its length.
+ */
 export const int64 = z.pipe(
-  z.union([z.string().check(z.regex(/^-?\d+$/, 'expected an integer string')), z.int()]),
+  z.union([z.string().check(z.regex(/^-?\d{1,20}$/, 'expected an integer string of at most 20 digits')), z.int()]),
   z.transform((v) => BigInt(v)),
 );
 

@@ -21,6 +21,7 @@ import { createForwardHandler, type ForwardHandler } from '../../functions/act/f
 import { forwardOptions } from '../../functions/act/forward/options';
 import { createLogger, memorySink } from '../../functions/answer/logger';
 import { eventarcPubSubEvent } from '../forward/events';
+import { parseDelivery, PayloadError } from '../../functions/parse/delivery';
 import { startTarget, type Target } from '../forward/target';
 
 /** Cloud Logging's entry limit; our ERROR entries must stay under it. */
@@ -171,5 +172,36 @@ describe('a request forward cannot build is permanent, never a 5xx (events made 
   ])('%s', async (_name, event) => {
     await expect(Promise.resolve().then(() => handler(event, context()))).rejects.toBeInstanceOf(PermanentError);
     expect(t.received).toHaveLength(0);
+  });
+});
+
+describe('integers too long for 64 bits are payload errors (BigInt of a long digit string is quadratic)', () => {
+  const notification = (object: Record<string, unknown>, attributes: Record<string, string> = {}) => ({
+    method: 'POST',
+    path: '/',
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(
+      JSON.stringify({
+        message: {
+          messageId: '1',
+          data: Buffer.from(JSON.stringify({ bucket: 'in', name: 'n', ...object })).toString('base64'),
+          attributes: { eventType: 'OBJECT_FINALIZE', payloadFormat: 'JSON_API_V1', bucketId: 'in', objectId: 'n', ...attributes },
+        },
+      }),
+    ),
+  });
+  const digits = '9'.repeat(200_000);
+
+  it.each([
+    ['size', notification({ size: digits })],
+    ['generation', notification({ generation: digits })],
+    ['objectGeneration attribute', notification({}, { objectGeneration: digits })],
+  ])('%s', (_name, raw) => {
+    expect(() => parseDelivery(raw)).toThrow(PayloadError);
+  });
+
+  it('a 20-digit value still parses exactly', () => {
+    const event = parseDelivery(notification({ size: '18446744073709551615' }));
+    expect(event.kind === 'storage.object' && event.object.size).toBe(18446744073709551615n);
   });
 });

@@ -90,7 +90,8 @@ export function parseStorageObject(
 }
 
 export function parseGeneration(value: string, shape: string, path: string): bigint {
-  if (!/^\d+$/.test(value)) throw new PayloadError(shape, path, 'is not an integer');
+  // Bounded like int64 (schemas.ts): BigInt of a long digit string is quadratic.
+  if (!/^\d{1,20}$/.test(value)) throw new PayloadError(shape, path, 'is not an integer of at most 20 digits');
   return BigInt(value);
 }
 
