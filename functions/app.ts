@@ -7,7 +7,7 @@ import type { ActionDefinition, ActionEnvironment } from './act/action';
 import { builtInActions } from './act/catalog';
 import { createLogger, stdoutSink, type LogSink, type Logger } from './answer/logger';
 import { answerOf, combine, type Answer, type Outcome, type RouteOutcome } from './answer/outcome';
-import { describeUnmatched } from './answer/describe-event';
+import { describeUnmatched, shownId } from './answer/describe-event';
 import { readSettings, type Settings } from './config';
 import type { RawRequest, RouterEvent } from './parse/event';
 import { NotADeliveryError, PayloadError, parseDelivery } from './parse/delivery';
@@ -28,7 +28,7 @@ import { guardedDispatch, type IdempotencySettings } from './route/idempotency/g
 import type { IdempotencyStore } from './route/idempotency/store';
 import { createMemoryStore } from './route/idempotency/memory-store';
 import { createFirestoreStore } from './route/idempotency/firestore-store';
-import { createDeadLetters, type DeadLetters } from './answer/dead-letter';
+import { createDeadLetters, isPermanentPublishError, type DeadLetters } from './answer/dead-letter';
 import { resolveConfiguration } from './secrets/configuration';
 import type { SecretAccessor } from './secrets/resolve';
 
@@ -192,9 +192,9 @@ export function createApp(options: AppOptions = {}): App {
       outcome = { kind: 'rejected', reason: `delivery attempt ${attempt} reached the limit ${settings.deadLetterMaxAttempts}; last failure: ${failed.join('; ')}`, event, routes: outcome.routes };
     }
     if (outcome.kind === 'retry') {
-      log.warn(`event ${event.id ?? '(no id)'} failed and will be redelivered`, { routes: outcome.routes });
+      log.warn(`event ${shownId(event.id)} failed and will be redelivered`, { routes: outcome.routes });
     } else if (outcome.kind === 'rejected') {
-      log.error(`rejected event ${event.id ?? '(no id)'} (acknowledged, will not be retried): ${outcome.reason}`, {
+      log.error(`rejected event ${shownId(event.id)} (acknowledged, will not be retried): ${outcome.reason}`, {
         reason: outcome.reason,
         routes: outcome.routes,
         request: preservable(raw),
@@ -237,9 +237,18 @@ export function createApp(options: AppOptions = {}): App {
   async function publishDeadLetter(publisher: DeadLetters, raw: RawRequest, outcome: Outcome & { kind: 'rejected' }): Promise<Refusal | undefined> {
     try {
       const id = await publisher.publish(raw, outcome.reason, outcome.event?.id);
-      baseLog.info(`dead-lettered event ${outcome.event?.id ?? '(no id)'} as message ${id}`, { deadLetter: { messageId: id, reason: outcome.reason } });
+      baseLog.info(`dead-lettered event ${shownId(outcome.event?.id)} as message ${id}`, { deadLetter: { messageId: id, reason: outcome.reason } });
       return undefined;
     } catch (err) {
+      if (isPermanentPublishError(err)) {
+        // Refused for what it is: redelivering would loop. Kept here once instead, and acknowledged.
+        baseLog.error(`dead letter refused by the topic (${(err as Error).message}); preserved here instead and acknowledged`, {
+          reason: outcome.reason,
+          ...(outcome.event?.id !== undefined && { eventId: shownId(outcome.event.id) }),
+          request: preservable(raw),
+        });
+        return undefined;
+      }
       baseLog.error(`dead-letter publish failed; not acknowledging, so it is redelivered: ${(err as Error).message}`);
       return { kind: 'refused', status: 503, reason: 'dead-letter topic unavailable' };
     }

@@ -50,3 +50,9 @@ export function eventFields(event: RouterEvent, includeData: boolean): Record<st
       });
   }
 }
+
+/** An event id as it appears in a log message: ids are the sender's, so long ones are cut. */
+export function shownId(id: string | undefined): string {
+  if (id === undefined) return '(no id)';
+  return id.length > 200 ? `${id.slice(0, 200)}… (${id.length} characters)` : id;
+}

@@ -59,7 +59,7 @@ function isPlainJson(value: unknown, depth = 0): boolean {
   return true;
 }
 
-function stringify(entry: Record<string, unknown>, fields: Record<string, unknown> | undefined): string {
+function stringify(entry: Record<string, unknown>, fields: Record<string, unknown> | undefined): string | undefined {
   if (fields === undefined || isPlainJson(fields)) {
     try {
       return JSON.stringify(entry);
@@ -67,7 +67,28 @@ function stringify(entry: Record<string, unknown>, fields: Record<string, unknow
       // A toJSON() that returned a bigint, say: the replacer below knows what to do.
     }
   }
-  return JSON.stringify(entry, replacer);
+  try {
+    return JSON.stringify(entry, replacer);
+  } catch {
+    // Nested too deep for JSON.stringify's recursion (or a cycle): the entry is written without its fields.
+    return undefined;
+  }
+}
+
+/** Cloud Logging refuses an entry over 256 KB: a longer line would be lost whole, so it is replaced. */
+export const MAX_LINE_BYTES = 250 * 1024;
+
+/** What is written instead of an entry that cannot be serialised or is too long: the message and what was dropped. */
+function substitute(severity: Severity, message: string, context: LogContext, fields: Record<string, unknown> | undefined, dropped: string): string {
+  const entry: Record<string, unknown> = {
+    severity,
+    message: message.length > 2000 ? `${message.slice(0, 2000)}…` : message,
+    loggingError: `${dropped}; fields left out: ${Object.keys(fields ?? {}).join(', ').slice(0, 500)}`,
+  };
+  if (context.trace) entry['logging.googleapis.com/trace'] = context.trace;
+  if (context.spanId) entry['logging.googleapis.com/spanId'] = context.spanId;
+  if (context.labels && Object.keys(context.labels).length > 0) entry['logging.googleapis.com/labels'] = context.labels;
+  return JSON.stringify(entry);
 }
 
 const LINE_SEPARATORS = /[\u2028\u2029]/;
@@ -78,8 +99,26 @@ export function formatEntry(severity: Severity, message: string, context: LogCon
   if (context.trace) entry['logging.googleapis.com/trace'] = context.trace;
   if (context.spanId) entry['logging.googleapis.com/spanId'] = context.spanId;
   if (context.labels && Object.keys(context.labels).length > 0) entry['logging.googleapis.com/labels'] = context.labels;
-  const line = stringify(entry, fields);
+  let line = stringify(entry, fields) ?? substitute(severity, message, context, fields, 'the entry could not be serialised');
+  // Characters undercount UTF-8 bytes at most threefold: count bytes only for a line that may be too long.
+  if (line.length > MAX_LINE_BYTES / 3 && Buffer.byteLength(line) > MAX_LINE_BYTES) {
+    line = substitute(severity, message, context, fields, `the entry was ${Buffer.byteLength(line)} bytes, over ${MAX_LINE_BYTES}`);
+  }
   return (LINE_SEPARATORS.test(line) ? line.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') : line) + '\n';
+}
+
+// Label values come from events (an event id): each is cut, so no entry grows with one.
+const MAX_LABEL_CHARS = 256;
+function boundedLabels(labels: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> | undefined {
+  if (!labels) return labels;
+  for (const key in labels) {
+    if (labels[key]!.length > MAX_LABEL_CHARS) {
+      const cut: Record<string, string> = {};
+      for (const k in labels) cut[k] = labels[k]!.length > MAX_LABEL_CHARS ? `${labels[k]!.slice(0, MAX_LABEL_CHARS)}…` : labels[k]!;
+      return cut;
+    }
+  }
+  return labels;
 }
 
 /** One per request (a child carries its trace and labels): methods on the prototype, not closures per instance. */
@@ -106,7 +145,7 @@ class StructuredLogger implements Logger {
     return new StructuredLogger(this.sink, {
       trace: more.trace ?? context.trace,
       spanId: more.spanId ?? context.spanId,
-      labels: context.labels ? { ...context.labels, ...more.labels } : more.labels,
+      labels: context.labels ? { ...context.labels, ...boundedLabels(more.labels) } : boundedLabels(more.labels),
     });
   }
 }

@@ -5,6 +5,11 @@
  */
 import type { core } from 'zod/mini';
 
+// A problem often quotes the input (a reference, a resource name): kept short, as it goes
+// into the answer, an ERROR entry and a dead-letter attribute on every redelivery.
+const MAX_PROBLEM_CHARS = 500;
+const bounded = (text: string) => (text.length > MAX_PROBLEM_CHARS ? `${text.slice(0, MAX_PROBLEM_CHARS)}… (${text.length} characters)` : text);
+
 /** A delivery whose payload can never be handled: bad base64, invalid JSON, a missing field. */
 export class PayloadError extends Error {
   readonly permanent = true as const;
@@ -13,12 +18,15 @@ export class PayloadError extends Error {
    * @param path where in it, e.g. "message.data" (empty for the whole thing)
    * @param problem what is wrong there
    */
+  readonly problem: string;
   constructor(
     readonly shape: string,
     readonly path: string,
-    readonly problem: string,
+    problem: string,
   ) {
-    super(`${shape}${path ? ` ${path}` : ''}: ${problem}`);
+    const shown = bounded(problem);
+    super(`${shape}${path ? ` ${path}` : ''}: ${shown}`);
+    this.problem = shown;
     this.name = 'PayloadError';
   }
 

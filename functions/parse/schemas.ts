@@ -6,15 +6,29 @@
 import '../support/schema';
 import * as z from 'zod/mini';
 
-/** proto3 JSON sends int64 as a string; some examples send numbers. Accept both, keep precision. */
+/**
+ * proto3 JSON sends int64 as a string; some examples send numbers. Accept both, keep precision.
+ * At most 20 digits (a 64-bit value): BigInt of a long digit string takes time quadratic in its length.
+ */
 export const int64 = z.pipe(
-  z.union([z.string().check(z.regex(/^-?\d+$/, 'expected an integer string')), z.int()]),
+  z.union([z.string().check(z.regex(/^-?\d{1,20}$/, 'expected an integer string of at most 20 digits')), z.int()]),
   z.transform((v) => BigInt(v)),
 );
 
 const nonEmpty = z.string().check(z.minLength(1));
 
-const attributes = z.record(z.string(), z.string({ error: 'attribute values must be strings' }));
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Attributes as parsed from JSON, kept as they are (not z.record, whose copy drops an
+ * attribute named `__proto__` without a word): a plain object of string values.
+ */
+function isAttributeRecord(v: unknown): v is Record<string, string> {
+  if (!isObject(v) || Object.getPrototypeOf(v) !== Object.prototype) return false;
+  for (const key of Object.keys(v)) if (typeof v[key] !== 'string') return false;
+  return true;
+}
+const attributes = z.custom<Record<string, string>>(isAttributeRecord, { error: 'attribute values must be strings' });
 
 /** google.pubsub.v1.PubsubMessage as push and Eventarc send it (both id spellings occur). */
 export const pubsubMessageSchema = z.looseObject({
@@ -39,7 +53,6 @@ export type PushEnvelopeJson = z.infer<typeof pushEnvelopeSchema>;
 
 // Every field of a message but its attributes is an optional string.
 const MESSAGE_STRING_FIELDS = Object.keys(pubsubMessageSchema.shape).filter((field) => field !== 'attributes');
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isOptionalString = (v: unknown) => v === undefined || typeof v === 'string';
 
 /**
@@ -57,10 +70,7 @@ export function isValidPushEnvelope(json: unknown): json is PushEnvelopeJson {
   if (!isObject(message)) return false;
   for (const field of MESSAGE_STRING_FIELDS) if (!isOptionalString(message[field])) return false;
   const attributes = message['attributes'];
-  if (attributes === undefined) return true;
-  if (!isObject(attributes) || Object.getPrototypeOf(attributes) !== Object.prototype) return false;
-  for (const key of Object.keys(attributes)) if (typeof attributes[key] !== 'string' || key === '__proto__') return false;
-  return true;
+  return attributes === undefined || isAttributeRecord(attributes);
 }
 
 /** google.events.cloud.storage.v1.StorageObjectData (the storage#object resource). */
@@ -76,7 +86,7 @@ export const storageObjectSchema = z.looseObject({
   storageClass: z.optional(z.string()),
   timeCreated: z.optional(z.string()),
   updated: z.optional(z.string()),
-  metadata: z.optional(z.record(z.string(), z.string())),
+  metadata: z.optional(z.custom<Record<string, string>>(isAttributeRecord, { error: 'metadata values must be strings' })),
 });
 export type StorageObjectJson = z.infer<typeof storageObjectSchema>;
 

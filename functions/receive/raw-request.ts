@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import type { Answer } from '../answer/outcome';
 import type { RawRequest } from '../parse/event';
 import { mediaType } from '../parse/payloads/bytes';
+import { LOG_BODY_BYTES, preservedRequest, type PreservedRequest } from '../answer/preserved-request';
 
 type FrameworkRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; path?: string };
 
@@ -69,18 +70,7 @@ export function writeAnswer(res: ServerResponse, answer: Answer): void {
   res.end(answer.body);
 }
 
-/** The raw request as it goes into an ERROR entry: everything but credentials. */
-export function preservable(raw: RawRequest): Record<string, unknown> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw.headers)) {
-    if (name !== 'authorization' && name !== 'x-api-key' && name !== 'cookie' && name !== 'proxy-authorization') headers[name] = value;
-  }
-  const utf8 = raw.body.toString('utf8');
-  const isText = Buffer.from(utf8, 'utf8').equals(raw.body);
-  return {
-    method: raw.method,
-    path: raw.path,
-    headers,
-    ...(isText ? { body: utf8 } : { bodyBase64: raw.body.toString('base64') }),
-  };
+/** The raw request as it goes into an ERROR entry: allow-listed headers, the body within the entry's bound. */
+export function preservable(raw: RawRequest): PreservedRequest {
+  return preservedRequest(raw, LOG_BODY_BYTES);
 }

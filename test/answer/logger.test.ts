@@ -3,7 +3,7 @@
  * line breaks cannot break or forge a line, and values JSON has no form for
  * (bigint, Error, Buffer) come out readable, on the fast path and the slow one.
  */
-import { formatEntry } from '../../functions/answer/logger';
+import { MAX_LINE_BYTES, createLogger, formatEntry, memorySink } from '../../functions/answer/logger';
 
 const parse = (line: string) => {
   expect(line.endsWith('\n')).toBe(true);
@@ -38,5 +38,39 @@ test('trace, span and labels go under Cloud Logging keys', () => {
     'logging.googleapis.com/trace': 'projects/p/traces/t',
     'logging.googleapis.com/spanId': '5',
     'logging.googleapis.com/labels': { eventId: '1' },
+  });
+});
+
+describe('bounded: an entry never throws and never outgrows what Cloud Logging keeps', () => {
+  const deep = (depth: number) => {
+    let v: unknown = 1;
+    for (let i = 0; i < depth; i++) v = [v];
+    return v;
+  };
+
+  it('a field nested 10,000 deep is one readable line without that field, not an exception', () => {
+    const entry = parse(formatEntry('ERROR', 'rejected', { labels: { eventId: 'e1' } }, { request: deep(10000) }));
+    expect(entry['message']).toBe('rejected');
+    expect(String(entry['loggingError'])).toContain('request');
+    expect(entry['logging.googleapis.com/labels']).toEqual({ eventId: 'e1' });
+  });
+
+  it('an entry over the limit is replaced by one that says so, with the message kept', () => {
+    const line = formatEntry('INFO', 'big', {}, { data: 'x'.repeat(MAX_LINE_BYTES) });
+    expect(Buffer.byteLength(line)).toBeLessThan(4096);
+    expect(parse(line)).toMatchObject({ severity: 'INFO', message: 'big', loggingError: expect.stringContaining('over') });
+  });
+
+  it('multi-byte text is measured in bytes', () => {
+    const line = formatEntry('INFO', 'm', {}, { text: '€'.repeat(MAX_LINE_BYTES / 2) });
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX_LINE_BYTES);
+  });
+
+  it('a long event id label is cut', () => {
+    const log = createLogger(memorySink());
+    const sink = memorySink();
+    createLogger(sink).child({ labels: { eventId: 'i'.repeat(100_000) } }).info('m');
+    expect(log).toBeDefined();
+    expect(String((sink.entries()[0]!['logging.googleapis.com/labels'] as Record<string, string>)['eventId']).length).toBeLessThan(300);
   });
 });

@@ -4,6 +4,8 @@
  * carry as they are get percent-encoded (CloudEvents HTTP binding, 3.1.3.2).
  */
 import type { RouterEvent } from '../../parse/event';
+import { isAttributeName } from '../../parse/envelopes/cloudevent';
+import { PermanentError } from '../errors';
 
 export interface OutboundRequest {
   readonly headers: Record<string, string>;
@@ -47,6 +49,8 @@ export function binaryCloudEventRequest(event: RouterEvent): OutboundRequest {
   for (const [name, value] of Object.entries(view.attributes)) {
     const key = name.toLowerCase();
     if (NOT_HEADERS.has(key)) continue;
+    // Intake refuses such names; an event made in code may still carry one. No retry makes it a header.
+    if (!isAttributeName(key)) throw new PermanentError(`attribute ${JSON.stringify(key.slice(0, 64))} cannot be sent as a ce- header (CloudEvents names are a-z and 0-9)`);
     headers[`ce-${key}`] = headerValueFor(value, receivedAsHeaders);
   }
   // We emit CloudEvents 1.0; a push view may not say so itself.

@@ -23,8 +23,13 @@ export function raiseForStatus(status: number, retryStatuses: readonly number[],
   throw outcome === 'retry' ? new RetryableError(message) : new PermanentError(message);
 }
 
-/** A request that got no answer (refused, reset, timed out) can be tried again. */
-export function failedRequestError(err: unknown, target: string, timedOut: boolean, timeoutMs: number): RetryableError {
+// Node refuses to build a request with an invalid header name or value: the event makes it so every time.
+const UNBUILDABLE = new Set(['ERR_INVALID_HTTP_TOKEN', 'ERR_INVALID_CHAR', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_UNESCAPED_CHARACTERS']);
+
+/** A request that got no answer (refused, reset, timed out) can be tried again; one that could not be built cannot. */
+export function failedRequestError(err: unknown, target: string, timedOut: boolean, timeoutMs: number): RetryableError | PermanentError {
+  const built = (err as { code?: string } | null)?.code;
+  if (built !== undefined && UNBUILDABLE.has(built)) return new PermanentError(`the request to ${target} cannot be built (${built}: ${(err as Error).message.slice(0, 200)})`, { cause: err });
   if (timedOut) return new RetryableError(`${target} did not answer within ${timeoutMs} ms`, { cause: err });
   const code = (err as { code?: string }).code;
   const reason = code ?? (err instanceof Error ? err.message : String(err));

@@ -5,6 +5,7 @@
  */
 import type { Delivery, RawRequest, RouterEvent } from '../event';
 import { PayloadError, fromZodError } from '../errors';
+import { stringifyJson } from '../payloads/bytes';
 import { backgroundEventSchema } from '../schemas';
 import { MESSAGE_PUBLISHED, eventFromMessage, messageFromJson } from '../payloads/pubsub-message';
 import { cloudEventTypeOfStorageChange, parseStorageObject, storageChangeOfBackgroundType, storageSource } from '../payloads/storage-object';
@@ -16,7 +17,7 @@ const LEGACY_STORAGE_CHANGE = 'providers/cloud.storage/eventTypes/object.change'
 export function isBackgroundEvent(json: unknown): boolean {
   if (typeof json !== 'object' || json === null) return false;
   const o = json as Record<string, unknown>;
-  return (typeof o['context'] === 'object' && o['context'] !== null) || ('eventType' in o && 'eventId' in o);
+  return (typeof o['context'] === 'object' && o['context'] !== null) || (Object.hasOwn(o, 'eventType') && Object.hasOwn(o, 'eventId'));
 }
 
 /** `projects/P/buckets/B/objects/NAME[#GEN]` -> parts; `#GEN` is not part of the name. */
@@ -39,12 +40,13 @@ export function parseBackgroundEvent(raw: RawRequest, json: unknown): RouterEven
   const { eventId: id, eventType, timestamp: time } = context;
   const data = e.data;
 
+  const dataBytes = Buffer.from(stringifyJson(data ?? null, SHAPE, 'data'));
   const make = (type: string, source: string | undefined): Delivery => ({
     shape: SHAPE,
     attributes: {},
     cloudEvent: {
       attributes: { specversion: '1.0', id, type, ...(source && { source }), ...(time !== undefined && { time }) },
-      data: Buffer.from(JSON.stringify(data ?? null)),
+      data: dataBytes,
       dataContentType: 'application/json',
     },
     raw,

@@ -1,6 +1,6 @@
 /** Shapes A and B: a binary-mode CloudEvent, as Eventarc sends it (`ce-*` headers, data in the body). */
 import type { RawRequest, RouterEvent } from '../event';
-import { eventFromCloudEvent, requireContextAttributes } from './cloudevent';
+import { eventFromCloudEvent, requireAttributeName, requireContextAttributes } from './cloudevent';
 
 const SHAPE = 'cloudevent-binary';
 
@@ -12,8 +12,13 @@ export function isBinaryCloudEvent(raw: RawRequest): boolean {
 export function contextAttributesOfHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const attributes: Record<string, string> = {};
   // for...in, not Object.entries: no array of pairs per request (the headers are a plain object).
-  for (const name in headers) {
-    if (name.length > 3 && name.startsWith('ce-')) attributes[name.slice(3)] = headers[name]!;
+  for (const header in headers) {
+    if (header.length > 3 && header.startsWith('ce-')) {
+      // Checked before it is set: `ce-__proto__` must be refused, not assigned away.
+      const name = header.slice(3);
+      requireAttributeName(name, SHAPE, 'ce-');
+      attributes[name] = headers[header]!;
+    }
   }
   return attributes;
 }

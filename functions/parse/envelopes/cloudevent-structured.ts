@@ -2,8 +2,8 @@
 import type { RawRequest, RouterEvent } from '../event';
 import { fromZodError } from '../errors';
 import { structuredCloudEventSchema } from '../schemas';
-import { bodyJsonOf, decodeBase64, isJsonMediaType, mediaType, parseJson } from '../payloads/bytes';
-import { eventFromCloudEvent, requireContextAttributes } from './cloudevent';
+import { bodyJsonOf, decodeBase64, isJsonMediaType, mediaType, stringifyJson } from '../payloads/bytes';
+import { eventFromCloudEvent, requireAttributeName, requireContextAttributes } from './cloudevent';
 
 const SHAPE = 'cloudevent-structured';
 
@@ -12,14 +12,19 @@ export function isStructuredCloudEvent(raw: RawRequest): boolean {
 }
 
 export function parseStructuredCloudEvent(raw: RawRequest): RouterEvent {
-  const parsed = structuredCloudEventSchema.safeParse(bodyJsonOf(raw, SHAPE, ''));
+  const json = bodyJsonOf(raw, SHAPE, '');
+  const parsed = structuredCloudEventSchema.safeParse(json);
   if (!parsed.success) throw fromZodError(SHAPE, parsed.error);
   const ce = parsed.data;
   // Context attributes are strings on the wire of the binary mode; extensions may be numbers or booleans here.
+  // Names from the body as parsed (zod's copy drops a `__proto__` member, which must be refused, not lost).
+  const members = json as Record<string, unknown>;
   const attributes: Record<string, string> = {};
-  for (const [name, value] of Object.entries(ce)) {
+  for (const name of Object.keys(members)) {
+    const value = members[name];
     if (name === 'data' || name === 'data_base64' || value === undefined || value === null) continue;
-    attributes[name] = typeof value === 'string' ? value : JSON.stringify(value);
+    requireAttributeName(name, SHAPE, '');
+    attributes[name] = typeof value === 'string' ? value : stringifyJson(value, SHAPE, JSON.stringify(name.slice(0, 64)));
   }
   requireContextAttributes(attributes, SHAPE, '');
 
@@ -33,7 +38,7 @@ export function parseStructuredCloudEvent(raw: RawRequest): RouterEvent {
     data = Buffer.from(ce.data, 'utf8');
   } else {
     dataValue = ce.data;
-    data = Buffer.from(JSON.stringify(ce.data), 'utf8');
+    data = Buffer.from(stringifyJson(ce.data, SHAPE, 'data'), 'utf8');
   }
   const cloudEvent = { attributes, data, ...(ce.datacontenttype !== undefined && { dataContentType: ce.datacontenttype }) };
   return eventFromCloudEvent(

@@ -92,7 +92,32 @@ function projectOfSource(source: string | undefined): string | undefined {
   return p === '_' ? undefined : p;
 }
 
-/** Required context attributes of CloudEvents 1.0. */
+/**
+ * CloudEvents 1.0 attribute names: lower-case ASCII letters and digits only. Checked
+ * at intake because names become `ce-*` header names when forwarded: `my ext` would
+ * make a request that can never be built.
+ */
+export function isAttributeName(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) return false;
+  }
+  return true;
+}
+
+/** Sets an attribute whatever its name: plain assignment of `__proto__` would replace the prototype, losing it. */
+export function setAttribute(attributes: Record<string, string>, name: string, value: string): void {
+  if (name === '__proto__') Object.defineProperty(attributes, name, { value, enumerable: true, writable: true, configurable: true });
+  else attributes[name] = value;
+}
+
+/** Refuses a name that is no CloudEvents attribute name, naming it (cut) in the error. */
+export function requireAttributeName(name: string, shape: string, prefix: string): void {
+  if (!isAttributeName(name)) throw new PayloadError(shape, `${prefix}${JSON.stringify(name.slice(0, 64))}`, 'is not a CloudEvents attribute name (lower-case a-z and 0-9 only)');
+}
+
+/** The required context attributes of CloudEvents 1.0. */
 export function requireContextAttributes(attributes: Readonly<Record<string, string>>, shape: string, prefix: string): void {
   for (const name of ['specversion', 'id', 'type', 'source']) {
     if (!attributes[name]) throw new PayloadError(shape, `${prefix}${name}`, 'is required');

@@ -7,19 +7,31 @@
  */
 import type { Delivery, PubSubMessage, RawRequest, RouterEvent } from '../event';
 import { MESSAGE_PUBLISHED, eventFromMessage, projectOfSubscription } from '../payloads/pubsub-message';
+import { isCredentialHeader } from '../credential-headers';
+import { setAttribute } from './cloudevent';
 
 const SHAPE = 'pubsub-push-nowrapper';
 export const NOWRAPPER_PATH = '/nowrapper';
 
-// Headers that HTTP, Cloud Run's front end or Pub/Sub itself add: never message attributes.
+// Headers that HTTP, Cloud Run's or Google's front end, a proxy or Pub/Sub itself add: never message attributes.
 const NOT_ATTRIBUTES = new Set([
   'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'connection', 'content-type', 'content-length',
-  'transfer-encoding', 'authorization', 'traceparent', 'tracestate', 'x-cloud-trace-context', 'forwarded', 'via',
-  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip', 'from', 'expect',
-  'x-api-key', 'te', 'keep-alive', 'upgrade', 'cookie', 'origin', 'referer',
+  'content-encoding', 'transfer-encoding', 'traceparent', 'tracestate', 'baggage', 'forwarded', 'via', 'x-real-ip', 'from',
+  'expect', 'te', 'trailer', 'keep-alive', 'upgrade', 'origin', 'referer', 'cache-control', 'pragma', 'function-execution-id',
 ]);
-const isAttributeHeader = (name: string) =>
-  !NOT_ATTRIBUTES.has(name) && !name.startsWith('x-goog-') && !name.startsWith('x-google-') && !name.startsWith('ce-') && !name.startsWith('x-envoy-');
+const FRONT_END_PREFIXES = ['x-goog-', 'x-google-', 'x-forwarded-', 'x-cloud-', 'x-appengine-', 'x-envoy-', 'x-request-', 'ce-'];
+
+/**
+ * A header is a message attribute unless HTTP or the platform put it there, or it is a
+ * credential of any form (credential-headers.ts): a name cannot be allow-listed, as
+ * every attribute arrives as a bare header, so credentials are excluded by the words
+ * their names contain. An attribute with such a name needs the wrapped push.
+ */
+export function isAttributeHeader(name: string): boolean {
+  if (NOT_ATTRIBUTES.has(name) || isCredentialHeader(name)) return false;
+  for (const prefix of FRONT_END_PREFIXES) if (name.startsWith(prefix)) return false;
+  return true;
+}
 
 // HTTP lower-cases header names; the documented Cloud Storage notification attributes get their case back.
 const KNOWN_ATTRIBUTES = new Map(
@@ -35,7 +47,7 @@ export function isNoWrapperPush(raw: RawRequest): boolean {
 export function parseNoWrapperPush(raw: RawRequest): RouterEvent {
   const h = raw.headers;
   const attributes: Record<string, string> = {};
-  for (const [name, value] of Object.entries(h)) if (isAttributeHeader(name)) attributes[KNOWN_ATTRIBUTES.get(name) ?? name] = value;
+  for (const name in h) if (isAttributeHeader(name)) setAttribute(attributes, KNOWN_ATTRIBUTES.get(name) ?? name, h[name]!);
   const id = h['x-goog-pubsub-message-id'];
   const publishTime = h['x-goog-pubsub-publish-time'];
   const subscription = h['x-goog-pubsub-subscription-name'];

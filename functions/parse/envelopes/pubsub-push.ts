@@ -8,7 +8,7 @@ const SHAPE = 'pubsub-push';
 export function isPushEnvelope(json: unknown): json is { message: unknown } {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
   const o = json as Record<string, unknown>;
-  return typeof o['message'] === 'object' && o['message'] !== null && !('context' in o);
+  return typeof o['message'] === 'object' && o['message'] !== null && !Object.hasOwn(o, 'context');
 }
 
 /**

@@ -7,28 +7,30 @@ import type { StorageChange, StorageObject } from '../event';
 import { PayloadError, fromZodError } from '../errors';
 import { storageObjectSchema } from '../schemas';
 
-const CLOUD_EVENT_CHANGES: Readonly<Record<string, StorageChange>> = {
-  'google.cloud.storage.object.v1.finalized': 'finalized',
-  'google.cloud.storage.object.v1.deleted': 'deleted',
-  'google.cloud.storage.object.v1.archived': 'archived',
-  'google.cloud.storage.object.v1.metadataUpdated': 'metadataUpdated',
-};
-const NOTIFICATION_CHANGES: Readonly<Record<string, StorageChange>> = {
-  OBJECT_FINALIZE: 'finalized',
-  OBJECT_DELETE: 'deleted',
-  OBJECT_ARCHIVE: 'archived',
-  OBJECT_METADATA_UPDATE: 'metadataUpdated',
-};
-const BACKGROUND_CHANGES: Readonly<Record<string, StorageChange>> = {
-  'google.storage.object.finalize': 'finalized',
-  'google.storage.object.delete': 'deleted',
-  'google.storage.object.archive': 'archived',
-  'google.storage.object.metadataUpdate': 'metadataUpdated',
-};
+// Maps, not object literals: the keys looked up are event types from the input, and
+// `constructor` or `toString` must find nothing rather than Object.prototype's function.
+const CLOUD_EVENT_CHANGES: ReadonlyMap<string, StorageChange> = new Map([
+  ['google.cloud.storage.object.v1.finalized', 'finalized'],
+  ['google.cloud.storage.object.v1.deleted', 'deleted'],
+  ['google.cloud.storage.object.v1.archived', 'archived'],
+  ['google.cloud.storage.object.v1.metadataUpdated', 'metadataUpdated'],
+]);
+const NOTIFICATION_CHANGES: ReadonlyMap<string, StorageChange> = new Map([
+  ['OBJECT_FINALIZE', 'finalized'],
+  ['OBJECT_DELETE', 'deleted'],
+  ['OBJECT_ARCHIVE', 'archived'],
+  ['OBJECT_METADATA_UPDATE', 'metadataUpdated'],
+]);
+const BACKGROUND_CHANGES: ReadonlyMap<string, StorageChange> = new Map([
+  ['google.storage.object.finalize', 'finalized'],
+  ['google.storage.object.delete', 'deleted'],
+  ['google.storage.object.archive', 'archived'],
+  ['google.storage.object.metadataUpdate', 'metadataUpdated'],
+]);
 
-export const storageChangeOfCloudEventType = (type: string): StorageChange | undefined => CLOUD_EVENT_CHANGES[type];
-export const storageChangeOfNotification = (eventType: string): StorageChange | undefined => NOTIFICATION_CHANGES[eventType];
-export const storageChangeOfBackgroundType = (type: string): StorageChange | undefined => BACKGROUND_CHANGES[type];
+export const storageChangeOfCloudEventType = (type: string): StorageChange | undefined => CLOUD_EVENT_CHANGES.get(type);
+export const storageChangeOfNotification = (eventType: string): StorageChange | undefined => NOTIFICATION_CHANGES.get(eventType);
+export const storageChangeOfBackgroundType = (type: string): StorageChange | undefined => BACKGROUND_CHANGES.get(type);
 
 /** The CloudEvent type Eventarc gives a change; used for events that arrived by other carriers. */
 export function cloudEventTypeOfStorageChange(change: StorageChange): string {
@@ -88,7 +90,8 @@ export function parseStorageObject(
 }
 
 export function parseGeneration(value: string, shape: string, path: string): bigint {
-  if (!/^\d+$/.test(value)) throw new PayloadError(shape, path, 'is not an integer');
+  // Bounded like int64 (schemas.ts): BigInt of a long digit string is quadratic.
+  if (!/^\d{1,20}$/.test(value)) throw new PayloadError(shape, path, 'is not an integer of at most 20 digits');
   return BigInt(value);
 }
 
