@@ -5,6 +5,7 @@
  */
 import * as http from 'http';
 import type * as HttpsModule from 'https';
+import { answerSnippet, SNIPPET_BYTES } from './snippet';
 
 // https and tls take milliseconds to load and cold start is measured: load them for an https target only.
 function loadHttps(): { https: typeof HttpsModule; rootCertificates: readonly string[] } {
@@ -27,7 +28,6 @@ export interface HttpClient {
   close(): void;
 }
 
-const SNIPPET_BYTES = 512;
 
 export interface HttpClientOptions {
   readonly maxSockets: number;
@@ -73,7 +73,8 @@ export function createHttpClient({ maxSockets, extraCa }: HttpClientOptions): Ht
         const chunks: Buffer[] = [];
         let kept = 0;
         res.on('data', (chunk: Buffer) => {
-          if (kept < SNIPPET_BYTES) {
+          // Past the snippet by a token's length, so an echoed credential is seen whole and cut out.
+          if (kept < SNIPPET_BYTES + 4096) {
             chunks.push(chunk);
             kept += chunk.length;
           }
@@ -83,7 +84,7 @@ export function createHttpClient({ maxSockets, extraCa }: HttpClientOptions): Ht
           resolve({
             status: res.statusCode ?? 0,
             location: res.headers.location,
-            bodySnippet: Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8'),
+            bodySnippet: chunks.length === 0 ? '' : answerSnippet(Buffer.concat(chunks), headers),
           }),
         );
       });
