@@ -31,6 +31,17 @@ const valueMatcherSchema: z.ZodMiniType<ValueMatcher> = z.union(
   { error: 'expected a string, a list of strings, or one of {exact|prefix|suffix|glob|exists: ...}' },
 );
 
+/**
+ * Attribute names as written: a record schema drops a key `__proto__` without a word, so a
+ * route would silently match more than it says. Refused instead, by name.
+ */
+const attributeMatchersSchema = z.pipe(
+  z.custom<unknown>((v) => v === null || typeof v !== 'object' || !Object.hasOwn(v, '__proto__'), {
+    error: 'attribute name "__proto__" cannot be matched',
+  }),
+  z.record(z.string(), valueMatcherSchema),
+);
+
 const kindSchema = z.enum(EVENT_KINDS as [EventKind, ...EventKind[]], {
   error: `expected one of ${EVENT_KINDS.join(', ')}`,
 });
@@ -39,7 +50,7 @@ export const matchSpecSchema: z.ZodMiniType<MatchSpec> = z.lazy(() => {
   const shape: Record<string, z.ZodMiniType> = {
     // One kind or a list; normalised first so an error names the bad kind, not the union.
     kind: z.optional(z.pipe(z.transform((v) => (typeof v === 'string' ? [v] : v)), z.array(kindSchema).check(z.minLength(1)))),
-    attributes: z.optional(z.record(z.string(), valueMatcherSchema)),
+    attributes: z.optional(attributeMatchersSchema),
     all: z.optional(z.array(matchSpecSchema)),
     any: z.optional(z.array(matchSpecSchema)),
     not: z.optional(matchSpecSchema),
