@@ -8,7 +8,7 @@
  * assertions ask about it (start of input, a `.`/`..` segment starting here or
  * after a slash here), so assertions are decided within the closure.
  */
-import { type Alphabet, SLASH_CLASS, buildAlphabet, classOf } from './alphabet';
+import { type Alphabet, DOT_CLASS, SLASH_CLASS, buildAlphabet, classOf } from './alphabet';
 import { type CharSet, DOT, SLASH } from './char-set';
 import { ASSERTIONS, type Nfa, OP_ASSERT, OP_CHAR, OP_MATCH, OP_SPLIT } from './nfa';
 
@@ -22,6 +22,10 @@ const SLASH_DOT_SEGMENT = 8;
 const FLAG_COMBINATIONS = 16;
 
 const UNKNOWN = -1;
+/** Plans: >= 0 searches for plannedText[plan]; TO_END skips to the end; <= CHAIN compares a literal run. */
+const TO_END = 1 << 30;
+const NO_PLAN = -2;
+const CHAIN = -3;
 const MATCH = -2;
 const DEAD = -3;
 
@@ -43,6 +47,20 @@ function literalPrefix(nfa: Nfa): { text: string; end: number } {
       node = nfa.out[node]!;
     } else return { text, end: text === '' ? nfa.start : node };
   }
+}
+
+/** The run of one-unit literals a lone thread at `node` must read next, and the node after it. */
+function literalChain(nfa: Nfa, node: number): { text: string; end: number } {
+  let text = '';
+  while (nfa.op[node] === OP_CHAR && isSingle(nfa.sets[nfa.arg[node]!]!)) {
+    text += String.fromCharCode(nfa.sets[nfa.arg[node]!]![0]![0]);
+    node = nfa.out[node]!;
+  }
+  return { text, end: node };
+}
+
+function sameKernel(next: number[] | number, kernel: readonly number[]): boolean {
+  return typeof next !== 'number' && next.length === kernel.length && next.every((v, k) => v === kernel[k]);
 }
 
 const isSingle = (set: CharSet) => set.length === 1 && set[0]![0] === set[0]![1];
@@ -71,7 +89,10 @@ function segmentFlags(s: string, i: number, n: number, c: number): number {
 export class LazyDfa {
   private readonly alphabet: Alphabet;
   private readonly symbols: number;
-  /** A row per state: `symbols` transitions, then whether the state accepts at the end of the input. */
+  /**
+   * A row per state: `symbols` transitions, then whether the state accepts at
+   * the end of the input, its plan (see `plan`) and a literal run's next state.
+   */
   private readonly stride: number;
   private table: Int32Array;
   private readonly kernels: number[][] = [];
@@ -80,6 +101,8 @@ export class LazyDfa {
   private readonly queued: Uint32Array;
   private stamp = 0;
   private readonly matchesEmpty: boolean;
+  /** The strings plans search for or compare. */
+  private readonly plannedText: string[] = [];
   /**
    * What every match starts with, compared natively (an anchored pattern's
    * forced literal start, `uploads/` in `uploads/**`), and the state after it.
@@ -91,7 +114,7 @@ export class LazyDfa {
   constructor(private readonly nfa: Nfa) {
     this.alphabet = buildAlphabet(nfa.sets);
     this.symbols = this.alphabet.size * FLAG_COMBINATIONS;
-    this.stride = this.symbols + 1;
+    this.stride = this.symbols + 3;
     this.seen = new Uint32Array(nfa.op.length);
     this.queued = new Uint32Array(nfa.op.length);
     this.table = new Int32Array(this.stride * 16).fill(UNKNOWN);
@@ -105,27 +128,55 @@ export class LazyDfa {
   test(s: string): boolean {
     const n = s.length;
     if (n === 0) return this.matchesEmpty;
-    const from = this.prefix.length;
-    if (from > 0 && !s.startsWith(this.prefix)) return false;
+    let i = this.prefix.length;
+    if (i > 0 && !s.startsWith(this.prefix)) return false;
     const { ascii, size } = this.alphabet;
     const segments = this.nfa.seesDotSegments;
+    const plans = this.symbols + 1;
     let table = this.table;
     let state = this.afterPrefix;
-    for (let i = from; i < n; i++) {
-      const c = s.charCodeAt(i);
-      const cls = c < 128 ? ascii[c]! : classOf(this.alphabet, c);
-      let symbol = cls;
-      // Flags are rare: offset 0, and `.`/`/` (classes 0 and 1) when the pattern looks at segments.
-      if (i === 0) symbol += AT_START * size;
-      if (cls <= SLASH_CLASS && segments) symbol += segmentFlags(s, i, n, c) * size;
-      let next = table[state + symbol]!;
-      if (next < 0) {
-        if (next !== UNKNOWN) return next === MATCH;
-        next = this.fill(state, symbol, (symbol - cls) / size, cls);
-        if (next < 0) return next === MATCH;
-        table = this.table;
+    while (i < n) {
+      if (i > 0) {
+        // A state just entered may let us move ahead with native string search.
+        let plan = table[state + plans]!;
+        if (plan === UNKNOWN) {
+          plan = this.plan(state);
+          table = this.table;
+        }
+        if (plan >= 0) {
+          const j = plan === TO_END ? -1 : s.indexOf(this.plannedText[plan]!, i);
+          if (j < 0) break;
+          i = j;
+        } else if (plan <= CHAIN) {
+          const text = this.plannedText[CHAIN - plan]!;
+          if (!s.startsWith(text, i)) return false;
+          i += text.length;
+          state = table[state + plans + 1]!;
+          continue;
+        }
       }
-      state = next;
+      // Step one code unit at a time while the state stays the same.
+      for (;;) {
+        const c = s.charCodeAt(i);
+        const cls = c < 128 ? ascii[c]! : classOf(this.alphabet, c);
+        let symbol = cls;
+        // Flags are rare: offset 0, and `.`/`/` (classes 0 and 1) when the pattern looks at segments.
+        if (i === 0) symbol += AT_START * size;
+        if (cls <= SLASH_CLASS && segments) symbol += segmentFlags(s, i, n, c) * size;
+        let next = table[state + symbol]!;
+        if (next < 0) {
+          if (next !== UNKNOWN) return next === MATCH;
+          next = this.fill(state, symbol, (symbol - cls) / size, cls);
+          if (next < 0) return next === MATCH;
+          table = this.table;
+        }
+        i++;
+        if (next !== state) {
+          state = next;
+          break;
+        }
+        if (i >= n) break;
+      }
     }
     let accepts = table[state + this.symbols]!;
     if (accepts === UNKNOWN) {
@@ -133,6 +184,40 @@ export class LazyDfa {
       this.table[state + this.symbols] = accepts;
     }
     return accepts === 1;
+  }
+
+  /**
+   * How to move through a state faster than a code unit at a time: if every
+   * code unit but one keeps it (whatever the segment facts), search for that
+   * one (`*` before `/`); if none leaves it, go to the end; if the state is one
+   * thread on a run of literals, compare the run. Planned once per state.
+   */
+  private plan(state: number): number {
+    const plans = this.symbols + 1;
+    const kernel = this.kernels[state / this.stride]!;
+    const { size, unit } = this.alphabet;
+    const chain = this.nfa.anchored && kernel.length === 1 ? literalChain(this.nfa, kernel[0]!) : undefined;
+    let plan = NO_PLAN;
+    if (chain && chain.text.length >= 2) {
+      const target = this.intern([chain.end]);
+      // intern may have grown the table; `state` is still valid (nothing was reset).
+      this.table[state + plans + 1] = target;
+      this.plannedText.push(chain.text);
+      plan = CHAIN - (this.plannedText.length - 1);
+    } else {
+      const exits: number[] = [];
+      for (let cls = 0; cls < size && exits.length < 2; cls++) {
+        const flagSets = !this.nfa.seesDotSegments ? [0] : cls === DOT_CLASS ? [0, DOT_SEGMENT, DOTDOT_SEGMENT] : cls === SLASH_CLASS ? [0, SLASH_DOT_SEGMENT] : [0];
+        if (flagSets.some((f) => !sameKernel(this.closure(kernel, f, cls), kernel))) exits.push(cls);
+      }
+      if (exits.length === 0) plan = TO_END;
+      else if (exits.length === 1 && unit[exits[0]!]! >= 0) {
+        this.plannedText.push(String.fromCharCode(unit[exits[0]!]!));
+        plan = this.plannedText.length - 1;
+      }
+    }
+    this.table[state + plans] = plan;
+    return plan;
   }
 
   private fill(state: number, symbol: number, flags: number, cls: number): number {
@@ -152,6 +237,7 @@ export class LazyDfa {
   private reset(): void {
     this.kernels.length = 0;
     this.ids.clear();
+    this.plannedText.length = 0;
     this.table.fill(UNKNOWN);
     this.afterPrefix = this.intern([this.prefixEnd]);
   }
