@@ -33,15 +33,14 @@ export class GlobError extends Error {
 
 export function compileGlob(pattern: string): GlobTest {
   const source = globSource(pattern);
-  let nfa;
+  let dfa: LazyDfa;
   try {
-    nfa = buildNfa(parseRegex(source), MAX_AUTOMATON_STATES);
+    dfa = new LazyDfa(buildNfa(parseRegex(source), MAX_AUTOMATON_STATES));
   } catch (err) {
     if (!(err instanceof UnsupportedRegex)) throw err;
     const hint = pattern.includes('!(') ? ': the negated extglob "!(...)" is not supported, use `not:` around the match' : '';
     throw new GlobError(pattern, `unsupported syntax (${err.message})${hint}`);
   }
-  const dfa = new LazyDfa(nfa);
   return (value) => dfa.test(value);
 }
 

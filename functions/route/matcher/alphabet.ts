@@ -5,6 +5,7 @@
  * because assertions look at them.
  */
 import { type CharSet, DOT, LINE_TERMINATORS, MAX_CODE_UNIT, SLASH, contains } from './char-set';
+import { UnsupportedRegex } from './regex-syntax';
 
 export const DOT_CLASS = 0;
 export const SLASH_CLASS = 1;
@@ -52,7 +53,7 @@ export function buildAlphabet(sets: readonly CharSet[]): Alphabet {
   });
 
   const size = bySignature.size;
-  if (size > 255) throw new Error('pattern alphabet too large');
+  if (size > 255) throw new UnsupportedRegex('pattern too complex (over 255 distinct character classes)');
   const classOf = (c: number) => intervalClass[intervalIndex(starts, c)]!;
   const ascii = new Uint8Array(128);
   for (let c = 0; c < 128; c++) ascii[c] = classOf(c);

@@ -144,13 +144,16 @@ export class LazyDfa {
           table = this.table;
         }
         if (plan >= 0) {
-          const j = plan === TO_END ? -1 : s.indexOf(this.plannedText[plan]!, i);
-          if (j < 0) break;
-          i = j;
+          if (plan === TO_END) break;
+          // A plain loop: segments are short, a builtin call costs more than it saves.
+          const exit = this.plannedText[plan]!.charCodeAt(0);
+          while (i < n && s.charCodeAt(i) !== exit) i++;
+          if (i >= n) break;
         } else if (plan <= CHAIN) {
           const text = this.plannedText[CHAIN - plan]!;
-          if (!s.startsWith(text, i)) return false;
-          i += text.length;
+          const end = i + text.length;
+          if (end > n) return false;
+          for (let k = 0; i < end; i++, k++) if (s.charCodeAt(i) !== text.charCodeAt(k)) return false;
           state = table[state + plans + 1]!;
           continue;
         }
