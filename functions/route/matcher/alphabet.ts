@@ -20,8 +20,6 @@ export interface Alphabet {
   readonly isDot: Uint8Array;
   readonly isSlash: Uint8Array;
   readonly isLineTerminator: Uint8Array;
-  /** The code unit of each class that holds just one, else -1 (such a class can be searched for natively). */
-  readonly unit: Int32Array;
   /** member[setIndex * size + class]: whether the set holds that class. */
   readonly member: Uint8Array;
 }
@@ -59,9 +57,6 @@ export function buildAlphabet(sets: readonly CharSet[]): Alphabet {
   for (let c = 0; c < 128; c++) ascii[c] = classOf(c);
   const member = new Uint8Array(sets.length * size);
   sets.forEach((set, s) => samples.forEach((c, cls) => (member[s * size + cls] = contains(set, c) ? 1 : 0)));
-  const units = new Float64Array(size);
-  starts.forEach((lo, k) => (units[intervalClass[k]!]! += (k + 1 < starts.length ? starts[k + 1]! : MAX_CODE_UNIT + 1) - lo));
-  const unit = Int32Array.from(samples, (c, cls) => (units[cls] === 1 ? c : -1));
   const flag = (test: (c: number) => boolean) => Uint8Array.from(samples, (c) => (test(c) ? 1 : 0));
   return {
     size,
@@ -71,7 +66,6 @@ export function buildAlphabet(sets: readonly CharSet[]): Alphabet {
     isDot: flag((c) => c === DOT),
     isSlash: flag((c) => c === SLASH),
     isLineTerminator: flag((c) => (LINE_TERMINATORS as readonly number[]).includes(c)),
-    unit,
     member,
   };
 }

@@ -22,7 +22,7 @@ const SLASH_DOT_SEGMENT = 8;
 const FLAG_COMBINATIONS = 16;
 
 const UNKNOWN = -1;
-/** Plans: >= 0 searches for plannedText[plan]; TO_END skips to the end; <= CHAIN compares a literal run. */
+/** Plans: >= 0 skips by exitMaps[plan]; TO_END skips to the end; <= CHAIN compares a literal run. */
 const TO_END = 1 << 30;
 const NO_PLAN = -2;
 const CHAIN = -3;
@@ -101,8 +101,10 @@ export class LazyDfa {
   private readonly queued: Uint32Array;
   private stamp = 0;
   private readonly matchesEmpty: boolean;
-  /** The strings plans search for or compare. */
+  /** The literal runs plans compare. */
   private readonly plannedText: string[] = [];
+  /** Per skip plan, which ASCII code units leave the state. */
+  private readonly exitMaps: Uint8Array[] = [];
   /**
    * What every match starts with, compared natively (an anchored pattern's
    * forced literal start, `uploads/` in `uploads/**`), and the state after it.
@@ -145,9 +147,10 @@ export class LazyDfa {
         }
         if (plan >= 0) {
           if (plan === TO_END) break;
-          // A plain loop: segments are short, a builtin call costs more than it saves.
-          const exit = this.plannedText[plan]!.charCodeAt(0);
-          while (i < n && s.charCodeAt(i) !== exit) i++;
+          // Skip what keeps the state: cheaper per code unit than a step (no table, no flags).
+          const exits = this.exitMaps[plan]!;
+          let c: number;
+          while (i < n && (c = s.charCodeAt(i)) < 128 && exits[c] === 0) i++;
           if (i >= n) break;
         } else if (plan <= CHAIN) {
           const text = this.plannedText[CHAIN - plan]!;
@@ -190,15 +193,15 @@ export class LazyDfa {
   }
 
   /**
-   * How to move through a state faster than a code unit at a time: if every
-   * code unit but one keeps it (whatever the segment facts), search for that
-   * one (`*` before `/`); if none leaves it, go to the end; if the state is one
-   * thread on a run of literals, compare the run. Planned once per state.
+   * How to move through a state faster than a step at a time: skip the ASCII
+   * code units that keep it whatever the segment facts (`[^/]*` keeps all but
+   * `/`); if none leaves it, go to the end; if the state is one thread on a run
+   * of literals, compare the run. Planned once per state.
    */
   private plan(state: number): number {
     const plans = this.symbols + 1;
     const kernel = this.kernels[state / this.stride]!;
-    const { size, unit } = this.alphabet;
+    const { size } = this.alphabet;
     const chain = this.nfa.anchored && kernel.length === 1 ? literalChain(this.nfa, kernel[0]!) : undefined;
     let plan = NO_PLAN;
     if (chain && chain.text.length >= 2) {
@@ -208,15 +211,20 @@ export class LazyDfa {
       this.plannedText.push(chain.text);
       plan = CHAIN - (this.plannedText.length - 1);
     } else {
-      const exits: number[] = [];
-      for (let cls = 0; cls < size && exits.length < 2; cls++) {
+      const exits = new Uint8Array(size);
+      let any = false;
+      for (let cls = 0; cls < size; cls++) {
         const flagSets = !this.nfa.seesDotSegments ? [0] : cls === DOT_CLASS ? [0, DOT_SEGMENT, DOTDOT_SEGMENT] : cls === SLASH_CLASS ? [0, SLASH_DOT_SEGMENT] : [0];
-        if (flagSets.some((f) => !sameKernel(this.closure(kernel, f, cls), kernel))) exits.push(cls);
+        if (flagSets.some((f) => !sameKernel(this.closure(kernel, f, cls), kernel))) {
+          exits[cls] = 1;
+          any = true;
+        }
       }
-      if (exits.length === 0) plan = TO_END;
-      else if (exits.length === 1 && unit[exits[0]!]! >= 0) {
-        this.plannedText.push(String.fromCharCode(unit[exits[0]!]!));
-        plan = this.plannedText.length - 1;
+      if (!any) plan = TO_END;
+      else if (exits.some((e, cls) => e === 0 && this.alphabet.ascii.includes(cls))) {
+        // Worth it only if some ASCII code unit keeps the state.
+        this.exitMaps.push(Uint8Array.from(this.alphabet.ascii, (cls) => exits[cls]!));
+        plan = this.exitMaps.length - 1;
       }
     }
     this.table[state + plans] = plan;
@@ -241,6 +249,7 @@ export class LazyDfa {
     this.kernels.length = 0;
     this.ids.clear();
     this.plannedText.length = 0;
+    this.exitMaps.length = 0;
     this.table.fill(UNKNOWN);
     this.afterPrefix = this.intern([this.prefixEnd]);
   }
