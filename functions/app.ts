@@ -14,7 +14,7 @@ import { NotADeliveryError, PayloadError, parseDelivery } from './parse/delivery
 import { preservable, toRawRequest, writeAnswer } from './receive/raw-request';
 import { receiveLimitsOf } from './receive/limits';
 import { createBodyBudget } from './receive/body-budget';
-import { refusalAnswer as receiveRefusalAnswer } from './receive/read-body';
+import { sendRefusal } from './receive/read-body';
 import { traceOf, traceResource } from './receive/trace';
 import { dispatch } from './route/dispatch';
 import { Router, type Route } from './route/router';
@@ -310,7 +310,7 @@ export function createApp(options: AppOptions = {}): App {
     leaveFrameworkDomain();
     const signal = (req as unknown as { abortController?: AbortController }).abortController?.signal;
     return andThen(toRawRequest(req as unknown as Parameters<typeof toRawRequest>[0], receiveLimits, bodyBudget), (received) => {
-      if ('refusal' in received) return writeAnswer(res, receiveRefusalAnswer(received.refusal));
+      if ('refusal' in received) return sendRefusal(req, res, received.refusal);
       // The body's bytes count against the budget until the answer has gone.
       res.once('close', received.release);
       return andThen(handle(received.raw, signal), ({ answer }) => writeAnswer(res, answer));

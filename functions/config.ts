@@ -39,7 +39,10 @@ export interface Settings {
    * events are smaller. Read before secrets are resolved: never a secret reference.
    */
   readonly maxBodyBytes: number;
-  /** Request-body bytes one instance holds at once (at least maxBodyBytes); past it a request answers 503 and is redelivered. */
+  /**
+   * Request-body bytes one instance holds at once (at least maxBodyBytes); past it a request
+   * answers 503 and is redelivered. 24 MiB by default: one largest body and many small ones.
+   */
   readonly maxBodyBytesInFlight: number;
   /** Largest request head (request line and headers); larger ones answer 431. Admits a noWrapper push's 100 attributes as headers. */
   readonly maxHeaderBytes: number;
@@ -99,7 +102,7 @@ const SETTINGS: readonly Setting<keyof Settings>[] = [
   { key: 'deadLetterTopic', env: ['DEAD_LETTER_TOPIC'], parse: text },
   { key: 'deadLetterMaxAttempts', env: ['DEAD_LETTER_MAX_ATTEMPTS'], parse: positiveInteger },
   { key: 'maxBodyBytes', env: ['MAX_BODY_BYTES'], parse: positiveInteger, default: 16 * 1024 * 1024 },
-  { key: 'maxBodyBytesInFlight', env: ['MAX_BODY_BYTES_IN_FLIGHT'], parse: positiveInteger, default: 32 * 1024 * 1024 },
+  { key: 'maxBodyBytesInFlight', env: ['MAX_BODY_BYTES_IN_FLIGHT'], parse: positiveInteger, default: 24 * 1024 * 1024 },
   { key: 'maxHeaderBytes', env: ['MAX_HEADER_BYTES'], parse: positiveInteger, default: 160 * 1024 },
   { key: 'receiveTimeoutMs', env: ['RECEIVE_TIMEOUT_SECONDS'], parse: positiveSeconds, default: 30_000 },
   { key: 'eventDeadlineMs', env: ['EVENT_DEADLINE_SECONDS'], parse: positiveSeconds },

@@ -11,7 +11,7 @@ import type { App } from '../app';
 import { createBodyBudget, type BodyBudget } from './body-budget';
 import { applyToServer, type ReceiveLimits } from './limits';
 import { rawRequestOf, writeAnswer } from './raw-request';
-import { readBody, refusalAnswer, type BodyRead } from './read-body';
+import { readBody, sendRefusal, type BodyRead } from './read-body';
 
 export function createRequestListener(app: () => App | Promise<App>, limits: ReceiveLimits, budget: BodyBudget = createBodyBudget(limits.maxBodyBytesInFlight)): http.RequestListener {
   return (req, res) => {
@@ -21,7 +21,7 @@ export function createRequestListener(app: () => App | Promise<App>, limits: Rec
   };
 
   function answer(req: http.IncomingMessage, res: http.ServerResponse, read: BodyRead): void {
-    if ('refusal' in read) return writeAnswer(res, refusalAnswer(read.refusal));
+    if ('refusal' in read) return sendRefusal(req, res, read.refusal);
     // The body is held until the answer has gone (or the client has).
     res.once('close', read.release);
     const raw = rawRequestOf(req, read.body);
