@@ -34,7 +34,7 @@ export interface Settings {
   readonly deadLetterMaxAttempts?: number;
   /**
    * Largest request body accepted; larger ones answer 413, refused while reading. 16 MiB by
-   * default: Pub/Sub's largest push is 10 MB of data, base64 (13.4 MB) in a JSON envelope with
+   * default: Pub/Sub's largest push is 10 MB of data, base64 (at most 14 MB) in a JSON envelope with
    * up to 100 attributes (about 0.13 MB, more when escaped) and the message fields; Eventarc's
    * events are smaller. Read before secrets are resolved: never a secret reference.
    */
