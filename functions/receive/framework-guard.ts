@@ -12,6 +12,7 @@ import * as diagnostics from 'diagnostics_channel';
 import { Server, type IncomingMessage } from 'http';
 import type { Socket } from 'net';
 import { applyToServer, type ReceiveLimits } from './limits';
+import { refuseBeforeContinue } from './read-body';
 
 const HIDDEN_CONTENT_TYPE = Symbol('content-type hidden from the framework body parsers');
 type Guarded = IncomingMessage & { [HIDDEN_CONTENT_TYPE]?: string };
@@ -33,6 +34,7 @@ export function guardFrameworkServer(limits: ReceiveLimits): void {
     if (server instanceof Server && !limited.has(server)) {
       limited.add(server);
       applyToServer(server, limits);
+      refuseBeforeContinue(server, limits);
     }
   });
   diagnostics.subscribe('http.server.request.start', (message) => hideBody(message as { request: Guarded }));

@@ -11,7 +11,7 @@ import type { App } from '../app';
 import { createBodyBudget, type BodyBudget } from './body-budget';
 import { applyToServer, type ReceiveLimits } from './limits';
 import { rawRequestOf, writeAnswer } from './raw-request';
-import { readBody, sendRefusal, type BodyRead } from './read-body';
+import { readBody, refuseBeforeContinue, sendRefusal, type BodyRead } from './read-body';
 
 export function createRequestListener(app: () => App | Promise<App>, limits: ReceiveLimits, budget: BodyBudget = createBodyBudget(limits.maxBodyBytesInFlight)): http.RequestListener {
   return (req, res) => {
@@ -41,6 +41,7 @@ export function createHttpServer(app: () => App | Promise<App>, limits: ReceiveL
   // Node looks for timed-out requests this often (30 s by default): the head's bound holds to within it.
   const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, limits.receiveTimeoutMs) }, createRequestListener(app, limits));
   applyToServer(server, limits);
+  refuseBeforeContinue(server, limits);
   // Longer than Cloud Run's and Pub/Sub's idle keep-alive, so we never close a connection they are about to reuse.
   // The head and request timeouts do not cut it short: node applies them only to a request in progress.
   server.keepAliveTimeout = 620_000;

@@ -4,7 +4,7 @@
  * as it passes the limit, a slow one at the receive timeout; every byte held
  * counts against the instance's body budget until the answer has gone.
  */
-import type { IncomingMessage, ServerResponse } from 'http';
+import type { IncomingMessage, Server, ServerResponse } from 'http';
 import type { Answer } from '../answer/outcome';
 import type { BodyBudget } from './body-budget';
 import { declaredLength, refusalOfHead, type ReceiveLimits, type Refusal } from './limits';
@@ -110,4 +110,17 @@ export function sendRefusal(req: IncomingMessage, res: ServerResponse, refusal: 
   const answer = refusalAnswer(refusal);
   res.writeHead(answer.status, answer.headers);
   res.end(answer.body);
+}
+
+/**
+ * A client that sends `Expect: 100-continue` waits for our word before sending the body:
+ * a head already refused gets the refusal instead of node's automatic 100 Continue.
+ */
+export function refuseBeforeContinue(server: Server, limits: ReceiveLimits): void {
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const refused = refusalOfHead(req, limits);
+    if (refused) return sendRefusal(req, res, refused);
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
 }

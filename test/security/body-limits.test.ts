@@ -89,6 +89,12 @@ describe.each(CASES)('%s server, secret reference configured: %s', (server, with
     },
   );
 
+  it('with Expect: 100-continue, a declared 200 MiB body gets 413 instead of 100 Continue', async () => {
+    const r = await sendSlowly(service.port, [head(['POST / HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${200 * MiB}`, 'Expect: 100-continue'])], 0, 5000);
+    expect(r.response.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(r.closedByServer).toBe(true);
+  });
+
   it.each([['application/json'], ['application/cloudevents+json'], [undefined]])(
     'Content-Type %s: a chunked body is answered 413 as soon as it passes the limit, and the connection closed without the rest',
     async (contentType) => {
