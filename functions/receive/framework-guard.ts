@@ -25,19 +25,29 @@ function hideBody({ request }: { request: Guarded }): void {
   delete request.headers['content-type'];
 }
 
+/** Whether this process is the Functions Framework's (its CLI is the main module): only then is the guard installed. */
+export function runByFunctionsFramework(): boolean {
+  const main = require.main?.filename ?? '';
+  return /[\\/]@google-cloud[\\/]functions-framework[\\/]/.test(main);
+}
+
 export function guardFrameworkServer(limits: ReceiveLimits): void {
-  const limited = new WeakSet<Server>();
+  // The framework's server is the first to accept a connection; other servers in the process are left alone.
+  let framework: Server | undefined;
   // Published for each accepted connection, once its parser exists: the limits hold from the
   // server's next connection on (the first keeps Node's defaults: 16 KiB heads, 2000 headers).
   diagnostics.subscribe('net.server.socket', (message) => {
     const server = (message as { socket: Socket & { server?: unknown } }).socket.server;
-    if (server instanceof Server && !limited.has(server)) {
-      limited.add(server);
+    if (framework === undefined && server instanceof Server) {
+      framework = server;
       applyToServer(server, limits);
       refuseBeforeContinue(server, limits);
     }
   });
-  diagnostics.subscribe('http.server.request.start', (message) => hideBody(message as { request: Guarded }));
+  diagnostics.subscribe('http.server.request.start', (message) => {
+    const m = message as { request: Guarded; server: unknown };
+    if (m.server === framework) hideBody(m);
+  });
 }
 
 /** Puts back the Content-Type the guard hid, for the pipeline. */

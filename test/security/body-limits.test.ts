@@ -13,9 +13,10 @@
  * Real service processes; the secret reference is resolved by the real Secret
  * Manager client against the local test server.
  */
+import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { startSecretServer, type SecretServer } from '../support/secret-manager-server';
-import { startService, type ServerKind, type Service } from '../support/service';
+import { SERVICE_SOURCE, startService, type ServerKind, type Service } from '../support/service';
 import { peakRssBytes, rssBytes, sendSlowly, upload, type Exchange } from '../support/upload-flood';
 
 const LIMIT = 64 * 1024;
@@ -179,6 +180,20 @@ describe.each(CASES)('%s server, secret reference configured: %s', (server, with
       expect(r.closedByServer).toBe(false);
     }, 15000);
   }
+});
+
+it("outside Functions Framework, loading the package leaves the process's own servers alone (their body parsers still see Content-Type)", () => {
+  const script = `
+    require(${JSON.stringify(SERVICE_SOURCE)});
+    const http = require('http');
+    const server = http.createServer((req, res) => res.end(String(req.headers['content-type']))).listen(0, '127.0.0.1', async () => {
+      const res = await fetch('http://127.0.0.1:' + server.address().port + '/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      console.log('seen: ' + (await res.text()));
+      server.close();
+      process.exit(0);
+    });`;
+  const run = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ROUTES_FILE: '' }, encoding: 'utf8', timeout: 20000 });
+  expect(run.stdout).toContain('seen: application/json');
 });
 
 /**
