@@ -1,13 +1,13 @@
 /** Turns a request (Functions Framework's express one, or node:http's) into the RawRequest every later stage works on. */
 import type { IncomingMessage, ServerResponse } from 'http';
-import type { Answer } from '../answer/outcome';
-import type { RawRequest } from '../parse/event';
-import { mediaType } from '../parse/payloads/bytes';
 import type { MaybePromise } from '../support/maybe-promise';
 import type { BodyBudget } from './body-budget';
 import { restoreContentType } from './framework-guard';
 import type { ReceiveLimits, Refusal } from './limits';
 import { readBody, type BodyRead } from './read-body';
+import type { Answer } from '../answer/outcome';
+import type { RawRequest } from '../parse/event';
+import { mediaType } from '../parse/payloads/bytes';
 
 type FrameworkRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; path?: string };
 
