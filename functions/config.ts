@@ -122,7 +122,7 @@ export function readSettings(env: Env): Settings {
 }
 
 /** One setting from the same table, for what must be known before the rest (the receive limits, before secrets are resolved). */
-export function readSetting<K extends keyof Settings>(env: Env, key: K): Settings[K] {
+export function readSettingBeforeSecrets<K extends keyof Settings>(env: Env, key: K): Settings[K] {
   const s = SETTINGS.find((row) => row.key === key)!;
   const name = s.env.find((n) => env[n] !== undefined && env[n] !== '');
   return (name !== undefined ? s.parse(env[name]!, name) : s.default) as Settings[K];

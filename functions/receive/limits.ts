@@ -5,7 +5,7 @@
  * is bounded from its first request.
  */
 import type { IncomingMessage, Server } from 'http';
-import { readSetting } from '../config';
+import { readSettingBeforeSecrets } from '../config';
 
 export interface ReceiveLimits {
   readonly maxBodyBytes: number;
@@ -23,13 +23,13 @@ export const MAX_HEADERS = 256;
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function receiveLimitsOf(env: Env): ReceiveLimits {
-  const maxBodyBytes = readSetting(env, 'maxBodyBytes');
+  const maxBodyBytes = readSettingBeforeSecrets(env, 'maxBodyBytes');
   return {
     maxBodyBytes,
     // One largest body must always fit.
-    maxBodyBytesInFlight: Math.max(maxBodyBytes, readSetting(env, 'maxBodyBytesInFlight')),
-    maxHeaderBytes: readSetting(env, 'maxHeaderBytes'),
-    receiveTimeoutMs: readSetting(env, 'receiveTimeoutMs'),
+    maxBodyBytesInFlight: Math.max(maxBodyBytes, readSettingBeforeSecrets(env, 'maxBodyBytesInFlight')),
+    maxHeaderBytes: readSettingBeforeSecrets(env, 'maxHeaderBytes'),
+    receiveTimeoutMs: readSettingBeforeSecrets(env, 'receiveTimeoutMs'),
   };
 }
 
