@@ -12,6 +12,9 @@ import { readSettings, type Settings } from './config';
 import type { RawRequest, RouterEvent } from './parse/event';
 import { NotADeliveryError, PayloadError, parseDelivery } from './parse/delivery';
 import { preservable, toRawRequest, writeAnswer } from './receive/raw-request';
+import { receiveLimitsOf } from './receive/limits';
+import { createBodyBudget } from './receive/body-budget';
+import { sendRefusal } from './receive/read-body';
 import { traceOf, traceResource } from './receive/trace';
 import { dispatch } from './route/dispatch';
 import { Router, type Route } from './route/router';
@@ -129,6 +132,9 @@ export function createApp(options: AppOptions = {}): App {
   const deadLetters =
     options.deadLetters ?? (settings.deadLetterTopic ? createDeadLetters({ topic: settings.deadLetterTopic, ...(settings.project && { projectId: settings.project }) }) : undefined);
   const inFlight = createInFlight();
+  // For httpHandler: the lean server reads bodies itself, with the same limits (receive/http-server.ts).
+  const receiveLimits = receiveLimitsOf(env);
+  const bodyBudget = createBodyBudget(receiveLimits.maxBodyBytesInFlight);
   for (const route of routes) router.add(route);
   baseLog.info(`eventarc-router: ${routes.length} route(s)${settings.routesFile ? ` from ${settings.routesFile}` : ' (default)'}`, {
     routes: routes.map((r) => ({ name: r.name, action: r.action, match: r.filter.describe(), timeoutMs: r.timeoutMs })),
@@ -276,8 +282,9 @@ export function createApp(options: AppOptions = {}): App {
   }
 
   function handleOne(raw: RawRequest, signal?: AbortSignal): MaybePromise<Handled> {
+    // Both servers refuse these while reading (receive/read-body.ts); this holds for a RawRequest handed in directly.
     const declared = Number(raw.headers['content-length'] ?? raw.body.length);
-    if (settings.maxBodyBytes !== undefined && (raw.body.length > settings.maxBodyBytes || declared > settings.maxBodyBytes)) {
+    if (raw.body.length > settings.maxBodyBytes || declared > settings.maxBodyBytes) {
       const outcome: Outcome = { kind: 'not-a-delivery', status: 413, reason: `request body larger than ${settings.maxBodyBytes} bytes` };
       requestLogger(raw).warn(outcome.reason, { httpRequest: { requestMethod: raw.method, requestUrl: raw.path, status: 413 } });
       return { outcome, answer: answerOf(outcome) };
@@ -311,11 +318,12 @@ export function createApp(options: AppOptions = {}): App {
   function httpHandler(req: Request, res: Response): MaybePromise<void> {
     leaveFrameworkDomain();
     const signal = (req as unknown as { abortController?: AbortController }).abortController?.signal;
-    const raw = toRawRequest(req as unknown as Parameters<typeof toRawRequest>[0]);
-    return andThen(
-      andThen(raw, (r) => handle(r, signal)),
-      ({ answer }) => writeAnswer(res, answer),
-    );
+    return andThen(toRawRequest(req as unknown as Parameters<typeof toRawRequest>[0], receiveLimits, bodyBudget), (received) => {
+      if ('refusal' in received) return sendRefusal(req, res, received.refusal);
+      // The body's bytes count against the budget until the answer has gone.
+      res.once('close', received.release);
+      return andThen(handle(received.raw, signal), ({ answer }) => writeAnswer(res, answer));
+    });
   }
 
   return { router, settings, handle, httpHandler, inFlight };

@@ -34,8 +34,22 @@ export interface Settings {
   readonly deadLetterTopic?: string;
   /** With this many delivery attempts, a failing event is dead-lettered and acknowledged. */
   readonly deadLetterMaxAttempts?: number;
-  /** Largest request body accepted; larger ones answer 413. */
-  readonly maxBodyBytes?: number;
+  /**
+   * Largest request body accepted; larger ones answer 413, refused while reading. 16 MiB by
+   * default: Pub/Sub's largest push is 10 MB of data, base64 (at most 14 MB) in a JSON envelope with
+   * up to 100 attributes (about 0.13 MB, more when escaped) and the message fields; Eventarc's
+   * events are smaller. Read before secrets are resolved: never a secret reference.
+   */
+  readonly maxBodyBytes: number;
+  /**
+   * Request-body bytes one instance holds at once (at least maxBodyBytes); past it a request
+   * answers 503 and is redelivered. 24 MiB by default: one largest body and many small ones.
+   */
+  readonly maxBodyBytesInFlight: number;
+  /** Largest request head (request line and headers); larger ones answer 431. Admits a noWrapper push's 100 attributes as headers. */
+  readonly maxHeaderBytes: number;
+  /** How long a caller may take to send the headers, and then the body; slower ones answer 408 and are disconnected. */
+  readonly receiveTimeoutMs: number;
   /** Whole-event deadline, below the subscription's ack deadline; past it the answer is 503. */
   readonly eventDeadlineMs?: number;
   /** How long SIGTERM waits for requests in flight (Cloud Run allows 10 s). */
@@ -100,7 +114,10 @@ const SETTINGS: readonly Setting<keyof Settings>[] = [
   { key: 'idempotencyTtlMs', env: ['IDEMPOTENCY_TTL_SECONDS'], parse: positiveSeconds, default: 7 * 24 * 3600 * 1000 },
   { key: 'deadLetterTopic', env: ['DEAD_LETTER_TOPIC'], parse: text },
   { key: 'deadLetterMaxAttempts', env: ['DEAD_LETTER_MAX_ATTEMPTS'], parse: positiveInteger },
-  { key: 'maxBodyBytes', env: ['MAX_BODY_BYTES'], parse: positiveInteger },
+  { key: 'maxBodyBytes', env: ['MAX_BODY_BYTES'], parse: positiveInteger, default: 16 * 1024 * 1024 },
+  { key: 'maxBodyBytesInFlight', env: ['MAX_BODY_BYTES_IN_FLIGHT'], parse: positiveInteger, default: 24 * 1024 * 1024 },
+  { key: 'maxHeaderBytes', env: ['MAX_HEADER_BYTES'], parse: positiveInteger, default: 160 * 1024 },
+  { key: 'receiveTimeoutMs', env: ['RECEIVE_TIMEOUT_SECONDS'], parse: positiveSeconds, default: 30_000 },
   { key: 'eventDeadlineMs', env: ['EVENT_DEADLINE_SECONDS'], parse: positiveSeconds },
   { key: 'shutdownGraceMs', env: ['SHUTDOWN_GRACE_SECONDS'], parse: positiveSeconds, default: 8000 },
   { key: 'secretManagerEmulatorHost', env: ['SECRET_MANAGER_EMULATOR_HOST'], parse: text },
@@ -148,4 +165,11 @@ export function readSettings(env: Env): Settings {
   if (['authAudiences', 'authEmails', 'authSubjects'].some((k) => (settings[k] as string[]).length > 0)) settings['authOidc'] = true;
   checkOidc(settings);
   return settings as unknown as Settings;
+}
+
+/** One setting from the same table, for what must be known before the rest (the receive limits, before secrets are resolved). */
+export function readSettingBeforeSecrets<K extends keyof Settings>(env: Env, key: K): Settings[K] {
+  const s = SETTINGS.find((row) => row.key === key)!;
+  const name = s.env.find((n) => env[n] !== undefined && env[n] !== '');
+  return (name !== undefined ? s.parse(env[name]!, name) : s.default) as Settings[K];
 }

@@ -4,12 +4,16 @@
  * 'eventarc-router'; router.on({ kind: 'storage.object' }, handler)`.
  *
  * With Secret Manager references in the configuration, the app is built once
- * they are resolved (requests wait for that); an unresolvable one stops the process.
+ * they are resolved (requests wait for that, unread); an unresolvable one stops the process.
  */
 import * as functions from '@google-cloud/functions-framework';
+import { guardFrameworkServer, runByFunctionsFramework } from './receive/framework-guard';
 import { startFromEnvironment } from './start';
 
 const started = startFromEnvironment();
+// Before the framework makes its server: bodies are read by us within the limits, never by its parsers.
+// A process of one's own that imports the package keeps its servers as they are.
+if (runByFunctionsFramework()) guardFrameworkServer(started.limits);
 /** The app, when the configuration holds no secret reference (else see `ready`). */
 export const app = started.app;
 export const ready = started.ready;

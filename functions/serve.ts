@@ -11,8 +11,8 @@ import { startFromEnvironment } from './start';
 
 let server: Server | undefined;
 const started = startFromEnvironment({ onDrain: () => server?.close() });
-const maxBodyBytes = started.app?.settings.maxBodyBytes;
-server = createHttpServer(() => started.app ?? started.ready, maxBodyBytes);
+// The limits hold from the first request, while secret references are still being resolved.
+server = createHttpServer(() => started.app ?? started.ready, started.limits);
 const port = Number(process.env['PORT'] ?? 8080);
 server.listen(port, () => {
   process.stdout.write(JSON.stringify({ severity: 'INFO', message: `eventarc-router listening on port ${port} (lean server)` }) + '\n');

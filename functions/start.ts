@@ -5,6 +5,7 @@
  * shutdown, and stop with one CRITICAL line naming the problem when it cannot start.
  */
 import { createApp, startApp, type App } from './app';
+import { receiveLimitsOf, type ReceiveLimits } from './receive/limits';
 import { installShutdown } from './receive/shutdown';
 import { configurationReferences } from './secrets/configuration';
 
@@ -12,6 +13,8 @@ export interface Started {
   /** The app, at once when the configuration holds no secret reference. */
   readonly app?: App;
   readonly ready: Promise<App>;
+  /** What a request may cost before any work: from the environment as given, before secrets are resolved. */
+  readonly limits: ReceiveLimits;
 }
 
 function cannotStart(err: unknown): never {
@@ -29,10 +32,12 @@ export function startFromEnvironment(options: { onDrain?: () => void } = {}): St
     });
     return app;
   };
+  let limits: ReceiveLimits;
   try {
+    limits = receiveLimitsOf(process.env);
     if (configurationReferences(process.env).size === 0) {
       const app = shutdownOn(createApp({ env: process.env }));
-      return { app, ready: Promise.resolve(app) };
+      return { app, ready: Promise.resolve(app), limits };
     }
   } catch (err) {
     cannotStart(err);
@@ -41,5 +46,5 @@ export function startFromEnvironment(options: { onDrain?: () => void } = {}): St
     process.stderr.write(JSON.stringify({ severity: 'CRITICAL', message: `eventarc-router cannot start: ${err.message}` }) + '\n', () => process.exit(1));
     return new Promise<App>(() => undefined);
   });
-  return { ready };
+  return { ready, limits };
 }

@@ -8,48 +8,42 @@
  */
 import * as http from 'http';
 import type { App } from '../app';
+import { createBodyBudget, type BodyBudget } from './body-budget';
+import { applyToServer, type ReceiveLimits } from './limits';
 import { rawRequestOf, writeAnswer } from './raw-request';
+import { readBody, refuseBeforeContinue, sendRefusal, type BodyRead } from './read-body';
 
-/** Cloud Run's own limit on an HTTP/1 request body; Pub/Sub's largest push is far below it. */
-export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
-
-export function createRequestListener(app: () => App | Promise<App>, maxBodyBytes = DEFAULT_MAX_BODY_BYTES): http.RequestListener {
+export function createRequestListener(app: () => App | Promise<App>, limits: ReceiveLimits, budget: BodyBudget = createBodyBudget(limits.maxBodyBytesInFlight)): http.RequestListener {
   return (req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) {
-        // Keep reading (and dropping) so the client sees the answer instead of a reset.
-        tooLarge = true;
-        chunks.length = 0;
-      } else if (!tooLarge) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (tooLarge) {
-        writeAnswer(res, { status: 413, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `request body larger than ${maxBodyBytes} bytes\n` });
-        return;
-      }
-      const raw = rawRequestOf(req, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-      // The client going away aborts the routes' signals, as under the framework.
-      const controller = new AbortController();
-      res.once('close', () => {
-        if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
-      });
-      void Promise.resolve(app())
-        .then((a) => a.handle(raw, controller.signal))
-        .then(({ answer }) => writeAnswer(res, answer))
-        .catch(() => writeAnswer(res, { status: 500, headers: {}, body: 'internal error\n' }));
-    });
-    req.on('error', () => res.destroy());
+    const read = readBody(req, limits, budget);
+    if (read instanceof Promise) void read.then((r) => answer(req, res, r));
+    else answer(req, res, read);
   };
+
+  function answer(req: http.IncomingMessage, res: http.ServerResponse, read: BodyRead): void {
+    if ('refusal' in read) return sendRefusal(req, res, read.refusal);
+    // The body is held until the answer has gone (or the client has).
+    res.once('close', read.release);
+    const raw = rawRequestOf(req, read.body);
+    // The client going away aborts the routes' signals, as under the framework.
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+    });
+    void Promise.resolve(app())
+      .then((a) => a.handle(raw, controller.signal))
+      .then(({ answer }) => writeAnswer(res, answer))
+      .catch(() => writeAnswer(res, { status: 500, headers: {}, body: 'internal error\n' }));
+  }
 }
 
-export function createHttpServer(app: () => App | Promise<App>, maxBodyBytes?: number): http.Server {
-  const server = http.createServer(createRequestListener(app, maxBodyBytes));
+export function createHttpServer(app: () => App | Promise<App>, limits: ReceiveLimits): http.Server {
+  // Node looks for timed-out requests this often (30 s by default): the head's bound holds to within it.
+  const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, limits.receiveTimeoutMs) }, createRequestListener(app, limits));
+  applyToServer(server, limits);
+  refuseBeforeContinue(server, limits);
   // Longer than Cloud Run's and Pub/Sub's idle keep-alive, so we never close a connection they are about to reuse.
+  // The head and request timeouts do not cut it short: node applies them only to a request in progress.
   server.keepAliveTimeout = 620_000;
-  server.headersTimeout = 621_000;
   return server;
 }

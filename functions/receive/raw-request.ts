@@ -1,19 +1,16 @@
 /** Turns a request (Functions Framework's express one, or node:http's) into the RawRequest every later stage works on. */
 import type { IncomingMessage, ServerResponse } from 'http';
+import type { MaybePromise } from '../support/maybe-promise';
+import type { BodyBudget } from './body-budget';
+import { restoreContentType } from './framework-guard';
+import type { ReceiveLimits, Refusal } from './limits';
+import { readBody, type BodyRead } from './read-body';
 import type { Answer } from '../answer/outcome';
 import type { RawRequest } from '../parse/event';
 import { mediaType } from '../parse/payloads/bytes';
 import { LOG_BODY_BYTES, preservedRequest, type PreservedRequest } from '../answer/preserved-request';
 
 type FrameworkRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; path?: string };
-
-/** Reads the body when no Functions Framework parser took it (e.g. a POST without Content-Type). */
-async function unreadBody(req: FrameworkRequest): Promise<Buffer> {
-  if (req.readableEnded || !req.readable) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 function joined(all: IncomingMessage['headers']): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -57,11 +54,27 @@ function frameworkJson(req: FrameworkRequest): unknown {
   return verdict ? req.body : undefined;
 }
 
-/** Functions Framework has usually read the body already (`rawBody`: no promise then); read it when no parser took it. */
-export function toRawRequest(req: FrameworkRequest): RawRequest | Promise<RawRequest> {
+/** A request received: its RawRequest and how to give back the body's bytes once answered; or why it was refused. */
+export type Received = { readonly raw: RawRequest; readonly release: () => void } | { readonly refusal: Refusal };
+
+const NOTHING_HELD = () => undefined;
+
+function receivedOf(req: FrameworkRequest, read: BodyRead): Received {
+  if ('refusal' in read) return read;
+  restoreContentType(req);
+  return { raw: rawRequestOf(req, read.body), release: read.release };
+}
+
+/**
+ * Under Functions Framework the body is read here, within the limits (framework-guard.ts
+ * keeps the framework's parsers off it). Only where the guard is not installed (an
+ * app.httpHandler in a function of one's own) may a parser have read it already.
+ */
+export function toRawRequest(req: FrameworkRequest, limits: ReceiveLimits, budget: BodyBudget): MaybePromise<Received> {
   const body = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.isBuffer(req.body) ? req.body : undefined;
-  if (!body) return unreadBody(req).then((read) => rawRequestOf(req, read));
-  return rawRequestOf(req, body, frameworkJson(req));
+  if (body) return { raw: rawRequestOf(req, body, frameworkJson(req)), release: NOTHING_HELD };
+  const read = readBody(req, limits, budget);
+  return read instanceof Promise ? read.then((r) => receivedOf(req, r)) : receivedOf(req, read);
 }
 
 /** Writes an answer on either server (express's response is a Node one). */

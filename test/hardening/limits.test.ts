@@ -1,5 +1,6 @@
 /**
- * Limits: a body larger than MAX_BODY_BYTES answers a clear 413; an event still
+ * Limits: a body larger than MAX_BODY_BYTES answers a clear 413 (the receive limits
+ * are read from the environment as given, never from a secret); an event still
  * running at EVENT_DEADLINE_SECONDS answers 503 (redelivered) and its handler is
  * told to stop; SIGTERM under load through the real service loses no request in
  * flight and exits 0.
@@ -34,6 +35,17 @@ describe('body size bound', () => {
       await service.stop();
     }
   }, 30000);
+});
+
+describe('receive limits come from the environment as given', () => {
+  it.each([['lean'], ['framework']] as const)('%s server: a secret reference as MAX_BODY_BYTES stops start-up naming the setting (limits never wait for secrets)', async (server) => {
+    const { spawnSync } = await import('child_process');
+    const { FRAMEWORK_CLI, LEAN_SERVER, SERVICE_SOURCE } = await import('../support/service');
+    const args = server === 'lean' ? [LEAN_SERVER] : [FRAMEWORK_CLI, `--source=${SERVICE_SOURCE}`, '--target=router', '--signature-type=http'];
+    const run = spawnSync(process.execPath, args, { env: { ...process.env, PORT: '0', ROUTES_FILE: '', MAX_BODY_BYTES: 'sm://test-project/limit' }, timeout: 30000, encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('"severity":"CRITICAL","message":"eventarc-router cannot start: MAX_BODY_BYTES=\\"sm://test-project/limit\\" is not a positive integer');
+  }, 40000);
 });
 
 describe('per-event deadline', () => {

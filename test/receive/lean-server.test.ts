@@ -1,8 +1,8 @@
 /**
  * The lean server (`node dist/service/serve.js`) answers every request fixture
- * exactly as the pipeline decides, and does what the framework cannot: a `ce-*`
- * event with a broken JSON body is acknowledged and preserved (the framework's
- * body parser refuses it with 400, which Pub/Sub would redeliver forever).
+ * exactly as the pipeline decides: a `ce-*` event with a broken JSON body is
+ * acknowledged and preserved (a body parser's 400 would be redelivered forever;
+ * under the framework the router keeps its parsers off, receive/framework-guard.ts).
  */
 import { loadRequestFixtures, bodyOf } from '../support/fixtures';
 import { startService, type Service } from '../support/service';
