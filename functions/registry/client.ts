@@ -11,6 +11,7 @@ import { HostAuthorizer } from './auth';
 import type { CredentialSource } from './credentials';
 import { DigestMismatchError, digestOf, sha256Digest } from './digest';
 import { discard, header, HttpTransport, readText, type HttpResponse } from './http';
+import { nextPageLink } from './link';
 import { MANIFEST_ACCEPT, ManifestError } from './manifest';
 import { followedUrl, UnsafePeerError } from './peer';
 import { apiUrl, isDigest, quoted, registryOrigin, sameOrigin, type ApiPath } from './reference';
@@ -220,7 +221,7 @@ export class RegistryClient {
         if (res.status !== 200) throw await failure(res, what);
         const link = header(res, 'link');
         tags.push(...((JSON.parse((await readText(res)).toString('utf8')) as { tags?: string[] | null }).tags ?? []));
-        const next = link ? /<([^>]+)>;\s*rel="next"/.exec(link)?.[1] : undefined;
+        const next = nextPageLink(link);
         url = next ? this.ownUrl(next, 'tags Link') : undefined;
       }
       return tags;

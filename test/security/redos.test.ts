@@ -12,6 +12,8 @@ import { compileGlob } from '../../functions/route/glob';
 import { parseRoutesFile } from '../../functions/route/routes-file';
 import { builtInActions } from '../../functions/act/catalog';
 import { startService, type Service } from '../support/service';
+import { parseChallenge } from '../../functions/registry/challenge';
+import { nextPageLink } from '../../functions/registry/link';
 
 /** Every glob in README.md, docs/ and the test suites. */
 const DOCUMENTED = ['uploads/**/*.csv', 'v*', '**/*.csv', 'api*', 'in/**/*.csv', 'lat*', 'projects/*/subscriptions/s-*'];
@@ -189,5 +191,35 @@ describe('a service with a hostile route glob', () => {
     expect((await storageEvent('in/a-b-c-d.csv')).status).toBe(204);
     const matched = (e: Record<string, unknown>) => JSON.stringify(e).includes('redos-14') && !String(e['message']).startsWith('no route matched');
     await service.waitForLogs((l) => l.some(matched));
+  });
+});
+
+/** A registry is a peer: its WWW-Authenticate and Link headers (up to the 160 KiB node lets through) are parsed in one scan. */
+describe("a hostile registry's headers parse in linear time", () => {
+  const HEADER_BYTES = 16 * 1024;
+  it.each([
+    ['WWW-Authenticate of letters without "="', () => parseChallenge(`Bearer ${'a'.repeat(HEADER_BYTES)}`)],
+    ['WWW-Authenticate of unclosed quotes', () => parseChallenge(`Bearer ${'realm="\\'.repeat(HEADER_BYTES / 8)}`)],
+    ['WWW-Authenticate of "a=" pairs', () => parseChallenge(`Bearer ${'a=,'.repeat(HEADER_BYTES / 3)}`)],
+    ['Link of "<"', () => nextPageLink('<'.repeat(HEADER_BYTES))],
+    ['Link of "<>" pairs', () => nextPageLink('<x>'.repeat(HEADER_BYTES / 3))],
+    ['Link of spaces after a target', () => nextPageLink(`</v2/r/tags/list?n=1>${' '.repeat(HEADER_BYTES)}`)],
+  ])('%s: 16 KB in under 2 ms', (_name, run) => {
+    run();
+    expect(fastestMs(run)).toBeLessThan(2);
+  });
+
+  it('the forms registries send still parse', () => {
+    expect(parseChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"')).toEqual({
+      scheme: 'bearer',
+      params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' },
+    });
+    expect(parseChallenge('Bearer realm="a\\"b", error="insufficient_scope"')?.params).toEqual({ realm: 'a"b', error: 'insufficient_scope' });
+    expect(parseChallenge('Basic realm=Registry')?.params['realm']).toBe('Registry');
+    expect(parseChallenge('Bearer constructor="x"')?.params['constructor']).toBe('x');
+    expect(nextPageLink('</v2/r/tags/list?n=2&last=b>; rel="next"')).toBe('/v2/r/tags/list?n=2&last=b');
+    expect(nextPageLink('<https://r.example/a>; rel="prev", </v2/r/tags/list?last=c>; rel="next"')).toBe('/v2/r/tags/list?last=c');
+    expect(nextPageLink('</v2/r/tags/list?last=c>; rel="nextish"')).toBeUndefined();
+    expect(nextPageLink(undefined)).toBeUndefined();
   });
 });
