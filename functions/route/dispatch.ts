@@ -3,13 +3,13 @@
  * deadline, and classifies what each did. Per-event state (abort controllers,
  * timers) lives only in this call.
  */
-import type { ActionResult, HandlerContext } from '../act/action';
+import type { HandlerContext } from '../act/action';
 import { isPermanentError, isRetryableError } from '../act/errors';
 import type { Logger } from '../answer/logger';
 import type { RouteOutcome } from '../answer/outcome';
 import type { RouterEvent } from '../parse/event';
 import type { Route } from './router';
-import { isThenable } from '../support/maybe-promise';
+import { isThenable, type MaybePromise } from '../support/maybe-promise';
 
 class DeadlineExceeded extends Error {}
 
@@ -20,7 +20,43 @@ export function dispatch(event: RouterEvent, routes: readonly Route[], log: Logg
   return outcomes.some(isThenable) ? Promise.all(outcomes) : (outcomes as RouteOutcome[]);
 }
 
-function runRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): RouteOutcome | Promise<RouteOutcome> {
+export function runRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): RouteOutcome | Promise<RouteOutcome> {
+  const run = startRoute(event, route, log, requestSignal);
+  if (!isThenable(run.stopped)) return run.stopped;
+  return settleInTime(run.stopped, route, run.control).finally(run.unlink);
+}
+
+/**
+ * A route run under an idempotency lock: the answer comes by the deadline at the
+ * latest, but the lock may be settled only once the handler has really stopped,
+ * which is later when it outlives its deadline (it is aborted then, and may not listen).
+ */
+export interface HeldRun {
+  readonly answer: MaybePromise<RouteOutcome>;
+  /** What the handler did, once it has stopped. */
+  readonly stopped: MaybePromise<RouteOutcome>;
+  hasStopped(): boolean;
+  /** Aborts the handler, e.g. because its lock was lost. */
+  abort(reason: Error): void;
+}
+
+export function runHeld(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): HeldRun {
+  const run = startRoute(event, route, log, requestSignal);
+  if (!isThenable(run.stopped)) return { answer: run.stopped, stopped: run.stopped, hasStopped: () => true, abort: () => undefined };
+  // Linked to the request until the handler stops, not just until the answer.
+  const stopped = run.stopped.finally(run.unlink);
+  return { answer: settleInTime(run.stopped, route, run.control), stopped, hasStopped: run.hasStopped, abort: (reason) => run.control().abort(reason) };
+}
+
+interface Started {
+  /** The handler's outcome: now for a synchronous handler, else when its promise settles. */
+  readonly stopped: MaybePromise<RouteOutcome>;
+  hasStopped(): boolean;
+  control(): AbortController;
+  unlink(): void;
+}
+
+function startRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): Started {
   // Made on first use: a handler that never looks at its signal and answers at once needs none.
   let controller: AbortController | undefined;
   let unlink: (() => void) | undefined;
@@ -28,6 +64,8 @@ function runRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?:
     if (!controller) {
       controller = new AbortController();
       const c = controller;
+      // A request already aborted (its event deadline passed) fires no event: abort now.
+      if (requestSignal?.aborted) c.abort(requestSignal.reason);
       const onRequestAbort = () => c.abort(requestSignal?.reason);
       requestSignal?.addEventListener('abort', onRequestAbort, { once: true });
       unlink = () => requestSignal?.removeEventListener('abort', onRequestAbort);
@@ -42,40 +80,50 @@ function runRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?:
     },
   };
   let result: ReturnType<Route['handler']>;
+  let stopped = true;
+  const started = (outcome: MaybePromise<RouteOutcome>): Started => ({ stopped: outcome, hasStopped: () => stopped, control, unlink: () => unlink?.() });
   try {
     result = route.handler(event, ctx);
   } catch (error) {
     unlink?.();
-    return classify(route, error);
+    return started(classify(route, error));
   }
   if (!isThenable(result)) {
     unlink?.();
-    return { route: route.name, status: 'done', ...(result ? { result } : {}) };
+    return started({ route: route.name, status: 'done', ...(result ? { result } : {}) });
   }
-  return settleInTime(Promise.resolve(result), route, control).finally(() => unlink?.());
+  stopped = false;
+  return started(
+    Promise.resolve(result).then(
+      (value): RouteOutcome => {
+        stopped = true;
+        return { route: route.name, status: 'done', ...(value ? { result: value } : {}) };
+      },
+      (error) => {
+        stopped = true;
+        return classify(route, error);
+      },
+    ),
+  );
 }
 
 /** Waits for an asynchronous handler up to the route's deadline; past it, aborts the handler and answers retry. */
-async function settleInTime(pending: Promise<ActionResult | void>, route: Route, control: () => AbortController): Promise<RouteOutcome> {
+async function settleInTime(pending: Promise<RouteOutcome>, route: Route, control: () => AbortController): Promise<RouteOutcome> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
+  const deadline = new Promise<RouteOutcome>((resolve) => {
     timer = setTimeout(() => {
       const err = new DeadlineExceeded(`no answer within ${route.timeoutMs} ms`);
       // Decide first, then abort: a handler that settles on abort must not win the race.
-      reject(err);
+      resolve(classify(route, err));
       control().abort(err);
     }, route.timeoutMs);
   });
   try {
-    const result = await Promise.race([pending, deadline]);
-    return { route: route.name, status: 'done', ...(result ? { result } : {}) };
-  } catch (error) {
-    return classify(route, error);
+    return await Promise.race([pending, deadline]);
   } finally {
     clearTimeout(timer);
   }
 }
-
 function reasonOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   // Bounded: a reason goes into a response body and a log line.
