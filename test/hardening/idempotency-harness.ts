@@ -83,25 +83,34 @@ export function slowAction(meter: Meter, behaviour: { runMs: number; ignoreAbort
   return defineAction({
     name: 'slow',
     options: z.object({}).passthrough(),
-    create: () => async (event, ctx) => {
+    create: () => (event, ctx) => {
       const key = `${event.source ?? ''}|${event.id}`;
       meter.started.set(key, (meter.started.get(key) ?? 0) + 1);
-      meter.maxConcurrent = Math.max(meter.maxConcurrent, ++meter.current);
-      try {
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, behaviour.runMs);
-          if (!behaviour.ignoreAbort) ctx.signal.addEventListener('abort', () => (clearTimeout(timer), reject(new RetryableError('aborted'))), { once: true });
-        });
-        if (failures > 0) {
-          failures--;
-          throw new RetryableError('transient failure (planned)');
-        }
+      if (behaviour.runMs === 0) {
+        // Synchronous, as the log action is: the store's cost, not a timer's, per event.
         meter.done.set(key, (meter.done.get(key) ?? 0) + 1);
-      } finally {
-        meter.current--;
+        return;
       }
+      return run(key, ctx.signal);
     },
   }) as ActionDefinition<unknown>;
+
+  async function run(key: string, signal: AbortSignal): Promise<void> {
+    meter.maxConcurrent = Math.max(meter.maxConcurrent, ++meter.current);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, behaviour.runMs);
+        if (!behaviour.ignoreAbort) signal.addEventListener('abort', () => (clearTimeout(timer), reject(new RetryableError('aborted'))), { once: true });
+      });
+      if (failures > 0) {
+        failures--;
+        throw new RetryableError('transient failure (planned)');
+      }
+      meter.done.set(key, (meter.done.get(key) ?? 0) + 1);
+    } finally {
+      meter.current--;
+    }
+  }
 }
 
 export function slowRoutesFile(timeoutSeconds: number, idempotent = 'true'): string {
