@@ -24,10 +24,11 @@ const skipped = (r: Handled) => r.answer.status === 200 && (r.answer.body ?? '')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const holderOf = (lock: LockState) => (lock.state === 'acquired' ? lock.holder : '');
 
-/** Pub/Sub's part: deliver again after any non-2xx, up to a bound, alternating between instances. */
+/** Pub/Sub's part: deliver again after any non-2xx, alternating between instances; bounded in tries and in time. */
 async function redeliverUntilAcked(apps: readonly App[], id: string, pauseMs: number, maxTries: number): Promise<number[]> {
   const statuses: number[] = [];
-  for (let i = 0; i < maxTries; i++) {
+  const giveUpAt = Date.now() + 15_000;
+  for (let i = 0; i < maxTries && Date.now() < giveUpAt; i++) {
     const handled = await apps[i % apps.length]!.handle(pushOf(id));
     statuses.push(handled.answer.status);
     if (acked(handled)) return statuses;
