@@ -33,9 +33,11 @@ export class StoreFullError extends Error {}
 
 export function createMemoryStore(options: MemoryStoreOptions): IdempotencyStore {
   const now = options.now ?? Date.now;
-  // Map order is insertion order: `done` is oldest-completed first, so also soonest-expiring first (one TTL).
   const running = new Map<string, Entry>();
   const done = new Map<string, Entry>();
+  // Done entries oldest first, so also soonest-expiring first (one TTL). A queue, not the map's own order:
+  // a map iterated from its head after many deletions there walks every deleted slot again.
+  const completed = new Queue<{ readonly key: string; readonly entry: Entry }>();
   let bytes = 0;
   let forgotten = 0;
   let lastWarnedAt = -Infinity;
@@ -46,10 +48,19 @@ export function createMemoryStore(options: MemoryStoreOptions): IdempotencyStore
   };
   const full = (adding: number) => running.size + done.size + 1 > options.maxKeys || bytes + adding > options.maxBytes;
 
+  /** The oldest done entry still in the map (queue items of keys dropped since are skipped). */
+  function oldestDone(): { readonly key: string; readonly entry: Entry } | undefined {
+    for (let item = completed.peek(); item !== undefined; item = completed.peek()) {
+      if (done.get(item.key) === item.entry) return item;
+      completed.shift();
+    }
+    return undefined;
+  }
+
   function dropExpiredDone(t: number): void {
-    for (const [key, entry] of done) {
-      if (entry.expiresAt > t) return;
-      drop(done, key, entry);
+    for (let item = oldestDone(); item !== undefined && item.entry.expiresAt <= t; item = oldestDone()) {
+      completed.shift();
+      drop(done, item.key, item.entry);
     }
   }
 
@@ -74,9 +85,10 @@ export function createMemoryStore(options: MemoryStoreOptions): IdempotencyStore
     if (full(adding)) dropExpiredRunning(t);
     let evicted = false;
     while (full(adding)) {
-      const oldest = done.entries().next();
-      if (oldest.done) return false;
-      drop(done, oldest.value[0], oldest.value[1]);
+      const oldest = oldestDone();
+      if (!oldest) return false;
+      completed.shift();
+      drop(done, oldest.key, oldest.entry);
       forgotten++;
       evicted = true;
     }
@@ -118,7 +130,9 @@ export function createMemoryStore(options: MemoryStoreOptions): IdempotencyStore
       const entry = holderOf(key, holder);
       if (!entry) return false;
       running.delete(key);
-      done.set(key, { expiresAt: now() + ttlMs, bytes: entry.bytes });
+      const finished = { expiresAt: now() + ttlMs, bytes: entry.bytes };
+      done.set(key, finished);
+      completed.push({ key, entry: finished });
       return true;
     },
     async release(key, holder) {
@@ -127,4 +141,25 @@ export function createMemoryStore(options: MemoryStoreOptions): IdempotencyStore
       return entry !== undefined;
     },
   };
+}
+
+/** First in, first out, O(1) amortized: an array read from a moving head, compacted when half is spent. */
+class Queue<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): void {
+    if (++this.head * 2 >= this.items.length && this.head > 1024) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
 }
