@@ -21,9 +21,10 @@ export function dispatch(event: RouterEvent, routes: readonly Route[], log: Logg
 }
 
 export function runRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): RouteOutcome | Promise<RouteOutcome> {
-  const run = startRoute(event, route, log, requestSignal);
-  if (!isThenable(run.stopped)) return run.stopped;
-  return settleInTime(run.stopped, route, run.control).finally(run.unlink);
+  const run = new RouteRun(requestSignal);
+  const outcome = startRoute(event, route, log, run);
+  if (!isThenable(outcome)) return outcome;
+  return settleInTime(outcome, route, run).finally(() => run.unlink());
 }
 
 /**
@@ -41,81 +42,87 @@ export interface HeldRun {
 }
 
 export function runHeld(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): HeldRun {
-  const run = startRoute(event, route, log, requestSignal);
-  if (!isThenable(run.stopped)) return { answer: run.stopped, stopped: run.stopped, hasStopped: () => true, abort: () => undefined };
-  // Linked to the request until the handler stops, not just until the answer.
-  const stopped = run.stopped.finally(run.unlink);
-  return { answer: settleInTime(run.stopped, route, run.control), stopped, hasStopped: run.hasStopped, abort: (reason) => run.control().abort(reason) };
-}
-
-interface Started {
-  /** The handler's outcome: now for a synchronous handler, else when its promise settles. */
-  readonly stopped: MaybePromise<RouteOutcome>;
-  hasStopped(): boolean;
-  control(): AbortController;
-  unlink(): void;
-}
-
-function startRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): Started {
-  // Made on first use: a handler that never looks at its signal and answers at once needs none.
-  let controller: AbortController | undefined;
-  let unlink: (() => void) | undefined;
-  const control = (): AbortController => {
-    if (!controller) {
-      controller = new AbortController();
-      const c = controller;
-      // A request already aborted (its event deadline passed) fires no event: abort now.
-      if (requestSignal?.aborted) c.abort(requestSignal.reason);
-      const onRequestAbort = () => c.abort(requestSignal?.reason);
-      requestSignal?.addEventListener('abort', onRequestAbort, { once: true });
-      unlink = () => requestSignal?.removeEventListener('abort', onRequestAbort);
-    }
-    return controller;
+  const run = new RouteRun(requestSignal);
+  const outcome = startRoute(event, route, log, run);
+  if (!isThenable(outcome)) return { answer: outcome, stopped: outcome, hasStopped: () => true, abort: () => undefined };
+  return {
+    answer: settleInTime(outcome, route, run),
+    // Linked to the request until the handler stops, not just until the answer.
+    stopped: outcome.finally(() => run.unlink()),
+    hasStopped: () => run.stopped,
+    abort: (reason) => run.control().abort(reason),
   };
+}
+
+/** One handler's run: its abort controller, made on first use (a handler that never looks at its signal and answers at once needs none). */
+class RouteRun {
+  /** False while an asynchronous handler has not settled. */
+  stopped = true;
+  private controller: AbortController | undefined;
+  private unlinkRequest: (() => void) | undefined;
+
+  constructor(private readonly requestSignal?: AbortSignal) {}
+
+  control(): AbortController {
+    if (!this.controller) {
+      const c = (this.controller = new AbortController());
+      const request = this.requestSignal;
+      // A request already aborted (its event deadline passed) fires no event: abort now.
+      if (request?.aborted) c.abort(request.reason);
+      const onRequestAbort = () => c.abort(request?.reason);
+      request?.addEventListener('abort', onRequestAbort, { once: true });
+      this.unlinkRequest = () => request?.removeEventListener('abort', onRequestAbort);
+    }
+    return this.controller;
+  }
+
+  unlink(): void {
+    this.unlinkRequest?.();
+  }
+}
+
+/** Calls the handler: its outcome now when it is synchronous, else a promise of it that never rejects. */
+function startRoute(event: RouterEvent, route: Route, log: Logger, run: RouteRun): MaybePromise<RouteOutcome> {
   const ctx: HandlerContext = {
     log,
     route: route.name,
     get signal() {
-      return control().signal;
+      return run.control().signal;
     },
   };
   let result: ReturnType<Route['handler']>;
-  let stopped = true;
-  const started = (outcome: MaybePromise<RouteOutcome>): Started => ({ stopped: outcome, hasStopped: () => stopped, control, unlink: () => unlink?.() });
   try {
     result = route.handler(event, ctx);
   } catch (error) {
-    unlink?.();
-    return started(classify(route, error));
+    run.unlink();
+    return classify(route, error);
   }
   if (!isThenable(result)) {
-    unlink?.();
-    return started({ route: route.name, status: 'done', ...(result ? { result } : {}) });
+    run.unlink();
+    return { route: route.name, status: 'done', ...(result ? { result } : {}) };
   }
-  stopped = false;
-  return started(
-    Promise.resolve(result).then(
-      (value): RouteOutcome => {
-        stopped = true;
-        return { route: route.name, status: 'done', ...(value ? { result: value } : {}) };
-      },
-      (error) => {
-        stopped = true;
-        return classify(route, error);
-      },
-    ),
+  run.stopped = false;
+  return Promise.resolve(result).then(
+    (value): RouteOutcome => {
+      run.stopped = true;
+      return { route: route.name, status: 'done', ...(value ? { result: value } : {}) };
+    },
+    (error) => {
+      run.stopped = true;
+      return classify(route, error);
+    },
   );
 }
 
 /** Waits for an asynchronous handler up to the route's deadline; past it, aborts the handler and answers retry. */
-async function settleInTime(pending: Promise<RouteOutcome>, route: Route, control: () => AbortController): Promise<RouteOutcome> {
+async function settleInTime(pending: Promise<RouteOutcome>, route: Route, run: RouteRun): Promise<RouteOutcome> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<RouteOutcome>((resolve) => {
     timer = setTimeout(() => {
       const err = new DeadlineExceeded(`no answer within ${route.timeoutMs} ms`);
       // Decide first, then abort: a handler that settles on abort must not win the race.
       resolve(classify(route, err));
-      control().abort(err);
+      run.control().abort(err);
     }, route.timeoutMs);
   });
   try {
