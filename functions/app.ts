@@ -26,7 +26,6 @@ import { codeCacheUse } from './support/code-cache';
 import { forwardRouteFromProxyEnv } from './act/forward/proxy-env';
 import { createAuthCheck } from './receive/auth/check';
 import { createInFlight, type InFlight } from './receive/shutdown';
-import { newRequestContext, requestContext } from './receive/request-context';
 import { guardedDispatch, type IdempotencySettings } from './route/idempotency/guard';
 import type { IdempotencyStore } from './route/idempotency/store';
 import { createMemoryStore } from './route/idempotency/memory-store';
@@ -125,9 +124,10 @@ export function createApp(options: AppOptions = {}): App {
         options.idempotencyStore ??
         (settings.idempotencyStore === 'firestore'
           ? createFirestoreStore({ collection: settings.idempotencyCollection, ...(settings.project && { projectId: settings.project }) })
-          : createMemoryStore()),
+          : createMemoryStore({ maxKeys: settings.idempotencyMemoryMaxKeys, maxBytes: settings.idempotencyMemoryMaxBytes, log: baseLog })),
       ttlMs: settings.idempotencyTtlMs,
-      leaseMarginMs: 5000,
+      leaseMarginMs: settings.idempotencyLeaseMarginMs,
+      maxHoldMs: settings.idempotencyMaxHoldMs,
     });
   const deadLetters =
     options.deadLetters ?? (settings.deadLetterTopic ? createDeadLetters({ topic: settings.deadLetterTopic, ...(settings.project && { projectId: settings.project }) }) : undefined);
@@ -177,7 +177,7 @@ export function createApp(options: AppOptions = {}): App {
     }
     const run = (routes: readonly Route[]) => dispatch(event, routes, log, signal);
     if (matching.some((r) => r.idempotent)) {
-      return guardedDispatch(event, matching, (r) => r.idempotent, idempotencyNow(), run, log).then((guarded) => {
+      return guardedDispatch(event, matching, (r) => r.idempotent, idempotencyNow(), log, signal).then((guarded) => {
         if (guarded.kind === 'in-progress') {
           log.info(`event ${event.id ?? '(no id)'} is being handled by another delivery; answered 409 to come back later`, { routes: guarded.routes });
           return { kind: 'refused', status: 409, reason: `in progress on route ${guarded.routes.join(', ')}` } as const;
@@ -269,11 +269,9 @@ export function createApp(options: AppOptions = {}): App {
     if (!leave) {
       return { outcome: { kind: 'refused', status: 503, reason: 'shutting down' }, answer: { ...refusalAnswer(503, 'shutting down\n'), headers: { connection: 'close' } } };
     }
-    // The context holds idempotency locks only; entering AsyncLocalStorage turns on promise hooks
-    // for the whole process, so deployments without idempotent routes do not pay for it.
     let handled: MaybePromise<Handled>;
     try {
-      handled = router.hasIdempotentRoutes() ? requestContext.run(newRequestContext(), () => handleOne(raw, signal)) : handleOne(raw, signal);
+      handled = handleOne(raw, signal);
     } catch (err) {
       leave();
       throw err;

@@ -30,6 +30,13 @@ export interface Settings {
   readonly idempotencyCollection: string;
   /** How long a done key is remembered: at least the subscription's retention (7 days by default). */
   readonly idempotencyTtlMs: number;
+  /** Added to a route's deadline to make the lease of a running lock (renewed while the handler runs). */
+  readonly idempotencyLeaseMarginMs: number;
+  /** A handler that ignores its abort keeps its lock renewed this long after it started at most (see route/idempotency/heartbeat.ts). */
+  readonly idempotencyMaxHoldMs: number;
+  /** Bounds of the memory store: past either, the oldest done keys are forgotten (a WARNING says so). */
+  readonly idempotencyMemoryMaxKeys: number;
+  readonly idempotencyMemoryMaxBytes: number;
   /** Topic for acknowledged-but-unhandled deliveries (`projects/P/topics/T` or T). */
   readonly deadLetterTopic?: string;
   /** With this many delivery attempts, a failing event is dead-lettered and acknowledged. */
@@ -112,6 +119,11 @@ const SETTINGS: readonly Setting<keyof Settings>[] = [
   { key: 'idempotencyStore', env: ['IDEMPOTENCY_STORE'], parse: storeKind, default: 'memory' },
   { key: 'idempotencyCollection', env: ['IDEMPOTENCY_COLLECTION'], parse: text, default: 'eventarc-router-idempotency' },
   { key: 'idempotencyTtlMs', env: ['IDEMPOTENCY_TTL_SECONDS'], parse: positiveSeconds, default: 7 * 24 * 3600 * 1000 },
+  { key: 'idempotencyLeaseMarginMs', env: ['IDEMPOTENCY_LEASE_MARGIN_SECONDS'], parse: positiveSeconds, default: 5000 },
+  // Pub/Sub's longest ack deadline and retry backoff: by then every redelivery has waited its longest.
+  { key: 'idempotencyMaxHoldMs', env: ['IDEMPOTENCY_MAX_HOLD_SECONDS'], parse: positiveSeconds, default: 600_000 },
+  { key: 'idempotencyMemoryMaxKeys', env: ['IDEMPOTENCY_MEMORY_MAX_KEYS'], parse: positiveInteger, default: 100_000 },
+  { key: 'idempotencyMemoryMaxBytes', env: ['IDEMPOTENCY_MEMORY_MAX_BYTES'], parse: positiveInteger, default: 64 * 1024 * 1024 },
   { key: 'deadLetterTopic', env: ['DEAD_LETTER_TOPIC'], parse: text },
   { key: 'deadLetterMaxAttempts', env: ['DEAD_LETTER_MAX_ATTEMPTS'], parse: positiveInteger },
   { key: 'maxBodyBytes', env: ['MAX_BODY_BYTES'], parse: positiveInteger, default: 16 * 1024 * 1024 },

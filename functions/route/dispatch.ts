@@ -3,13 +3,13 @@
  * deadline, and classifies what each did. Per-event state (abort controllers,
  * timers) lives only in this call.
  */
-import type { ActionResult, HandlerContext } from '../act/action';
+import type { HandlerContext } from '../act/action';
 import { isPermanentError, isRetryableError } from '../act/errors';
 import type { Logger } from '../answer/logger';
 import type { RouteOutcome } from '../answer/outcome';
 import type { RouterEvent } from '../parse/event';
 import type { Route } from './router';
-import { isThenable } from '../support/maybe-promise';
+import { isThenable, type MaybePromise } from '../support/maybe-promise';
 
 class DeadlineExceeded extends Error {}
 
@@ -20,62 +20,117 @@ export function dispatch(event: RouterEvent, routes: readonly Route[], log: Logg
   return outcomes.some(isThenable) ? Promise.all(outcomes) : (outcomes as RouteOutcome[]);
 }
 
-function runRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): RouteOutcome | Promise<RouteOutcome> {
-  // Made on first use: a handler that never looks at its signal and answers at once needs none.
-  let controller: AbortController | undefined;
-  let unlink: (() => void) | undefined;
-  const control = (): AbortController => {
-    if (!controller) {
-      controller = new AbortController();
-      const c = controller;
-      const onRequestAbort = () => c.abort(requestSignal?.reason);
-      requestSignal?.addEventListener('abort', onRequestAbort, { once: true });
-      unlink = () => requestSignal?.removeEventListener('abort', onRequestAbort);
-    }
-    return controller;
+export function runRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): RouteOutcome | Promise<RouteOutcome> {
+  const run = new RouteRun(requestSignal);
+  const outcome = startRoute(event, route, log, run);
+  if (!isThenable(outcome)) return outcome;
+  return settleInTime(outcome, route, run).finally(() => run.unlink());
+}
+
+/**
+ * A route run under an idempotency lock: the answer comes by the deadline at the
+ * latest, but the lock may be settled only once the handler has really stopped,
+ * which is later when it outlives its deadline (it is aborted then, and may not listen).
+ */
+export interface HeldRun {
+  readonly answer: MaybePromise<RouteOutcome>;
+  /** What the handler did, once it has stopped. */
+  readonly stopped: MaybePromise<RouteOutcome>;
+  hasStopped(): boolean;
+  /** Aborts the handler, e.g. because its lock was lost. */
+  abort(reason: Error): void;
+}
+
+export function runHeld(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): HeldRun {
+  const run = new RouteRun(requestSignal);
+  const outcome = startRoute(event, route, log, run);
+  if (!isThenable(outcome)) return { answer: outcome, stopped: outcome, hasStopped: () => true, abort: () => undefined };
+  return {
+    answer: settleInTime(outcome, route, run),
+    // Linked to the request until the handler stops, not just until the answer.
+    stopped: outcome.finally(() => run.unlink()),
+    hasStopped: () => run.stopped,
+    abort: (reason) => run.control().abort(reason),
   };
+}
+
+/** One handler's run: its abort controller, made on first use (a handler that never looks at its signal and answers at once needs none). */
+class RouteRun {
+  /** False while an asynchronous handler has not settled. */
+  stopped = true;
+  private controller: AbortController | undefined;
+  private unlinkRequest: (() => void) | undefined;
+
+  constructor(private readonly requestSignal?: AbortSignal) {}
+
+  control(): AbortController {
+    if (!this.controller) {
+      const c = (this.controller = new AbortController());
+      const request = this.requestSignal;
+      // A request already aborted (its event deadline passed) fires no event: abort now.
+      if (request?.aborted) c.abort(request.reason);
+      const onRequestAbort = () => c.abort(request?.reason);
+      request?.addEventListener('abort', onRequestAbort, { once: true });
+      this.unlinkRequest = () => request?.removeEventListener('abort', onRequestAbort);
+    }
+    return this.controller;
+  }
+
+  unlink(): void {
+    this.unlinkRequest?.();
+  }
+}
+
+/** Calls the handler: its outcome now when it is synchronous, else a promise of it that never rejects. */
+function startRoute(event: RouterEvent, route: Route, log: Logger, run: RouteRun): MaybePromise<RouteOutcome> {
   const ctx: HandlerContext = {
     log,
     route: route.name,
     get signal() {
-      return control().signal;
+      return run.control().signal;
     },
   };
   let result: ReturnType<Route['handler']>;
   try {
     result = route.handler(event, ctx);
   } catch (error) {
-    unlink?.();
+    run.unlink();
     return classify(route, error);
   }
   if (!isThenable(result)) {
-    unlink?.();
+    run.unlink();
     return { route: route.name, status: 'done', ...(result ? { result } : {}) };
   }
-  return settleInTime(Promise.resolve(result), route, control).finally(() => unlink?.());
+  run.stopped = false;
+  return Promise.resolve(result).then(
+    (value): RouteOutcome => {
+      run.stopped = true;
+      return { route: route.name, status: 'done', ...(value ? { result: value } : {}) };
+    },
+    (error) => {
+      run.stopped = true;
+      return classify(route, error);
+    },
+  );
 }
 
 /** Waits for an asynchronous handler up to the route's deadline; past it, aborts the handler and answers retry. */
-async function settleInTime(pending: Promise<ActionResult | void>, route: Route, control: () => AbortController): Promise<RouteOutcome> {
+async function settleInTime(pending: Promise<RouteOutcome>, route: Route, run: RouteRun): Promise<RouteOutcome> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
+  const deadline = new Promise<RouteOutcome>((resolve) => {
     timer = setTimeout(() => {
       const err = new DeadlineExceeded(`no answer within ${route.timeoutMs} ms`);
       // Decide first, then abort: a handler that settles on abort must not win the race.
-      reject(err);
-      control().abort(err);
+      resolve(classify(route, err));
+      run.control().abort(err);
     }, route.timeoutMs);
   });
   try {
-    const result = await Promise.race([pending, deadline]);
-    return { route: route.name, status: 'done', ...(result ? { result } : {}) };
-  } catch (error) {
-    return classify(route, error);
+    return await Promise.race([pending, deadline]);
   } finally {
     clearTimeout(timer);
   }
 }
-
 function reasonOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   // Bounded: a reason goes into a response body and a log line.

@@ -107,18 +107,19 @@ describe('Firestore store on the emulator', () => {
     const { Firestore } = await import('@google-cloud/firestore');
     const db = new Firestore({ projectId: 'test-project' });
     const store: IdempotencyStore = createFirestoreStore({ collection: 'ttl-check', client: db });
-    expect(await store.acquire('k', 10_000)).toBe('acquired');
-    expect(await store.acquire('k', 10_000)).toBe('running');
-    await store.complete('k', 3600_000);
-    expect(await store.acquire('k', 10_000)).toBe('done');
+    const taken = await store.acquire('k', 10_000);
+    expect(taken.state).toBe('acquired');
+    expect((await store.acquire('k', 10_000)).state).toBe('running');
+    expect(await store.complete('k', taken.state === 'acquired' ? taken.holder : '', 3600_000)).toBe(true);
+    expect((await store.acquire('k', 10_000)).state).toBe('done');
     const docs = (await db.collection('ttl-check').get()).docs.map((d) => d.data());
     expect(docs).toHaveLength(1);
     const expireAt = (docs[0]!['expireAt'] as { toMillis(): number }).toMillis();
     expect(Math.abs(expireAt - (Date.now() + 3600_000))).toBeLessThan(60_000);
     // A lease that has passed (an instance died mid-run) is taken over.
-    expect(await store.acquire('short', 1)).toBe('acquired');
+    expect((await store.acquire('short', 1)).state).toBe('acquired');
     await new Promise((r) => setTimeout(r, 20));
-    expect(await store.acquire('short', 10_000)).toBe('acquired');
+    expect((await store.acquire('short', 10_000)).state).toBe('acquired');
     await db.terminate();
   });
 });

@@ -1,0 +1,202 @@
+/**
+ * Issue 10 class 9: idempotency that holds. Each effect happens once, and never
+ * twice at once, whatever Pub/Sub redelivers and whoever sends a delivery with a
+ * chosen id:
+ * - redeliveries of an event whose handler outlives its deadline (route or event
+ *   deadline) get 409 until it has really stopped, on two instances sharing the
+ *   Firestore emulator;
+ * - a stale holder whose lease passed cannot complete, release or renew the lock
+ *   of the instance that took it over;
+ * - the same id from two sources is two events;
+ * - the memory store stays within its bounds and says when it forgets a key.
+ */
+import { Firestore } from '@google-cloud/firestore';
+import { createApp, type App } from '../../functions/app';
+import { memorySink } from '../../functions/answer/logger';
+import { createFirestoreStore } from '../../functions/route/idempotency/firestore-store';
+import type { IdempotencyStore, LockState } from '../../functions/route/idempotency/store';
+import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator';
+import { cloudEventOf, newMeter, pushOf, slowAction, slowRoutesFile, type Meter } from '../hardening/idempotency-harness';
+
+type Handled = Awaited<ReturnType<App['handle']>>;
+const acked = (r: Handled) => r.answer.status === 200 || r.answer.status === 204;
+const skipped = (r: Handled) => r.answer.status === 200 && (r.answer.body ?? '').includes('already done for this key');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const holderOf = (lock: LockState) => (lock.state === 'acquired' ? lock.holder : '');
+
+/** Pub/Sub's part: deliver again after any non-2xx, alternating between instances; bounded in tries and in time. */
+async function redeliverUntilAcked(apps: readonly App[], id: string, pauseMs: number, maxTries: number): Promise<number[]> {
+  const statuses: number[] = [];
+  const giveUpAt = Date.now() + 15_000;
+  for (let i = 0; i < maxTries && Date.now() < giveUpAt; i++) {
+    const handled = await apps[i % apps.length]!.handle(pushOf(id));
+    statuses.push(handled.answer.status);
+    if (acked(handled)) return statuses;
+    await sleep(pauseMs);
+  }
+  throw new Error(`${id} never acknowledged: ${statuses.join(' ')}`);
+}
+
+let emulator: FirestoreEmulator | undefined;
+let collections = 0;
+
+beforeAll(async () => {
+  emulator = await startFirestoreEmulator();
+  process.env['FIRESTORE_EMULATOR_HOST'] = emulator.host;
+  // The first transaction on a fresh emulator takes seconds: not the tests' business.
+  const warm = new Firestore({ projectId: 'test-project' });
+  await warm.runTransaction(async (tx) => void (await tx.get(warm.collection('warm-up').doc('x'))));
+  await warm.terminate();
+}, 90000);
+afterAll(async () => {
+  delete process.env['FIRESTORE_EMULATOR_HOST'];
+  await emulator?.stop();
+});
+
+describe('a handler that outlives its deadline keeps its lock until it stops (two instances on the Firestore emulator)', () => {
+  function instances(meter: Meter, behaviour: Parameters<typeof slowAction>[1], env: Record<string, string>): App[] {
+    const shared = {
+      IDEMPOTENCY_STORE: 'firestore',
+      IDEMPOTENCY_COLLECTION: `outlive-${++collections}`,
+      GOOGLE_CLOUD_PROJECT: 'test-project',
+      // A lease of 0.5 s past a 0.2 s deadline: a 2 s run holds its lock only if the heartbeat renews it.
+      IDEMPOTENCY_LEASE_MARGIN_SECONDS: '0.3',
+      ...env,
+    };
+    const action = slowAction(meter, behaviour);
+    return [createApp({ env: shared, sink: memorySink(), actions: [action] }), createApp({ env: shared, sink: memorySink(), actions: [action] })];
+  }
+
+  const cases: [string, Record<string, string>][] = [
+    ['the route deadline', { ROUTES_FILE: slowRoutesFile(0.2) }],
+    // The event deadline also covers taking the lock: room for the emulator's transactions on two busy cores.
+    ['the event deadline (EVENT_DEADLINE_SECONDS, before the route deadline)', { ROUTES_FILE: slowRoutesFile(1.5), EVENT_DEADLINE_SECONDS: '1' }],
+  ];
+
+  it.each(cases)('past %s: 3 redelivery loops on 2 instances, one run at a time, run once when it succeeds late', async (_, env) => {
+    const meter = newMeter();
+    // 4 s: past the deadline and past the lease (deadline + 0.3 s), which only the heartbeat extends.
+    const apps = instances(meter, { runMs: 4000, ignoreAbort: true }, env);
+    const loops = await Promise.allSettled([0, 1, 2].map((i) => sleep(i * 30).then(() => redeliverUntilAcked(apps, 'slow-1', 100, 60))));
+    expect(meter.maxConcurrent).toBe(1);
+    expect(loops.map((l) => l.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(meter.started.get('|slow-1')).toBe(1);
+    expect(meter.done.get('|slow-1')).toBe(1);
+    // Meanwhile the redeliveries were told "in progress", not run.
+    expect(loops.flatMap((l) => (l.status === 'fulfilled' ? l.value : [])).filter((s) => s === 409).length).toBeGreaterThan(0);
+  }, 30000);
+
+  it('a late failure releases the lock only when the run has stopped: the redelivery then runs, one at a time', async () => {
+    const meter = newMeter();
+    const apps = instances(meter, { runMs: 1200, ignoreAbort: true, failFirst: 1 }, { ROUTES_FILE: slowRoutesFile(0.2) });
+    const loops = await Promise.allSettled([0, 1, 2].map((i) => sleep(i * 30).then(() => redeliverUntilAcked(apps, 'slow-2', 50, 60))));
+    expect(meter.maxConcurrent).toBe(1);
+    expect(loops.map((l) => l.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    const key = '|slow-2';
+    expect([meter.started.get(key), meter.done.get(key)]).toEqual([2, 1]);
+  }, 30000);
+});
+
+describe('a handler that never stops keeps its lock only up to IDEMPOTENCY_MAX_HOLD_SECONDS', () => {
+  it('then its lock is let go, with an ERROR that says a redelivery may run it again', async () => {
+    const meter = newMeter();
+    const sink = memorySink();
+    const env = { ROUTES_FILE: slowRoutesFile(0.1), IDEMPOTENCY_LEASE_MARGIN_SECONDS: '0.2', IDEMPOTENCY_MAX_HOLD_SECONDS: '0.5' };
+    const app = createApp({ env, sink, actions: [slowAction(meter, { runMs: 3000, ignoreAbort: true })] });
+    expect((await app.handle(pushOf('hung'))).answer.status).toBe(503);
+    expect((await app.handle(pushOf('hung'))).answer.status).toBe(409);
+    // Held 0.5 s, then the 0.3 s lease lapses.
+    await sleep(1200);
+    const errors = sink.entries().filter((e) => e['severity'] === 'ERROR').map((e) => String(e['message']));
+    expect(errors.some((m) => m.includes('no longer renewed') && m.includes('may then run the route'))).toBe(true);
+    const again = app.handle(pushOf('hung'));
+    await sleep(50);
+    expect(meter.started.get('|hung')).toBe(2);
+    void again;
+    await sleep(3200);
+  }, 15000);
+});
+
+describe('a stale holder cannot settle the lock of the instance that took it over (two clients on one emulator collection)', () => {
+  it('complete, release and renew of the stale holder fail and leave the new holder running', async () => {
+    const db1 = new Firestore({ projectId: 'test-project' });
+    const db2 = new Firestore({ projectId: 'test-project' });
+    const collection = `stale-${++collections}`;
+    const a: IdempotencyStore = createFirestoreStore({ collection, client: db1 });
+    const b: IdempotencyStore = createFirestoreStore({ collection, client: db2 });
+    try {
+      const stale = await a.acquire('image-1', 200);
+      expect(stale.state).toBe('acquired');
+      await sleep(400); // A's lease passes (A paused, say); B takes over.
+      const fresh = await b.acquire('image-1', 60_000);
+      expect(fresh.state).toBe('acquired');
+      expect(holderOf(fresh)).not.toBe(holderOf(stale));
+
+      expect(await a.complete('image-1', holderOf(stale), 3600_000)).toBe(false);
+      expect((await b.acquire('image-1', 60_000)).state).toBe('running');
+      expect(await a.release('image-1', holderOf(stale))).toBe(false);
+      expect((await a.acquire('image-1', 60_000)).state).toBe('running');
+      expect(await a.renew('image-1', holderOf(stale), 60_000)).toBe(false);
+      expect(await a.complete('image-1', 'forged-holder', 3600_000)).toBe(false);
+
+      // The new holder's own run settles it.
+      expect(await b.renew('image-1', holderOf(fresh), 60_000)).toBe(true);
+      expect(await b.complete('image-1', holderOf(fresh), 3600_000)).toBe(true);
+      expect((await a.acquire('image-1', 60_000)).state).toBe('done');
+      // Done is final: the holder's token cannot release it either.
+      expect(await b.release('image-1', holderOf(fresh))).toBe(false);
+      expect((await a.acquire('image-1', 60_000)).state).toBe('done');
+    } finally {
+      await Promise.all([db1.terminate(), db2.terminate()]);
+    }
+  });
+});
+
+describe('keys are source plus id', () => {
+  function apps(meter: Meter): App[] {
+    const actions = [slowAction(meter, { runMs: 1 })];
+    const memory = createApp({ env: { ROUTES_FILE: slowRoutesFile(5) }, sink: memorySink(), actions });
+    const env = { ROUTES_FILE: slowRoutesFile(5), IDEMPOTENCY_STORE: 'firestore', IDEMPOTENCY_COLLECTION: `sources-${++collections}`, GOOGLE_CLOUD_PROJECT: 'test-project' };
+    return [memory, createApp({ env, sink: memorySink(), actions })];
+  }
+
+  it.each([['memory', 0], ['Firestore', 1]] as const)('the same id from two sources runs once each (%s store)', async (_, which) => {
+    const meter = newMeter();
+    const app = apps(meter)[which]!;
+    const victim = '//storage.googleapis.com/projects/_/buckets/releases';
+    const other = '//example.com/anyone-can-publish';
+    expect((await app.handle(cloudEventOf('42', other))).answer.status).toBe(204);
+    expect((await app.handle(cloudEventOf('42', victim))).answer.status).toBe(204);
+    expect(skipped(await app.handle(cloudEventOf('42', victim)))).toBe(true);
+    expect(skipped(await app.handle(cloudEventOf('42', other)))).toBe(true);
+    expect([meter.done.get(`${other}|42`), meter.done.get(`${victim}|42`)]).toEqual([1, 1]);
+  });
+});
+
+describe('the memory store is bounded and says when it forgets', () => {
+  it('many keys: never more than IDEMPOTENCY_MEMORY_MAX_KEYS remembered; a forgotten done key runs again, with a WARNING', async () => {
+    const meter = newMeter();
+    const sink = memorySink();
+    const app = createApp({ env: { ROUTES_FILE: slowRoutesFile(5), IDEMPOTENCY_MEMORY_MAX_KEYS: '100' }, sink, actions: [slowAction(meter, { runMs: 0 })] });
+    for (let i = 0; i < 300; i++) expect((await app.handle(pushOf(`k${i}`))).answer.status).toBe(204);
+    // The newest 100 are remembered, walking back from the newest (an acquire of a forgotten key stores it again).
+    let remembered = 0;
+    for (let i = 299; i >= 0 && skipped(await app.handle(pushOf(`k${i}`))); i--) remembered++;
+    expect(remembered).toBe(100);
+    expect(meter.done.get('|k199')).toBe(2);
+    const warnings = sink.entries().filter((e) => e['severity'] === 'WARNING').map((e) => String(e['message']));
+    expect(warnings.some((m) => m.includes('forgot') && m.includes('a redelivery of a forgotten key runs its route again'))).toBe(true);
+  });
+
+  it('hostile long ids: what is remembered stays within IDEMPOTENCY_MEMORY_MAX_BYTES', async () => {
+    const maxBytes = 200_000;
+    const app = createApp({ env: { ROUTES_FILE: slowRoutesFile(5), IDEMPOTENCY_MEMORY_MAX_BYTES: String(maxBytes) }, sink: memorySink(), actions: [slowAction(newMeter(), { runMs: 0 })] });
+    const idOf = (i: number) => `${'x'.repeat(380)}${String(i).padStart(20, '0')}`;
+    for (let i = 0; i < 2000; i++) expect((await app.handle(pushOf(idOf(i)))).answer.status).toBe(204);
+    let remembered = 0;
+    for (let i = 1999; i >= 0 && skipped(await app.handle(pushOf(idOf(i)))); i--) remembered++;
+    // Each remembered key holds at least its 400 characters (800 bytes as UTF-16).
+    expect(remembered * 800).toBeLessThanOrEqual(maxBytes);
+    expect(remembered).toBeGreaterThan(100);
+  });
+});
