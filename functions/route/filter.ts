@@ -73,7 +73,9 @@ export function attribute(key: string, matcher: ValueMatcher): Filter {
   const m = compileMatcher(matcher);
   return {
     test: (e) => {
-      const v = e.delivery.attributes[key];
+      // Own keys only: an attribute named `constructor` must not find Object's.
+      const attributes = e.delivery.attributes;
+      const v = Object.hasOwn(attributes, key) ? attributes[key] : undefined;
       return m.test(v) ? MATCH : miss(`attribute ${key} is ${show(v)}, want ${m.describe()}`);
     },
     describe: () => `attribute ${key} ${m.describe()}`,

@@ -34,7 +34,6 @@ export const DEFAULT_ROUTE_TIMEOUT_MS = 9000;
 
 export class Router {
   private readonly table: Route[] = [];
-  private anyIdempotent = false;
 
   constructor(private readonly defaultTimeoutMs = DEFAULT_ROUTE_TIMEOUT_MS) {}
 
@@ -54,13 +53,7 @@ export class Router {
   add(route: Route): this {
     if (this.table.some((r) => r.name === route.name)) throw new Error(`a route named "${route.name}" already exists`);
     this.table.push(route);
-    if (route.idempotent) this.anyIdempotent = true;
     return this;
-  }
-
-  /** Whether any route is idempotent (then requests carry a context for their locks). */
-  hasIdempotentRoutes(): boolean {
-    return this.anyIdempotent;
   }
 
   routes(): readonly Route[] {

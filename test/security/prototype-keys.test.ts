@@ -110,3 +110,30 @@ it('through the whole pipeline, a route for storage.object never sees a "constru
   }
   expect(sink.entries().filter((e) => (e['event'] as { type?: string } | undefined)?.type !== undefined)).toEqual([]);
 });
+
+describe('routing on attacker-chosen attribute names', () => {
+  const push = (attributes: Record<string, string>) =>
+    json({ subscription: 'projects/p/subscriptions/s', message: { messageId: '1', data: '', attributes } });
+  const routesFile = async (yaml: string) => {
+    const fs = await import('fs');
+    const os = await import('os');
+    const path = await import('path');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'proto-')), 'routes.yaml');
+    fs.writeFileSync(file, yaml);
+    return file;
+  };
+
+  it.each(KEYS.filter((k) => k !== '__proto__'))('a route on attribute %j matches only a message that carries it', async (key) => {
+    const { compileMatchSpec } = await import('../../functions/route/match-spec');
+    const present = compileMatchSpec({ attributes: { [key]: { exists: true } } });
+    const equal = compileMatchSpec({ attributes: { [key]: 'v' } });
+    expect(present.test(parseDelivery(push({ a: 'b' }))).matched).toBe(false);
+    expect(present.test(parseDelivery(push({ [key]: 'v' }))).matched).toBe(true);
+    expect(equal.test(parseDelivery(push({ [key]: 'v' }))).matched).toBe(true);
+  });
+
+  it('a routes file matching an attribute named __proto__ stops start-up instead of matching everything', async () => {
+    const file = await routesFile('routes:\n  - name: r\n    match: { attributes: { __proto__: secret } }\n    action: log\n');
+    expect(() => createApp({ env: { ROUTES_FILE: file }, sink: memorySink() })).toThrow(/__proto__/);
+  });
+});
