@@ -48,11 +48,17 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
     let value = '';
     if (header[i] === '"') {
       i++;
+      // Runs between escapes are sliced whole; each escape takes the character after it.
+      let from = i;
       while (i < n && header[i] !== '"') {
-        if (header[i] === '\\' && i + 1 < n) i++;
-        value += header[i];
+        if (header[i] === '\\' && i + 1 < n) {
+          value += header.slice(from, i);
+          i++;
+          from = i;
+        }
         i++;
       }
+      value += header.slice(from, i);
       i++; // the closing quote
     } else {
       const from = i;

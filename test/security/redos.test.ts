@@ -204,9 +204,10 @@ describe("a hostile registry's headers parse in linear time", () => {
     ['Link of "<"', () => nextPageLink('<'.repeat(HEADER_BYTES))],
     ['Link of "<>" pairs', () => nextPageLink('<x>'.repeat(HEADER_BYTES / 3))],
     ['Link of spaces after a target', () => nextPageLink(`</v2/r/tags/list?n=1>${' '.repeat(HEADER_BYTES)}`)],
-  ])('%s: 16 KB in under 2 ms', (_name, run) => {
+  ])('%s: 16 KB in under 20 ms', (_name, run) => {
+    // The backtracking RegExps took 2.7-3.4 s here: 20 ms leaves a loaded machine room and still fails them.
     run();
-    expect(fastestMs(run)).toBeLessThan(2);
+    expect(fastestMs(run)).toBeLessThan(20);
   });
 
   it('the forms registries send still parse', () => {
