@@ -48,6 +48,19 @@ function registriesFor(host: string): Registries {
 }
 
 /** Every Authorization the other host saw, and whether any carried our password. */
+/** One copy from `from` to `to` as the copier runs it, with credentials for `credentialed`; its failure is the test's to look at. */
+async function copyBetween(credentialed: string, from: string, to: string): Promise<void> {
+  const registries = registriesFor(credentialed);
+  try {
+    await copyImage(registries.client(from), parseImageRef(`${from}/build/app:v1`), registries.client(to), parseImageRef(`${to}/prod/app:v1`), {
+      jobs: 1,
+      retry: RETRY,
+    }).catch(() => undefined);
+  } finally {
+    registries.close();
+  }
+}
+
 function leaks(other: Recorder): string[] {
   return other.seen.flatMap((s) => (s.authorization !== undefined ? [s.authorization] : []));
 }
@@ -63,15 +76,7 @@ test('an upload Location on another host is followed without our credentials', a
     if (req.method === 'POST') return res.writeHead(202, { location: `http://${other.host}/v2/prod/app/blobs/uploads/stolen?_state=x` }).end();
     json(res, 201, {});
   });
-  const registries = registriesFor(hostile.host);
-  try {
-    await copyImage(registries.client(source.host), parseImageRef(`${source.host}/build/app:v1`), registries.client(hostile.host), parseImageRef(`${hostile.host}/prod/app:v1`), {
-      jobs: 1,
-      retry: RETRY,
-    }).catch(() => undefined);
-  } finally {
-    registries.close();
-  }
+  await copyBetween(hostile.host, source.host, hostile.host);
   // The hostile registry did get our credentials (it is the host they are for) ...
   expect(hostile.seen.some((s) => s.authorization === basic(USER, PASSWORD))).toBe(true);
   // ... the host it sent the upload to got the blob, and nothing of ours.
@@ -146,15 +151,7 @@ test('a token realm on another host gets an anonymous token request, never our p
     if (req.method === 'HEAD') return json(res, 404, {});
     json(res, 403, { errors: [{ code: 'DENIED' }] });
   });
-  const registries = registriesFor(hostile.host);
-  try {
-    await copyImage(registries.client(source.host), parseImageRef(`${source.host}/build/app:v1`), registries.client(hostile.host), parseImageRef(`${hostile.host}/prod/app:v1`), {
-      jobs: 1,
-      retry: RETRY,
-    }).catch(() => undefined);
-  } finally {
-    registries.close();
-  }
+  await copyBetween(hostile.host, source.host, hostile.host);
   expect(other.seen.length).toBeGreaterThan(0);
   expect(leaks(other)).toEqual([]);
 });
