@@ -6,7 +6,8 @@ export interface TraceContext {
 }
 
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}/;
-const CLOUD_TRACE = /^([0-9a-fA-F]{32})(?:\/(\d+))?/;
+// The span id is a uint64 in decimal: at most 20 digits (BigInt of a caller's longer run is quadratic).
+const CLOUD_TRACE = /^([0-9a-fA-F]{32})(?:\/(\d{1,20})(?!\d))?/;
 
 export function traceOf(headers: Readonly<Record<string, string>>): TraceContext | undefined {
   const w3c = TRACEPARENT.exec(headers['traceparent'] ?? '');
