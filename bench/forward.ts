@@ -43,7 +43,7 @@ function repositoryRoot(): string {
   throw new Error('cannot find the eventarc-router repository root');
 }
 
-/** What Eventarc sends for a Pub/Sub trigger (DELIVERY.md shape A). */
+/** What Eventarc sends for a Pub/Sub trigger (shape A of docs/delivery.md). */
 function eventarcRequest(): { headers: Record<string, string>; body: Buffer } {
   const body = Buffer.from(
     JSON.stringify({

@@ -1,5 +1,5 @@
 /**
- * One request in, one typed event out. Recognises shapes A to H of DELIVERY.md
+ * One request in, one typed event out. Recognises shapes A to H of docs/delivery.md
  * by what each carries, then hands the request to that shape's envelope parser.
  * Throws NotADeliveryError for requests that are no delivery (answered 4xx) and
  * PayloadError for deliveries that can never succeed (acknowledged and preserved).

@@ -4,7 +4,7 @@
  * becomes exactly one of these; a handler narrows on `kind`.
  */
 
-/** Which wire shape carried the event (DELIVERY.md section 1). */
+/** Which wire shape carried the event (docs/delivery.md, "Shapes"). */
 export type DeliveryShape =
   | 'cloudevent-binary' // A, B: Eventarc
   | 'cloudevent-structured' // C
