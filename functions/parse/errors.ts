@@ -4,6 +4,7 @@
  * and preserve it), a NotADelivery is a request that is no delivery at all (4xx).
  */
 import type { core } from 'zod/mini';
+import { DispositionError } from '../support/disposition';
 
 // A problem often quotes the input (a reference, a resource name): kept short, as it goes
 // into the answer, an ERROR entry and a dead-letter attribute on every redelivery.
@@ -11,8 +12,7 @@ const MAX_PROBLEM_CHARS = 500;
 const bounded = (text: string) => (text.length > MAX_PROBLEM_CHARS ? `${text.slice(0, MAX_PROBLEM_CHARS)}… (${text.length} characters)` : text);
 
 /** A delivery whose payload can never be handled: bad base64, invalid JSON, a missing field. */
-export class PayloadError extends Error {
-  readonly permanent = true as const;
+export class PayloadError extends DispositionError {
   /**
    * @param shape what was being parsed, e.g. "pubsub-push" or "StorageObjectData"
    * @param path where in it, e.g. "message.data" (empty for the whole thing)
@@ -25,7 +25,7 @@ export class PayloadError extends Error {
     problem: string,
   ) {
     const shown = bounded(problem);
-    super(`${shape}${path ? ` ${path}` : ''}: ${shown}`);
+    super(`${shape}${path ? ` ${path}` : ''}: ${shown}`, 'permanent');
     this.problem = shown;
     this.name = 'PayloadError';
   }

@@ -13,6 +13,7 @@ import { ManifestError, filteredIndex, isCopyableBlob, parseManifest, selectPlat
 import { emptyStats, type CopyStats } from './progress';
 import { formatImageRef, manifestReference, type ImageRef } from './reference';
 import { RegistryHttpError, withRetry, type RetryObserver, type RetryPolicy } from './retry';
+import { DispositionError } from '../support/disposition';
 
 export interface CopyOptions {
   readonly jobs: number;
@@ -34,9 +35,9 @@ export interface CopyReport extends CopyStats {
 }
 
 /** A missing source manifest can never appear by retrying: callers treat this one as permanent. */
-export class SourceNotFoundError extends Error {
+export class SourceNotFoundError extends DispositionError {
   constructor(readonly reference: string) {
-    super(`source manifest ${reference} not found (404)`);
+    super(`source manifest ${reference} not found (404)`, 'permanent');
     this.name = 'SourceNotFoundError';
   }
 }

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'crypto';
 import { Transform, type TransformCallback } from 'stream';
+import { DispositionError } from '../support/disposition';
 
 export function sha256Digest(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -21,16 +22,17 @@ export function digestOf(bytes: Buffer, like: string): string {
   return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }
 
-export class DigestMismatchError extends Error {
+export class DigestMismatchError extends DispositionError {
   constructor(readonly expected: string, readonly actual: string, readonly what: string) {
-    super(`${what}: digest mismatch (expected ${expected}, got ${actual})`);
+    super(`${what}: digest mismatch (expected ${expected}, got ${actual})`, 'permanent');
     this.name = 'DigestMismatchError';
   }
 }
 
-export class SizeMismatchError extends Error {
+/** A truncated stream, not a wrong blob: worth another try. */
+export class SizeMismatchError extends DispositionError {
   constructor(readonly expected: number, readonly actual: number, readonly what: string) {
-    super(`${what}: size mismatch (expected ${expected} bytes, got ${actual})`);
+    super(`${what}: size mismatch (expected ${expected} bytes, got ${actual})`, 'retry');
     this.name = 'SizeMismatchError';
   }
 }

@@ -5,6 +5,7 @@
  * before its digest is used in a URL or a comparison.
  */
 import { isDigest, quoted } from './reference';
+import { DispositionError } from '../support/disposition';
 
 export const MEDIA_TYPES = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -35,9 +36,9 @@ export type ParsedManifest =
   | { readonly kind: 'image'; readonly mediaType: string; readonly blobs: readonly Descriptor[] };
 
 /** A manifest the copier cannot use as it is: retrying will not change it. */
-export class ManifestError extends Error {
+export class ManifestError extends DispositionError {
   constructor(message: string) {
-    super(message);
+    super(message, 'permanent');
     this.name = 'ManifestError';
   }
 }

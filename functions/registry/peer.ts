@@ -5,11 +5,12 @@
  * These rules decide which of those URLs are followed, and with what. Pure.
  */
 import { isLoopbackHost, quoted, sameOrigin } from './reference';
+import { DispositionError } from '../support/disposition';
 
 /** A registry asked for something we refuse to do: retrying will not change its answer. */
-export class UnsafePeerError extends Error {
+export class UnsafePeerError extends DispositionError {
   constructor(message: string) {
-    super(message);
+    super(message, 'permanent');
     this.name = 'UnsafePeerError';
   }
 }

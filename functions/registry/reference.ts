@@ -6,6 +6,7 @@
  * parts, so the host credentials are chosen for is the host a request goes to.
  * Pure; no network.
  */
+import { DispositionError } from '../support/disposition';
 
 export interface ImageRef {
   /** Canonical registry host with optional port, e.g. `us-docker.pkg.dev`, `127.0.0.1:5000`, `[::1]:5000`. */
@@ -31,9 +32,10 @@ const NUMERIC_LABEL = /^(?:[0-9]+|0x[0-9a-f]*)$/;
 /** distribution's NameTotalLengthMax. */
 const NAME_MAX = 255;
 
-export class ImageReferenceError extends Error {
+/** A reference that cannot be built: redelivery meets the same answer. */
+export class ImageReferenceError extends DispositionError {
   constructor(message: string) {
-    super(message);
+    super(message, 'permanent');
     this.name = 'ImageReferenceError';
   }
 }

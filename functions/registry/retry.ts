@@ -3,6 +3,8 @@
  * Bounded both in attempts and in total time, so a redelivery by Pub/Sub (not
  * an endless loop here) is what eventually retries a registry that stays down.
  */
+import { DispositionError, dispositionOfStatus } from '../support/disposition';
+import { dispositionOfFailure } from '../support/failure-disposition';
 
 export interface RetryPolicy {
   /** Attempts in total, including the first. */
@@ -16,41 +18,20 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, maxElapsedMs: 120_000, baseDelayMs: 200, maxDelayMs: 10_000 };
 
 /** An HTTP answer the copy could not use; `retryAfterMs` comes from the registry's Retry-After. */
-export class RegistryHttpError extends Error {
+export class RegistryHttpError extends DispositionError {
   constructor(
     message: string,
     readonly status: number,
     readonly retryAfterMs?: number,
   ) {
-    super(message);
+    super(message, dispositionOfStatus(status));
     this.name = 'RegistryHttpError';
   }
 }
 
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
-
-const RETRYABLE_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ECONNABORTED',
-  'EAI_AGAIN',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'UND_ERR_SOCKET',
-]);
-
-/** Resets, timeouts, premature ends and 408/429/5xx are retryable; everything else is not. */
+/** Resets, timeouts, premature ends and 408/429/5xx are retryable; everything else is not (a guess is not retried here). */
 export function isRetryableFailure(err: unknown): boolean {
-  if (err instanceof RegistryHttpError) return isRetryableStatus(err.status);
-  const e = err as { code?: string; name?: string; message?: string } | null;
-  if (!e) return false;
-  if (e.name === 'AbortError') return false;
-  if (e.name === 'SizeMismatchError') return true; // a truncated stream, not a wrong blob
-  if (e.code && RETRYABLE_CODES.has(e.code)) return true;
-  return /socket hang up|aborted/i.test(e.message ?? '');
+  return dispositionOfFailure(err) === 'retry';
 }
 
 /** `Retry-After` as seconds or an HTTP date; undefined when absent or unreadable. */

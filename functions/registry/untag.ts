@@ -7,12 +7,13 @@
 import type { RegistryClient } from './client';
 import { isTag } from './reference';
 import { RegistryHttpError } from './retry';
+import { DispositionError } from '../support/disposition';
 
 export type UntagOutcome = 'removed' | 'removed-by-digest' | 'absent';
 
-export class UntagRefusedError extends Error {
+export class UntagRefusedError extends DispositionError {
   constructor(message: string) {
-    super(message);
+    super(message, 'permanent');
     this.name = 'UntagRefusedError';
   }
 }

@@ -4,14 +4,19 @@
  * timers) lives only in this call.
  */
 import type { HandlerContext } from '../act/action';
-import { isPermanentError, isRetryableError } from '../act/errors';
 import type { Logger } from '../answer/logger';
 import type { RouteOutcome } from '../answer/outcome';
 import type { RouterEvent } from '../parse/event';
 import type { Route } from './router';
+import { carriedDisposition, DispositionError } from '../support/disposition';
 import { isThenable, type MaybePromise } from '../support/maybe-promise';
 
-class DeadlineExceeded extends Error {}
+/** A handler too slow is a dependency too slow: retry (503). */
+class DeadlineExceeded extends DispositionError {
+  constructor(message: string) {
+    super(message, 'retry');
+  }
+}
 
 
 /** Synchronous when every handler is (the log action): no promise, timer or controller per event then. */
@@ -137,11 +142,15 @@ function reasonOf(error: unknown): string {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
+/**
+ * Only the disposition an error carries (or the route's own `isPermanent`) decides:
+ * a foreign error a handler lets through is unexpected, whatever its code.
+ */
 export function classify(route: Route, error: unknown): RouteOutcome {
-  if (isPermanentError(error) || (route.isPermanent?.(error) ?? false)) {
+  const disposition = carriedDisposition(error);
+  if (disposition === 'permanent' || (route.isPermanent?.(error) ?? false)) {
     return { route: route.name, status: 'permanent', reason: reasonOf(error) };
   }
   // A deadline or a declared dependency failure is "unavailable" (503); anything unexpected is a 500.
-  const unavailable = error instanceof DeadlineExceeded || isRetryableError(error);
-  return { route: route.name, status: 'retry', reason: reasonOf(error), unavailable };
+  return { route: route.name, status: 'retry', reason: reasonOf(error), unavailable: disposition === 'retry' };
 }

@@ -2,7 +2,8 @@
  * Cloud Storage answers turned into redelivery decisions. The client's ApiError
  * carries the HTTP status as `code`; a network failure carries none.
  */
-import { PermanentError, RetryableError } from '../errors';
+import { dispositionOfFailure } from '../../support/failure-disposition';
+import { actionFailure } from '../errors';
 
 export function storageStatus(err: unknown): number | undefined {
   const code = (err as { code?: unknown })?.code;
@@ -17,6 +18,6 @@ export function storageFailure(err: unknown, doing: string): Error {
   const status = storageStatus(err);
   const reason = err instanceof Error ? err.message : String(err);
   const message = `${doing}: ${status ?? 'no answer'} ${reason}`;
-  if (status === undefined || status >= 500 || status === 429 || status === 408) return new RetryableError(message, { cause: err });
-  return new PermanentError(message, { cause: err });
+  // A failure that says nothing (no answer at all) is worth another try.
+  return actionFailure(dispositionOfFailure(err) ?? 'retry', message, err);
 }

@@ -43,7 +43,7 @@ async function settleAll<T>(tasks: readonly (() => Promise<T>)[], describe: (i: 
   const settled = await Promise.allSettled(tasks.map((t) => t()));
   const failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [asActionError(s.reason, describe(i))] : []));
   // A retryable failure wins: redelivery re-runs every target, and the finished ones stop after one HEAD.
-  const worst = failures.find((f) => (f as { retryable?: boolean }).retryable) ?? failures[0];
+  const worst = failures.find((f) => f.disposition === 'retry') ?? failures[0];
   if (worst) throw worst;
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
