@@ -11,10 +11,9 @@
  * second concurrent run. If it succeeds after all, the lock is completed, so the
  * redelivery is acknowledged without running.
  */
-import type { Logger } from '../../answer/logger';
-import type { RouteOutcome } from '../../answer/outcome';
+import type { Logger } from '../../support/logger';
 import type { RouterEvent } from '../../parse/event';
-import { runHeld, runRoute, type HeldRun } from '../dispatch';
+import { runHeld, runRoute, type HeldRun, type RouteOutcome } from '../dispatch';
 import type { Route } from '../router';
 import { keepRenewing, type HeldLock } from './heartbeat';
 import { KeyError, lockKeyOf, type KeySpec } from './key';
