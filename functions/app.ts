@@ -179,7 +179,7 @@ export function createApp(options: AppOptions = {}): App {
     }
     const run = (routes: readonly Route[]) => dispatch(event, routes, log, signal);
     if (matching.some((r) => r.idempotent)) {
-      return guardedDispatch(event, matching, (r) => r.idempotent, idempotencyNow(), log, signal).then((guarded) => {
+      return guardedDispatch(event, matching, idempotencyNow(), log, signal).then((guarded) => {
         if (guarded.kind === 'in-progress') {
           log.info(`event ${event.id ?? '(no id)'} is being handled by another delivery; answered 409 to come back later`, { routes: guarded.routes });
           return { kind: 'refused', status: 409, reason: `in progress on route ${guarded.routes.join(', ')}` } as const;

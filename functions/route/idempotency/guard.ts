@@ -16,7 +16,7 @@ import type { RouterEvent } from '../../parse/event';
 import { runHeld, runRoute, type HeldRun, type RouteOutcome } from '../dispatch';
 import type { Route } from '../router';
 import { keepRenewing, type HeldLock } from './heartbeat';
-import { KeyError, lockKeyOf, type KeySpec } from './key';
+import { KeyError, lockKeyOf } from './key';
 import type { IdempotencyStore } from './store';
 
 export interface IdempotencySettings {
@@ -36,7 +36,6 @@ class LockLost extends Error {}
 export async function guardedDispatch(
   event: RouterEvent,
   routes: readonly Route[],
-  specOf: (route: Route) => KeySpec | undefined,
   settings: IdempotencySettings,
   log: Logger,
   signal?: AbortSignal,
@@ -46,7 +45,7 @@ export async function guardedDispatch(
   const running: string[] = [];
 
   for (const route of routes) {
-    const spec = specOf(route);
+    const spec = route.idempotent;
     if (!spec) {
       toRun.push({ route });
       continue;
