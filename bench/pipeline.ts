@@ -11,8 +11,8 @@ import * as domain from 'domain';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { createApp } from '../functions/app';
-import { nullSink } from '../functions/answer/logger';
-import type { RawRequest } from '../functions/parse/event';
+import { nullSink } from '../functions/support/logger';
+import type { RawRequest } from '../functions/receive/raw-request';
 import { body, headers } from './sample-event';
 
 const ROOT = path.resolve(__dirname, '..', '..');

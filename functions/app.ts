@@ -5,18 +5,20 @@
 import type { Request, Response } from 'express';
 import type { ActionDefinition, ActionEnvironment } from './act/action';
 import { builtInActions } from './act/catalog';
-import { createLogger, stdoutSink, type LogSink, type Logger } from './answer/logger';
-import { answerOf, combine, type Answer, type Outcome, type RouteOutcome } from './answer/outcome';
-import { describeUnmatched, shownId } from './answer/describe-event';
+import { createLogger, stdoutSink, type LogSink, type Logger } from './support/logger';
+import { answerOf, combine, type Outcome } from './answer/outcome';
+import { writeAnswer, type Answer } from './support/http-answer';
+import { describeUnmatched, shownId } from './parse/describe-event';
 import { readSettings, type Settings } from './config';
-import type { RawRequest, RouterEvent } from './parse/event';
+import type { RouterEvent } from './parse/event';
 import { NotADeliveryError, PayloadError, parseDelivery } from './parse/delivery';
-import { preservable, toRawRequest, writeAnswer } from './receive/raw-request';
+import { toRawRequest, type RawRequest } from './receive/raw-request';
+import { preservable } from './answer/preserved-request';
 import { receiveLimitsOf } from './receive/limits';
 import { createBodyBudget } from './receive/body-budget';
 import { sendRefusal } from './receive/read-body';
 import { traceOf, traceResource } from './receive/trace';
-import { dispatch } from './route/dispatch';
+import { dispatch, type RouteOutcome } from './route/dispatch';
 import { Router, type Route } from './route/router';
 import { loadRoutesFile } from './route/routes-file';
 import { compileMatchSpec } from './route/match-spec';
@@ -177,7 +179,7 @@ export function createApp(options: AppOptions = {}): App {
     }
     const run = (routes: readonly Route[]) => dispatch(event, routes, log, signal);
     if (matching.some((r) => r.idempotent)) {
-      return guardedDispatch(event, matching, (r) => r.idempotent, idempotencyNow(), log, signal).then((guarded) => {
+      return guardedDispatch(event, matching, idempotencyNow(), log, signal).then((guarded) => {
         if (guarded.kind === 'in-progress') {
           log.info(`event ${event.id ?? '(no id)'} is being handled by another delivery; answered 409 to come back later`, { routes: guarded.routes });
           return { kind: 'refused', status: 409, reason: `in progress on route ${guarded.routes.join(', ')}` } as const;

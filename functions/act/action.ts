@@ -5,7 +5,7 @@
  */
 import type { Schema } from '../support/schema';
 import type { RouterEvent } from '../parse/event';
-import type { Logger } from '../answer/logger';
+import type { Logger } from '../support/logger';
 
 /** What a handler may report back; it becomes part of the response body and the log. */
 export interface ActionResult {

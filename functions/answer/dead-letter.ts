@@ -6,7 +6,7 @@
  * fail on its size and loop the delivery.
  */
 import type { PubSub } from '@google-cloud/pubsub';
-import type { RawRequest } from '../parse/event';
+import type { RawRequest } from '../receive/raw-request';
 import { preservedRequest, type PreservedRequest } from './preserved-request';
 import { onFirstUse } from '../support/on-first-use';
 

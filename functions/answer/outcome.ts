@@ -4,13 +4,9 @@
  * 2xx acknowledges, anything else is redelivered (never 202: the emulator
  * treats it as a nack).
  */
-import type { ActionResult } from '../act/action';
 import type { RouterEvent } from '../parse/event';
-
-export type RouteOutcome =
-  | { readonly route: string; readonly status: 'done'; readonly result?: ActionResult }
-  | { readonly route: string; readonly status: 'retry'; readonly reason: string; readonly unavailable: boolean }
-  | { readonly route: string; readonly status: 'permanent'; readonly reason: string };
+import type { RouteOutcome } from '../route/dispatch';
+import type { Answer } from '../support/http-answer';
 
 export type Outcome =
   /** Every matching route succeeded. */
@@ -23,12 +19,6 @@ export type Outcome =
   | { readonly kind: 'rejected'; readonly reason: string; readonly event?: RouterEvent; readonly routes?: readonly RouteOutcome[] }
   /** Not a delivery at all. */
   | { readonly kind: 'not-a-delivery'; readonly status: 400 | 405 | 413 | 415; readonly reason: string };
-
-export interface Answer {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-}
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 

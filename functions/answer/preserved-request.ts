@@ -5,7 +5,7 @@
  * a copy found elsewhere can be matched.
  */
 import { isUtf8 } from 'buffer';
-import type { RawRequest } from '../parse/event';
+import type { RawRequest } from '../receive/raw-request';
 import { isCredentialHeader } from '../parse/credential-headers';
 import { isAttributeHeader, isNoWrapperPush } from '../parse/envelopes/pubsub-nowrapper';
 
@@ -90,3 +90,8 @@ export function preservedRequest(raw: RawRequest, maxBodyBytes: number): Preserv
  * entry also holds the message, reason, routes and headers.
  */
 export const LOG_BODY_BYTES = 160 * 1024;
+
+/** The raw request as it goes into an ERROR entry: allow-listed headers, the body within the entry's bound. */
+export function preservable(raw: RawRequest): PreservedRequest {
+  return preservedRequest(raw, LOG_BODY_BYTES);
+}

@@ -1,6 +1,7 @@
 /** `emit SHAPE --url URL ...`: send one delivery of shape A to H, built from flags or a fixture file. */
 import { parseArgs } from 'util';
-import type { RawRequest, StorageChange } from '../parse/event';
+import type { StorageChange } from '../parse/event';
+import type { RawRequest } from '../receive/raw-request';
 import { readEventFile, type Io } from './routes';
 import { buildDelivery, type ShapeLetter } from './shapes';
 

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import { builtInActions } from '../act/catalog';
 import { parseDelivery } from '../parse/delivery';
-import type { RawRequest } from '../parse/event';
+import type { RawRequest } from '../receive/raw-request';
 import { parseRoutesFile } from '../route/routes-file';
 
 export interface Io {

@@ -3,7 +3,8 @@
  * `eventarc-router emit` can exercise a route exactly as Eventarc or Pub/Sub would.
  * Pure: returns the request; sending is the caller's business.
  */
-import type { RawRequest, StorageChange } from '../parse/event';
+import type { StorageChange } from '../parse/event';
+import type { RawRequest } from '../receive/raw-request';
 import { MESSAGE_PUBLISHED } from '../parse/payloads/pubsub-message';
 
 export type ShapeLetter = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H';

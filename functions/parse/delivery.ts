@@ -4,9 +4,11 @@
  * Throws NotADeliveryError for requests that are no delivery (answered 4xx) and
  * PayloadError for deliveries that can never succeed (acknowledged and preserved).
  */
-import type { RawRequest, RouterEvent } from './event';
+import type { RouterEvent } from './event';
+import type { RawRequest } from '../receive/raw-request';
 import { NotADeliveryError, PayloadError } from './errors';
-import { isJsonMediaType, mediaType } from './payloads/bytes';
+import { isJsonMediaType } from './payloads/bytes';
+import { mediaType } from '../support/media-type';
 import { isBinaryCloudEvent, parseBinaryCloudEvent } from './envelopes/cloudevent-binary';
 import { isStructuredCloudEvent, parseStructuredCloudEvent } from './envelopes/cloudevent-structured';
 import { isPushEnvelope, parsePushEnvelope } from './envelopes/pubsub-push';

@@ -3,6 +3,7 @@
  * structured CloudEvent, Pub/Sub push wrapped or not, 1st-gen background event)
  * becomes exactly one of these; a handler narrows on `kind`.
  */
+import type { RawRequest } from '../receive/raw-request';
 
 /** Which wire shape carried the event (docs/delivery.md, "Shapes"). */
 export type DeliveryShape =
@@ -11,21 +12,6 @@ export type DeliveryShape =
   | 'pubsub-push' // D: wrapped push
   | 'pubsub-push-nowrapper' // E: noWrapper push
   | 'background'; // H: Cloud Functions 1st gen
-
-/** The request exactly as received; kept so nothing is lost and actions can relay it untouched. */
-export interface RawRequest {
-  readonly method: string;
-  readonly path: string;
-  /** Lower-cased header names; repeated headers joined with ", ". */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer;
-  /**
-   * The body as JSON when the server has parsed it already, exactly as JSON.parse of
-   * the UTF-8 body (Functions Framework's JSON parser): parsing it twice was a
-   * measurable share of the cost per event. Never modified.
-   */
-  readonly bodyJson?: unknown;
-}
 
 /**
  * The CloudEvent view of a delivery: the context attributes as they arrived

@@ -88,7 +88,6 @@ export const storageObjectSchema = z.looseObject({
   updated: z.optional(z.string()),
   metadata: z.optional(z.custom<Record<string, string>>(isAttributeRecord, { error: 'metadata values must be strings' })),
 });
-export type StorageObjectJson = z.infer<typeof storageObjectSchema>;
 
 /** Artifact Registry / Container Registry notification on the `gcr` topic. */
 export const registryNotificationSchema = z

@@ -7,13 +7,19 @@
  * Functions needs the framework (index.ts).
  */
 import * as http from 'http';
-import type { App } from '../app';
 import { createBodyBudget, type BodyBudget } from './body-budget';
 import { applyToServer, type ReceiveLimits } from './limits';
-import { rawRequestOf, writeAnswer } from './raw-request';
+import { rawRequestOf, type RawRequest } from './raw-request';
+import { writeAnswer, type Answer } from '../support/http-answer';
+import type { MaybePromise } from '../support/maybe-promise';
 import { readBody, refuseBeforeContinue, sendRefusal, type BodyRead } from './read-body';
 
-export function createRequestListener(app: () => App | Promise<App>, limits: ReceiveLimits, budget: BodyBudget = createBodyBudget(limits.maxBodyBytesInFlight)): http.RequestListener {
+/** What the server needs of the app (app.ts's App): receive does not import the composition root. */
+export interface RequestHandler {
+  handle(raw: RawRequest, signal?: AbortSignal): MaybePromise<{ readonly answer: Answer }>;
+}
+
+export function createRequestListener(app: () => RequestHandler | Promise<RequestHandler>, limits: ReceiveLimits, budget: BodyBudget = createBodyBudget(limits.maxBodyBytesInFlight)): http.RequestListener {
   return (req, res) => {
     const read = readBody(req, limits, budget);
     if (read instanceof Promise) void read.then((r) => answer(req, res, r));
@@ -37,7 +43,7 @@ export function createRequestListener(app: () => App | Promise<App>, limits: Rec
   }
 }
 
-export function createHttpServer(app: () => App | Promise<App>, limits: ReceiveLimits): http.Server {
+export function createHttpServer(app: () => RequestHandler | Promise<RequestHandler>, limits: ReceiveLimits): http.Server {
   // Node looks for timed-out requests this often (30 s by default): the head's bound holds to within it.
   const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, limits.receiveTimeoutMs) }, createRequestListener(app, limits));
   applyToServer(server, limits);

@@ -1,14 +1,26 @@
 /** Turns a request (Functions Framework's express one, or node:http's) into the RawRequest every later stage works on. */
-import type { IncomingMessage, ServerResponse } from 'http';
+import type { IncomingMessage } from 'http';
 import type { MaybePromise } from '../support/maybe-promise';
 import type { BodyBudget } from './body-budget';
 import { restoreContentType } from './framework-guard';
 import type { ReceiveLimits, Refusal } from './limits';
 import { readBody, type BodyRead } from './read-body';
-import type { Answer } from '../answer/outcome';
-import type { RawRequest } from '../parse/event';
-import { mediaType } from '../parse/payloads/bytes';
-import { LOG_BODY_BYTES, preservedRequest, type PreservedRequest } from '../answer/preserved-request';
+import { mediaType } from '../support/media-type';
+
+/** The request exactly as received; kept so nothing is lost and actions can relay it untouched. */
+export interface RawRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Lower-cased header names; repeated headers joined with ", ". */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  /**
+   * The body as JSON when the server has parsed it already, exactly as JSON.parse of
+   * the UTF-8 body (Functions Framework's JSON parser): parsing it twice was a
+   * measurable share of the cost per event. Never modified.
+   */
+  readonly bodyJson?: unknown;
+}
 
 type FrameworkRequest = IncomingMessage & { rawBody?: Buffer; body?: unknown; path?: string };
 
@@ -75,15 +87,4 @@ export function toRawRequest(req: FrameworkRequest, limits: ReceiveLimits, budge
   if (body) return { raw: rawRequestOf(req, body, frameworkJson(req)), release: NOTHING_HELD };
   const read = readBody(req, limits, budget);
   return read instanceof Promise ? read.then((r) => receivedOf(req, r)) : receivedOf(req, read);
-}
-
-/** Writes an answer on either server (express's response is a Node one). */
-export function writeAnswer(res: ServerResponse, answer: Answer): void {
-  res.writeHead(answer.status, answer.headers);
-  res.end(answer.body);
-}
-
-/** The raw request as it goes into an ERROR entry: allow-listed headers, the body within the entry's bound. */
-export function preservable(raw: RawRequest): PreservedRequest {
-  return preservedRequest(raw, LOG_BODY_BYTES);
 }

@@ -5,7 +5,7 @@
  * counts against the instance's body budget until the answer has gone.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'http';
-import type { Answer } from '../answer/outcome';
+import type { Answer } from '../support/http-answer';
 import type { BodyBudget } from './body-budget';
 import { declaredLength, refusalOfHead, type ReceiveLimits, type Refusal } from './limits';
 

@@ -3,13 +3,18 @@
  * deadline, and classifies what each did. Per-event state (abort controllers,
  * timers) lives only in this call.
  */
-import type { HandlerContext } from '../act/action';
-import type { Logger } from '../answer/logger';
-import type { RouteOutcome } from '../answer/outcome';
+import type { ActionResult, HandlerContext } from '../act/action';
+import type { Logger } from '../support/logger';
 import type { RouterEvent } from '../parse/event';
 import type { Route } from './router';
 import { carriedDisposition, DispositionError } from '../support/disposition';
 import { isThenable, type MaybePromise } from '../support/maybe-promise';
+
+/** What one route did with an event: the answer and the log are made of these. */
+export type RouteOutcome =
+  | { readonly route: string; readonly status: 'done'; readonly result?: ActionResult }
+  | { readonly route: string; readonly status: 'retry'; readonly reason: string; readonly unavailable: boolean }
+  | { readonly route: string; readonly status: 'permanent'; readonly reason: string };
 
 /** A handler too slow is a dependency too slow: retry (503). */
 class DeadlineExceeded extends DispositionError {

@@ -43,10 +43,6 @@ const routeEntrySchema = z.strictObject({
   idempotent: z.optional(z.union([z.boolean(), z.strictObject({ key: z.string().check(z.minLength(1)) })])),
 });
 
-/** A route built from a file: a Route plus what only the file can say about it. */
-/** A route from a routes file (idempotency is a field of every Route). */
-export type FileRoute = Route;
-
 const routesFileSchema = z.union([
   z.strictObject({ routes: z.array(routeEntrySchema) }),
   z.array(routeEntrySchema),
@@ -57,7 +53,7 @@ export interface RouteEntry {
   readonly name: string;
   readonly action: ActionDefinition<unknown>;
   readonly options: unknown;
-  readonly route: Omit<FileRoute, 'handler'>;
+  readonly route: Omit<Route, 'handler'>;
 }
 
 type Path = readonly (string | number)[];
@@ -169,7 +165,7 @@ function deepestIssue(error: z.core.$ZodError): { path: Path; message: string } 
 }
 
 /** Builds each entry's handler; actions load their heavy clients lazily, so this stays cheap. */
-export function buildRoutes(entries: readonly RouteEntry[], environment: ActionEnvironment): FileRoute[] {
+export function buildRoutes(entries: readonly RouteEntry[], environment: ActionEnvironment): Route[] {
   return entries.map((e) => ({ ...e.route, handler: e.action.create(e.options, environment) }));
 }
 
@@ -179,7 +175,7 @@ export function loadRoutesFile(
   environment: ActionEnvironment,
   defaultTimeoutMs?: number,
   secrets?: ReadonlyMap<string, string>,
-): FileRoute[] {
+): Route[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -3,7 +3,7 @@
  * line breaks cannot break or forge a line, and values JSON has no form for
  * (bigint, Error, Buffer) come out readable, on the fast path and the slow one.
  */
-import { MAX_LINE_BYTES, createLogger, formatEntry, memorySink } from '../../functions/answer/logger';
+import { MAX_LINE_BYTES, createLogger, formatEntry, memorySink } from '../../functions/support/logger';
 
 const parse = (line: string) => {
   expect(line.endsWith('\n')).toBe(true);

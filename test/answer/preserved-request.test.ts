@@ -7,7 +7,7 @@ import * as crypto from 'crypto';
 import fc from 'fast-check';
 import { preservedRequest } from '../../functions/answer/preserved-request';
 import { cutToUtf8Bytes, deadLetterOf, MAX_ATTRIBUTE_BYTES } from '../../functions/answer/dead-letter';
-import type { RawRequest } from '../../functions/parse/event';
+import type { RawRequest } from '../../functions/receive/raw-request';
 
 const raw = (headers: Record<string, string>, body: Buffer, path = '/'): RawRequest => ({ method: 'POST', path, headers, body });
 const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');

@@ -9,7 +9,7 @@ import { Storage } from '@google-cloud/storage';
 import type { Handler, HandlerContext } from '../../functions/act/action';
 import { PermanentError, RetryableError } from '../../functions/act/errors';
 import { copyObjectAction } from '../../functions/act/copy-object';
-import { createLogger, memorySink } from '../../functions/answer/logger';
+import { createLogger, memorySink } from '../../functions/support/logger';
 import { startGcsDouble, type GcsDouble } from '../support/gcs-double';
 import { storageEvent } from './events';
 import { parse } from '../../functions/support/schema';

@@ -1,5 +1,6 @@
 /** RouterEvents as the core hands them to an action, for handler-level tests. */
-import type { PubSubMessageEvent, RawRequest } from '../../functions/parse/event';
+import type { PubSubMessageEvent } from '../../functions/parse/event';
+import type { RawRequest } from '../../functions/receive/raw-request';
 
 export function eventarcPubSubEvent(overrides: { attributes?: Record<string, string>; data?: Buffer; contentType?: string } = {}): PubSubMessageEvent {
   const data =

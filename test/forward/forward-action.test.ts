@@ -1,7 +1,7 @@
 /**
  * The forward handler against real local HTTP and HTTPS targets on 127.0.0.1.
  */
-import { createLogger, memorySink } from '../../functions/answer/logger';
+import { createLogger, memorySink } from '../../functions/support/logger';
 import type { HandlerContext } from '../../functions/act/action';
 import { PermanentError, RetryableError } from '../../functions/act/errors';
 import { forwardAction } from '../../functions/act/forward';

@@ -5,8 +5,8 @@
  * never holds the token.
  */
 import { createApp } from '../../functions/app';
-import { memorySink } from '../../functions/answer/logger';
-import type { RawRequest } from '../../functions/parse/event';
+import { memorySink } from '../../functions/support/logger';
+import type { RawRequest } from '../../functions/receive/raw-request';
 import { loadRequestFixtures, rawOf } from '../support/fixtures';
 import { pushClaims, startIssuer, type Issuer } from '../support/oidc-issuer';
 import { CertificatesUnavailableError, createCertificateSource } from '../../functions/receive/auth/certificates';

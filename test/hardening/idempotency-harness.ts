@@ -5,7 +5,7 @@ import * as path from 'path';
 import { z } from 'zod';
 import { RetryableError } from '../../functions/act/errors';
 import { defineAction, type ActionDefinition } from '../../functions/act/action';
-import type { RawRequest } from '../../functions/parse/event';
+import type { RawRequest } from '../../functions/receive/raw-request';
 
 export interface Effects {
   /** event id -> how many times the handler ran to completion. */

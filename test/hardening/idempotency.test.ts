@@ -5,7 +5,7 @@
  * on the real Firestore emulator (two app instances sharing it).
  */
 import { createApp, type App } from '../../functions/app';
-import { memorySink } from '../../functions/answer/logger';
+import { memorySink } from '../../functions/support/logger';
 import type { IdempotencyStore } from '../../functions/route/idempotency/store';
 import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator';
 import { countingAction, gate, newEffects, pushOf, routesFile, type Effects } from './idempotency-harness';

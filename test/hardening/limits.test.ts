@@ -8,7 +8,7 @@
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { createApp } from '../../functions/app';
-import { memorySink } from '../../functions/answer/logger';
+import { memorySink } from '../../functions/support/logger';
 import { startService } from '../support/service';
 import { pushOf } from './idempotency-harness';
 

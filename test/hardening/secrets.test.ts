@@ -10,7 +10,7 @@ import * as path from 'path';
 import { z } from 'zod';
 import { startApp } from '../../functions/app';
 import { defineAction, type ActionDefinition } from '../../functions/act/action';
-import { memorySink } from '../../functions/answer/logger';
+import { memorySink } from '../../functions/support/logger';
 import { secretReferenceOf } from '../../functions/secrets/reference';
 import { startSecretServer, type SecretServer } from '../support/secret-manager-server';
 import { pushOf } from './idempotency-harness';

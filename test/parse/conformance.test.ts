@@ -4,7 +4,8 @@
  * `<case>-cloudevent-output.json` describes.
  */
 import { parseDelivery } from '../../functions/parse/delivery';
-import type { RawRequest, RouterEvent } from '../../functions/parse/event';
+import type { RouterEvent } from '../../functions/parse/event';
+import type { RawRequest } from '../../functions/receive/raw-request';
 import { FIELDS } from '../../functions/route/fields';
 import { readReal } from '../support/fixtures';
 

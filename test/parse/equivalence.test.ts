@@ -4,7 +4,8 @@
  * background event yields the same typed event.
  */
 import { parseDelivery } from '../../functions/parse/delivery';
-import type { RawRequest, StorageObjectEvent } from '../../functions/parse/event';
+import type { StorageObjectEvent } from '../../functions/parse/event';
+import type { RawRequest } from '../../functions/receive/raw-request';
 
 const object = {
   kind: 'storage#object', bucket: 'my-bucket', name: 'in/dir with space/ré#1.csv', generation: '1700000000000001',

@@ -4,7 +4,7 @@
  * the status, the typed event and the log line are what a user would check.
  */
 import { createApp } from '../../functions/app';
-import { memorySink } from '../../functions/answer/logger';
+import { memorySink } from '../../functions/support/logger';
 import { loadRequestFixtures, plain, rawOf } from '../support/fixtures';
 
 const fixtures = loadRequestFixtures();

@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import { createApp } from '../../functions/app';
-import { nullSink } from '../../functions/answer/logger';
-import type { RawRequest } from '../../functions/parse/event';
+import { nullSink } from '../../functions/support/logger';
+import type { RawRequest } from '../../functions/receive/raw-request';
 import { loadRequestFixtures, rawOf } from '../support/fixtures';
 import { startService, type Service } from '../support/service';
 

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'http';
 import { toRawRequest } from '../../functions/receive/raw-request';
-import type { RawRequest } from '../../functions/parse/event';
+import type { RawRequest } from '../../functions/receive/raw-request';
 import { receiveLimitsOf } from '../../functions/receive/limits';
 import { createBodyBudget } from '../../functions/receive/body-budget';
 

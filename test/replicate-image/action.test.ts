@@ -4,7 +4,7 @@
 import { replicateImageAction } from '../../functions/act/replicate-image';
 import type { HandlerContext } from '../../functions/act/action';
 import { isPermanentError, isRetryableError } from '../../functions/act/errors';
-import { createLogger, memorySink } from '../../functions/answer/logger';
+import { createLogger, memorySink } from '../../functions/support/logger';
 import { freePort } from '../support/peer';
 import { startRegistry, type Registry } from '../support/registry';
 import { imageEvent } from './events';

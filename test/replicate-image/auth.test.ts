@@ -5,7 +5,7 @@
 import { replicateImageAction } from '../../functions/act/replicate-image';
 import type { HandlerContext } from '../../functions/act/action';
 import { isPermanentError } from '../../functions/act/errors';
-import { createLogger, memorySink } from '../../functions/answer/logger';
+import { createLogger, memorySink } from '../../functions/support/logger';
 import { startRegistry, type Registry } from '../support/registry';
 import { imageEvent } from './events';
 import { pushImage } from './synthetic';

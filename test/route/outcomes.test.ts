@@ -4,8 +4,9 @@
  */
 import { createApp } from '../../functions/app';
 import { PermanentError, RetryableError } from '../../functions/act/errors';
-import { memorySink } from '../../functions/answer/logger';
-import type { RawRequest, RouterEvent } from '../../functions/parse/event';
+import { memorySink } from '../../functions/support/logger';
+import type { RouterEvent } from '../../functions/parse/event';
+import type { RawRequest } from '../../functions/receive/raw-request';
 import { loadRequestFixtures, rawOf } from '../support/fixtures';
 
 const push = rawOf(loadRequestFixtures().find((f) => f.name === 'D-push-plain')!);

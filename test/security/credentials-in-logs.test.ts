@@ -15,9 +15,9 @@ import { createApp } from '../../functions/app';
 import { PermanentError } from '../../functions/act/errors';
 import { defineAction, type ActionDefinition } from '../../functions/act/action';
 import { builtInActions } from '../../functions/act/catalog';
-import { memorySink } from '../../functions/answer/logger';
+import { memorySink } from '../../functions/support/logger';
 import { parseDelivery } from '../../functions/parse/delivery';
-import type { RawRequest } from '../../functions/parse/event';
+import type { RawRequest } from '../../functions/receive/raw-request';
 import { PROJECT, startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
 import { loadRequestFixtures, rawOf } from '../support/fixtures';
 

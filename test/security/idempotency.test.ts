@@ -12,7 +12,7 @@
  */
 import { Firestore } from '@google-cloud/firestore';
 import { createApp, type App } from '../../functions/app';
-import { memorySink } from '../../functions/answer/logger';
+import { memorySink } from '../../functions/support/logger';
 import { createFirestoreStore } from '../../functions/route/idempotency/firestore-store';
 import type { IdempotencyStore, LockState } from '../../functions/route/idempotency/store';
 import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator';

@@ -19,7 +19,7 @@ import type { HandlerContext } from '../../functions/act/action';
 import { PermanentError } from '../../functions/act/errors';
 import { createForwardHandler, type ForwardHandler } from '../../functions/act/forward/handler';
 import { forwardOptions } from '../../functions/act/forward/options';
-import { createLogger, memorySink } from '../../functions/answer/logger';
+import { createLogger, memorySink } from '../../functions/support/logger';
 import { eventarcPubSubEvent } from '../forward/events';
 import { parseDelivery, PayloadError } from '../../functions/parse/delivery';
 import { startTarget, type Target } from '../forward/target';

@@ -5,9 +5,10 @@
  * the names Object.prototype answers to: each must stay exactly what it is.
  */
 import { parseDelivery, PayloadError } from '../../functions/parse/delivery';
-import type { RawRequest, RouterEvent } from '../../functions/parse/event';
+import type { RouterEvent } from '../../functions/parse/event';
+import type { RawRequest } from '../../functions/receive/raw-request';
 import { createApp } from '../../functions/app';
-import { memorySink } from '../../functions/answer/logger';
+import { memorySink } from '../../functions/support/logger';
 
 const KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf'] as const;
 

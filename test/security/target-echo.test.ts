@@ -4,7 +4,7 @@
  * ID token or API key we sent it into the route's reason, which is logged and
  * dead-lettered. Real target on 127.0.0.1, the forward handler as the router runs it.
  */
-import { createLogger, memorySink } from '../../functions/answer/logger';
+import { createLogger, memorySink } from '../../functions/support/logger';
 import { createForwardHandler } from '../../functions/act/forward/handler';
 import { forwardOptions } from '../../functions/act/forward/options';
 import { answerSnippet, SNIPPET_BYTES } from '../../functions/act/forward/snippet';

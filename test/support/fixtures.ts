@@ -1,7 +1,8 @@
 /** Loads the request fixtures in fixtures/requests and turns them into RawRequests. */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { RawRequest, RouterEvent } from '../../functions/parse/event';
+import type { RouterEvent } from '../../functions/parse/event';
+import type { RawRequest } from '../../functions/receive/raw-request';
 
 export const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures');
 

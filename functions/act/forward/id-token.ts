@@ -3,6 +3,7 @@
  * they expire. Concurrent requests for the same audience share one fetch. The
  * cache belongs to one action instance (created at start-up), never to the module.
  */
+import { onFirstUse } from '../../support/on-first-use';
 
 /** Fetches a fresh ID token (a JWT) for an audience. */
 export type IdTokenSource = (audience: string) => Promise<string>;
@@ -61,14 +62,12 @@ export function createIdTokenCache({ source, now = Date.now, refreshBeforeMs = 5
  * Cloud Run). google-auth-library is loaded on first use, not at start-up.
  */
 export function googleIdTokenSource(): IdTokenSource {
-  let client: Promise<{ fetch(audience: string): Promise<string> }> | undefined;
+  const auth = onFirstUse(async () => {
+    const { GoogleAuth } = await import('google-auth-library');
+    return new GoogleAuth();
+  });
   return async (audience) => {
-    client ??= import('google-auth-library').then(({ GoogleAuth }) => {
-      const auth = new GoogleAuth();
-      return {
-        fetch: async (aud: string) => (await auth.getIdTokenClient(aud)).idTokenProvider.fetchIdToken(aud),
-      };
-    });
-    return (await client).fetch(audience);
+    const client = await (await auth()).getIdTokenClient(audience);
+    return client.idTokenProvider.fetchIdToken(audience);
   };
 }

@@ -18,5 +18,3 @@ export const forwardAction = defineAction<ForwardOptions>({
     });
   },
 });
-
-export { forwardRouteFromProxyEnv } from './proxy-env';

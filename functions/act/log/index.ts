@@ -5,8 +5,8 @@
 import '../../support/schema';
 import * as z from 'zod/mini';
 import { defineAction } from '../action';
-import { createLogger, nullSink } from '../../answer/logger';
-import { describeEvent, eventFields } from '../../answer/describe-event';
+import { createLogger, nullSink } from '../../support/logger';
+import { describeEvent, eventFields } from '../../parse/describe-event';
 
 const options = z.strictObject({
   severity: z._default(z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']), 'INFO'),

@@ -6,6 +6,7 @@
  * loaded on the first event only.
  */
 import { defineAction } from '../action';
+import { onFirstUse } from '../../support/on-first-use';
 import { PermanentError } from '../errors';
 import type { Replication } from './replicate';
 import { replicateImageOptions, type ReplicateImageOptions } from './options';
@@ -24,18 +25,21 @@ export const replicateImageAction = defineAction<ReplicateImageOptions>({
       );
     }
     // Shared by this route's requests: keep-alive pools and cached registry tokens, no per-request state.
-    let replication: Promise<{ replication: Replication; run: typeof import('./replicate') }> | undefined;
-    const load = () =>
-      (replication ??= Promise.all([import('./replicate'), import('../../registry/registries'), import('../../registry/credentials'), import('../../registry/manifest'), import('../../registry/retry')]).then(
-        ([run, { Registries }, { credentialSource }, { parsePlatform }, { DEFAULT_RETRY }]) => {
-          const retry = { ...DEFAULT_RETRY, attempts: options.retry.attempts, maxElapsedMs: options.retry.maxSeconds * 1000 };
-          const registries = new Registries({ insecure: options.insecure, credentials: credentialSource(options.credentials, environment.env), retry });
-          return {
-            run,
-            replication: { registries, targets, deleteTags: options.deleteTags, platforms: options.platforms?.map(parsePlatform), jobs: options.jobs, retry },
-          };
-        },
-      ));
+    const load = onFirstUse(async (): Promise<{ replication: Replication; run: typeof import('./replicate') }> => {
+      const [run, { Registries }, { credentialSource }, { parsePlatform }, { DEFAULT_RETRY }] = await Promise.all([
+        import('./replicate'),
+        import('../../registry/registries'),
+        import('../../registry/credentials'),
+        import('../../registry/manifest'),
+        import('../../registry/retry'),
+      ]);
+      const retry = { ...DEFAULT_RETRY, attempts: options.retry.attempts, maxElapsedMs: options.retry.maxSeconds * 1000 };
+      const registries = new Registries({ insecure: options.insecure, credentials: credentialSource(options.credentials, environment.env), retry });
+      return {
+        run,
+        replication: { registries, targets, deleteTags: options.deleteTags, platforms: options.platforms?.map(parsePlatform), jobs: options.jobs, retry },
+      };
+    });
     return async (event, ctx) => {
       if (event.kind !== 'registry.image') return { summary: `ignored: ${event.kind} is not an image event` };
       // Before anything is loaded or fetched: a source the route does not allow is never contacted.

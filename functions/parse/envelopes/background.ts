@@ -3,7 +3,8 @@
  * older flat form. Unlike Functions Framework's own conversion, a resource with a
  * real project id and a name ending in `#GENERATION` are handled.
  */
-import type { Delivery, RawRequest, RouterEvent } from '../event';
+import type { Delivery, RouterEvent } from '../event';
+import type { RawRequest } from '../../receive/raw-request';
 import { PayloadError, fromZodError } from '../errors';
 import { stringifyJson } from '../payloads/bytes';
 import { backgroundEventSchema } from '../schemas';

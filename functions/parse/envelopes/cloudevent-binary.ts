@@ -1,5 +1,6 @@
 /** Shapes A and B: a binary-mode CloudEvent, as Eventarc sends it (`ce-*` headers, data in the body). */
-import type { RawRequest, RouterEvent } from '../event';
+import type { RouterEvent } from '../event';
+import type { RawRequest } from '../../receive/raw-request';
 import { eventFromCloudEvent, requireAttributeName, requireContextAttributes } from './cloudevent';
 
 const SHAPE = 'cloudevent-binary';

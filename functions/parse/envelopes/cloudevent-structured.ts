@@ -1,8 +1,10 @@
 /** Shape C: a structured-mode CloudEvent (`application/cloudevents+json`, the whole event in the body). */
-import type { RawRequest, RouterEvent } from '../event';
+import type { RouterEvent } from '../event';
+import type { RawRequest } from '../../receive/raw-request';
 import { fromZodError } from '../errors';
 import { structuredCloudEventSchema } from '../schemas';
-import { bodyJsonOf, decodeBase64, isJsonMediaType, mediaType, stringifyJson } from '../payloads/bytes';
+import { bodyJsonOf, decodeBase64, isJsonMediaType, stringifyJson } from '../payloads/bytes';
+import { mediaType } from '../../support/media-type';
 import { eventFromCloudEvent, requireAttributeName, requireContextAttributes } from './cloudevent';
 
 const SHAPE = 'cloudevent-structured';

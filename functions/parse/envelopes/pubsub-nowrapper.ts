@@ -5,7 +5,8 @@
  * push is indistinguishable from any POST, so such subscriptions push to the path
  * `/nowrapper` (see README).
  */
-import type { Delivery, PubSubMessage, RawRequest, RouterEvent } from '../event';
+import type { Delivery, PubSubMessage, RouterEvent } from '../event';
+import type { RawRequest } from '../../receive/raw-request';
 import { MESSAGE_PUBLISHED, eventFromMessage, projectOfSubscription } from '../payloads/pubsub-message';
 import { isCredentialHeader } from '../credential-headers';
 import { setAttribute } from './cloudevent';

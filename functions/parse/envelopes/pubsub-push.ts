@@ -1,5 +1,6 @@
 /** Shape D: a Pub/Sub push, wrapped (the default): `{"subscription", "message": {...}}`. */
-import type { CloudEventView, Delivery, PubSubMessage, RawRequest, RouterEvent } from '../event';
+import type { CloudEventView, Delivery, PubSubMessage, RouterEvent } from '../event';
+import type { RawRequest } from '../../receive/raw-request';
 import { MESSAGE_PUBLISHED, eventFromMessage, projectOfSubscription, pushEnvelopeFromJson, toMessage } from '../payloads/pubsub-message';
 
 const SHAPE = 'pubsub-push';

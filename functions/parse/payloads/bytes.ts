@@ -1,5 +1,6 @@
 /** Strict decoders: Buffer.from(x, 'base64') silently drops bad characters, which would lose data unnoticed. */
 import { PayloadError } from '../errors';
+import { mediaType } from '../../support/media-type';
 
 // 1 for the 64 characters of the base64 alphabet (RFC 4648 section 4), by char code.
 const ALPHABET = new Uint8Array(128);
@@ -53,11 +54,6 @@ export function stringifyJson(value: unknown, shape: string, path: string): stri
 /** The request body as JSON: the server's parse when it made one, else ours. */
 export function bodyJsonOf(raw: { readonly body: Buffer; readonly bodyJson?: unknown }, shape: string, path: string): unknown {
   return raw.bodyJson !== undefined ? raw.bodyJson : parseJson(raw.body, shape, path);
-}
-
-/** Media types compared without parameters and case: `application/json; charset=utf-8` is JSON. */
-export function mediaType(contentType: string | undefined): string {
-  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
 export function isJsonMediaType(contentType: string | undefined): boolean {

@@ -13,9 +13,6 @@ import { cloudEventTypeOfStorageChange, parseStorageObject, storageChangeOfNotif
 
 export const MESSAGE_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
 
-/** Fields every event takes from its carrier, decided by the envelope. */
-export type Carrier = EventBase;
-
 /** PubsubMessage JSON (push body, Eventarc data, background data) -> PubSubMessage. */
 export function messageFromJson(json: unknown, shape: string, path: string): PubSubMessage {
   const parsed = pubsubMessageSchema.safeParse(json);
@@ -56,7 +53,7 @@ export function jsonOf<T>(data: Buffer, shape: string): T {
 }
 
 /** Interprets one message in its carrier: storage notification, registry notification, or plain. */
-export function eventFromMessage(message: PubSubMessage, carrier: Carrier): RouterEvent {
+export function eventFromMessage(message: PubSubMessage, carrier: EventBase): RouterEvent {
   const storage = storageNotification(message, carrier);
   if (storage) return storage;
   const image = registryNotification(message, carrier);
@@ -72,7 +69,7 @@ export function eventFromMessage(message: PubSubMessage, carrier: Carrier): Rout
   return event;
 }
 
-function storageNotification(message: PubSubMessage, carrier: Carrier): StorageObjectEvent | undefined {
+function storageNotification(message: PubSubMessage, carrier: EventBase): StorageObjectEvent | undefined {
   const a = message.attributes;
   const change = a['eventType'] !== undefined ? storageChangeOfNotification(a['eventType']) : undefined;
   if (!change || a['bucketId'] === undefined || a['objectId'] === undefined) return undefined;
@@ -104,7 +101,7 @@ function looksLikeRegistryNotification(data: Buffer): boolean {
   return data.length > 0 && data.length < 16384 && data.includes(ACTION_KEY) && data.toString('utf8').trimStart().startsWith('{');
 }
 
-function registryNotification(message: PubSubMessage, carrier: Carrier): ImageEvent | undefined {
+function registryNotification(message: PubSubMessage, carrier: EventBase): ImageEvent | undefined {
   const onGcrTopic = carrier.topic === 'gcr';
   if (!onGcrTopic && !looksLikeRegistryNotification(message.data)) return undefined;
   const shape = 'registry-notification';

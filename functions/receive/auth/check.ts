@@ -5,8 +5,8 @@
  * When the signing certificates cannot be had, the answer is 503 (Pub/Sub comes
  * back) with a WARNING that is not an audit line: nobody was refused.
  */
-import type { Logger } from '../../answer/logger';
-import type { RawRequest } from '../../parse/event';
+import type { Logger } from '../../support/logger';
+import type { RawRequest } from '../raw-request';
 import { apiKeyMatcher } from './api-key';
 import { createOidcVerifier, type OidcSettings } from './oidc';
 

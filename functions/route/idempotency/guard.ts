@@ -11,13 +11,12 @@
  * second concurrent run. If it succeeds after all, the lock is completed, so the
  * redelivery is acknowledged without running.
  */
-import type { Logger } from '../../answer/logger';
-import type { RouteOutcome } from '../../answer/outcome';
+import type { Logger } from '../../support/logger';
 import type { RouterEvent } from '../../parse/event';
-import { runHeld, runRoute, type HeldRun } from '../dispatch';
+import { runHeld, runRoute, type HeldRun, type RouteOutcome } from '../dispatch';
 import type { Route } from '../router';
 import { keepRenewing, type HeldLock } from './heartbeat';
-import { KeyError, lockKeyOf, type KeySpec } from './key';
+import { KeyError, lockKeyOf } from './key';
 import type { IdempotencyStore } from './store';
 
 export interface IdempotencySettings {
@@ -37,7 +36,6 @@ class LockLost extends Error {}
 export async function guardedDispatch(
   event: RouterEvent,
   routes: readonly Route[],
-  specOf: (route: Route) => KeySpec | undefined,
   settings: IdempotencySettings,
   log: Logger,
   signal?: AbortSignal,
@@ -47,7 +45,7 @@ export async function guardedDispatch(
   const running: string[] = [];
 
   for (const route of routes) {
-    const spec = specOf(route);
+    const spec = route.idempotent;
     if (!spec) {
       toRun.push({ route });
       continue;

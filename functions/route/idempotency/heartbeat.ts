@@ -7,7 +7,7 @@
  * from ever running again, so the lock is let go (a redelivery may then run the
  * route while this one still runs) and that is logged as an ERROR.
  */
-import type { Logger } from '../../answer/logger';
+import type { Logger } from '../../support/logger';
 import type { IdempotencyStore } from './store';
 
 export interface Heartbeat {

@@ -7,7 +7,7 @@
  * to forget, a new acquisition fails and the delivery is retried later.
  */
 import { randomUUID } from 'crypto';
-import type { Logger } from '../../answer/logger';
+import type { Logger } from '../../support/logger';
 import type { IdempotencyStore, LockState } from './store';
 
 export interface MemoryStoreOptions {

@@ -154,7 +154,7 @@ export function createLogger(sink: LogSink = stdoutSink, context: LogContext = {
   return new StructuredLogger(sink, context);
 }
 
-/** Collects entries in memory; for tests and the CLI's `routes explain`. */
+/** Collects entries in memory, for tests. */
 export function memorySink(): LogSink & { lines: string[]; entries(): Record<string, unknown>[] } {
   const lines: string[] = [];
   return {

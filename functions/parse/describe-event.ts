@@ -1,6 +1,6 @@
 /** One human line and a few structured fields per event: what the old Flask receivers printed, and more. */
-import type { RouterEvent } from '../parse/event';
-import { formatImageReference } from '../parse/payloads/image-reference';
+import type { RouterEvent } from './event';
+import { formatImageReference } from './payloads/image-reference';
 
 const CHANGE_WORDS = { finalized: 'finalized', deleted: 'deleted', archived: 'archived', metadataUpdated: 'metadata updated' } as const;
 
