@@ -5,6 +5,7 @@
  * shutdown, and stop with one CRITICAL line naming the problem when it cannot start.
  */
 import { createApp, startApp, type App } from './app';
+import { environment, readSettingsBeforeSecrets } from './config';
 import { receiveLimitsOf, type ReceiveLimits } from './receive/limits';
 import { installShutdown } from './receive/shutdown';
 import { configurationReferences } from './secrets/configuration';
@@ -32,17 +33,18 @@ export function startFromEnvironment(options: { onDrain?: () => void } = {}): St
     });
     return app;
   };
+  const env = environment();
   let limits: ReceiveLimits;
   try {
-    limits = receiveLimitsOf(process.env);
-    if (configurationReferences(process.env).size === 0) {
-      const app = shutdownOn(createApp({ env: process.env }));
+    limits = receiveLimitsOf(readSettingsBeforeSecrets(env));
+    if (configurationReferences(env).size === 0) {
+      const app = shutdownOn(createApp({ env }));
       return { app, ready: Promise.resolve(app), limits };
     }
   } catch (err) {
     cannotStart(err);
   }
-  const ready = startApp({ env: process.env }).then(shutdownOn, (err: Error) => {
+  const ready = startApp({ env }).then(shutdownOn, (err: Error) => {
     process.stderr.write(JSON.stringify({ severity: 'CRITICAL', message: `eventarc-router cannot start: ${err.message}` }) + '\n', () => process.exit(1));
     return new Promise<App>(() => undefined);
   });

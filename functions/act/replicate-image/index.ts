@@ -29,7 +29,7 @@ export const replicateImageAction = defineAction<ReplicateImageOptions>({
       (replication ??= Promise.all([import('./replicate'), import('../../registry/registries'), import('../../registry/credentials'), import('../../registry/manifest'), import('../../registry/retry')]).then(
         ([run, { Registries }, { credentialSource }, { parsePlatform }, { DEFAULT_RETRY }]) => {
           const retry = { ...DEFAULT_RETRY, attempts: options.retry.attempts, maxElapsedMs: options.retry.maxSeconds * 1000 };
-          const registries = new Registries({ insecure: options.insecure, credentials: credentialSource(options.credentials, environment.env), retry });
+          const registries = new Registries({ insecure: options.insecure, credentials: credentialSource(options.credentials, environment.variables), retry });
           return {
             run,
             replication: { registries, targets, deleteTags: options.deleteTags, platforms: options.platforms?.map(parsePlatform), jobs: options.jobs, retry },
