@@ -5,7 +5,6 @@
  * README's configuration tables are generated from this table (npm run docs:settings).
  */
 import { isCredentialEntry, type CredentialEntry } from './registry/credentials';
-import { secretReferenceOf } from './secrets/reference';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -145,33 +144,99 @@ const HTTPS: Protocol = 'https';
 const NO_CREDENTIALS: readonly CredentialEntry[] = [];
 
 export const SETTINGS = {
-  port: { names: ['PORT'], kind: port, default: 8080, beforeSecrets: true, section: 'service', about: 'port the server listens on (Cloud Run sets it; under Functions Framework the framework reads it)' },
-  routesFile: { names: ['ROUTES_FILE'], kind: text, default: undefined, section: 'service', about: 'routes file (YAML or JSON); without it every event goes to `log`, or to `forward` with `PROXY_HOST`' },
+  port: {
+    names: ['PORT'], kind: port, default: 8080, beforeSecrets: true, section: 'service',
+    about: 'port the server listens on (Cloud Run sets it; under Functions Framework the framework reads it)',
+  },
+  routesFile: {
+    names: ['ROUTES_FILE'], kind: text, default: undefined, section: 'service',
+    about: 'routes file (YAML or JSON); without it every event goes to `log`, or to `forward` with `PROXY_HOST`',
+  },
   // Below Pub/Sub's default 10 s ack deadline.
-  routeTimeoutMs: { names: ['ROUTE_TIMEOUT_SECONDS'], kind: seconds, default: 9000, section: 'service', about: "a route's deadline unless it sets `timeoutSeconds`" },
-  eventDeadlineMs: { names: ['EVENT_DEADLINE_SECONDS'], kind: seconds, default: undefined, section: 'service', about: 'whole-event deadline (keep it below the ack deadline): answers 503 and aborts the routes' },
-  shutdownGraceMs: { names: ['SHUTDOWN_GRACE_SECONDS'], kind: seconds, default: 8000, section: 'service', about: 'on SIGTERM, new requests get 503 and those in flight get this long (Cloud Run gives 10 s), then exit 0' },
-  project: { names: ['GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'GCP_PROJECT'], kind: text, default: undefined, section: 'service', about: 'project for trace ids in logs, the idempotency store and dead letters; else the project the event names' },
-  proxyHost: { names: ['PROXY_HOST'], kind: trimmed, default: undefined, section: 'service', about: 'without a routes file, forward every event to this `host[:port]` (drop-in for the nginx proxy)' },
-  proxyProtocol: { names: ['PROXY_PROTOCOL'], kind: protocol, default: HTTPS, section: 'service', about: '`http` or `https` (`https://` accepted) for `PROXY_HOST`' },
+  routeTimeoutMs: {
+    names: ['ROUTE_TIMEOUT_SECONDS'], kind: seconds, default: 9000, section: 'service',
+    about: "a route's deadline unless it sets `timeoutSeconds`",
+  },
+  eventDeadlineMs: {
+    names: ['EVENT_DEADLINE_SECONDS'], kind: seconds, default: undefined, section: 'service',
+    about: 'whole-event deadline (keep it below the ack deadline): answers 503 and aborts the routes',
+  },
+  shutdownGraceMs: {
+    names: ['SHUTDOWN_GRACE_SECONDS'], kind: seconds, default: 8000, section: 'service',
+    about: 'on SIGTERM, new requests get 503 and those in flight get this long (Cloud Run gives 10 s), then exit 0',
+  },
+  project: {
+    names: ['GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'GCP_PROJECT'], kind: text, default: undefined, section: 'service',
+    about: 'project for trace ids in logs, the idempotency store and dead letters; else the project the event names',
+  },
+  proxyHost: {
+    names: ['PROXY_HOST'], kind: trimmed, default: undefined, section: 'service',
+    about: 'without a routes file, forward every event to this `host[:port]` (drop-in for the nginx proxy)',
+  },
+  proxyProtocol: {
+    names: ['PROXY_PROTOCOL'], kind: protocol, default: HTTPS, section: 'service',
+    about: '`http` or `https` (`https://` accepted) for `PROXY_HOST`',
+  },
   proxyPath: { names: ['PROXY_PATH'], kind: urlPath, default: '/', section: 'service', about: 'path on `PROXY_HOST`' },
 
-  authOidc: { names: ['AUTH_OIDC'], kind: flag, default: false, security: true, section: 'auth', about: 'require a Google OIDC bearer token, as Pub/Sub push and Eventarc send (implied by the three below); needs an audience and an allow-list, else start-up stops' },
-  authAudiences: { names: ['AUTH_OIDC_AUDIENCE'], kind: namedList, default: NOBODY, security: true, section: 'auth', about: 'accepted audiences (`aud`), comma-separated; required with OIDC, never taken from the request' },
-  authEmails: { names: ['AUTH_OIDC_EMAILS'], kind: emails, default: NOBODY, security: true, section: 'auth', about: 'allowed service-account emails (`email_verified` required)' },
-  authSubjects: { names: ['AUTH_OIDC_SUBJECTS'], kind: namedList, default: NOBODY, security: true, section: 'auth', about: "allowed token subjects (`sub`, a service account's unique id); this or `AUTH_OIDC_EMAILS` is required with OIDC" },
-  authCertsUrl: { names: ['AUTH_OIDC_CERTS_URL'], kind: text, default: 'https://www.googleapis.com/oauth2/v1/certs', security: true, section: 'auth', about: 'signing certificates (PEM map, as Google serves it)' },
-  authClockSkewSeconds: { names: ['AUTH_CLOCK_SKEW_SECONDS'], kind: count, default: 30, security: true, section: 'auth', about: 'allowed lateness past `exp`, in seconds' },
-  authApiKey: { names: ['AUTH_API_KEY'], kind: text, default: undefined, security: true, section: 'auth', about: 'require `X-Api-Key` equal to this (use a secret reference; compared in constant time); either credential passes' },
-  idempotencyStore: { names: ['IDEMPOTENCY_STORE'], kind: store, default: MEMORY, section: 'auth', about: 'for routes marked idempotent: `memory` (per instance) or `firestore` (shared across instances)' },
-  idempotencyCollection: { names: ['IDEMPOTENCY_COLLECTION'], kind: text, default: 'eventarc-router-idempotency', section: 'auth', about: 'Firestore collection of the idempotency keys' },
+  authOidc: {
+    names: ['AUTH_OIDC'], kind: flag, default: false, security: true, section: 'auth',
+    about: 'require a Google OIDC bearer token, as Pub/Sub push and Eventarc send (implied by the three below); needs an audience and an allow-list, else start-up stops',
+  },
+  authAudiences: {
+    names: ['AUTH_OIDC_AUDIENCE'], kind: namedList, default: NOBODY, security: true, section: 'auth',
+    about: 'accepted audiences (`aud`), comma-separated; required with OIDC, never taken from the request',
+  },
+  authEmails: {
+    names: ['AUTH_OIDC_EMAILS'], kind: emails, default: NOBODY, security: true, section: 'auth',
+    about: 'allowed service-account emails (`email_verified` required)',
+  },
+  authSubjects: {
+    names: ['AUTH_OIDC_SUBJECTS'], kind: namedList, default: NOBODY, security: true, section: 'auth',
+    about: "allowed token subjects (`sub`, a service account's unique id); this or `AUTH_OIDC_EMAILS` is required with OIDC",
+  },
+  authCertsUrl: {
+    names: ['AUTH_OIDC_CERTS_URL'], kind: text, default: 'https://www.googleapis.com/oauth2/v1/certs', security: true, section: 'auth',
+    about: 'signing certificates (PEM map, as Google serves it)',
+  },
+  authClockSkewSeconds: {
+    names: ['AUTH_CLOCK_SKEW_SECONDS'], kind: count, default: 30, security: true, section: 'auth',
+    about: 'allowed lateness past `exp`, in seconds',
+  },
+  authApiKey: {
+    names: ['AUTH_API_KEY'], kind: text, default: undefined, security: true, section: 'auth',
+    about: 'require `X-Api-Key` equal to this (use a secret reference; compared in constant time); either credential passes',
+  },
+  idempotencyStore: {
+    names: ['IDEMPOTENCY_STORE'], kind: store, default: MEMORY, section: 'auth',
+    about: 'for routes marked idempotent: `memory` (per instance) or `firestore` (shared across instances)',
+  },
+  idempotencyCollection: {
+    names: ['IDEMPOTENCY_COLLECTION'], kind: text, default: 'eventarc-router-idempotency', section: 'auth',
+    about: 'Firestore collection of the idempotency keys',
+  },
   // At least the subscription's retention (7 days by default).
-  idempotencyTtlMs: { names: ['IDEMPOTENCY_TTL_SECONDS'], kind: seconds, default: 7 * 86_400_000, section: 'auth', about: 'how long done keys are kept (set a TTL policy on the field `expireAt`)' },
-  idempotencyLeaseMarginMs: { names: ['IDEMPOTENCY_LEASE_MARGIN_SECONDS'], kind: seconds, default: 5000, section: 'auth', about: "a running lock's lease is the route's deadline plus this; renewed while the handler runs, it is how long a crashed instance's lock blocks redeliveries" },
+  idempotencyTtlMs: {
+    names: ['IDEMPOTENCY_TTL_SECONDS'], kind: seconds, default: 7 * 86_400_000, section: 'auth',
+    about: 'how long done keys are kept (set a TTL policy on the field `expireAt`)',
+  },
+  idempotencyLeaseMarginMs: {
+    names: ['IDEMPOTENCY_LEASE_MARGIN_SECONDS'], kind: seconds, default: 5000, section: 'auth',
+    about: "a running lock's lease is the route's deadline plus this; renewed while the handler runs, it is how long a crashed instance's lock blocks redeliveries",
+  },
   // Pub/Sub's longest ack deadline and retry backoff: by then every redelivery has waited its longest (see route/idempotency/heartbeat.ts).
-  idempotencyMaxHoldMs: { names: ['IDEMPOTENCY_MAX_HOLD_SECONDS'], kind: seconds, default: 600_000, section: 'auth', about: 'a handler that ignores its abort keeps its lock this long after it started at most; then an ERROR says its lock lapses and a redelivery may run the route while it still runs' },
-  idempotencyMemoryMaxKeys: { names: ['IDEMPOTENCY_MEMORY_MAX_KEYS'], kind: count, default: 100_000, section: 'auth', about: 'bound of the memory store in keys: past it the oldest done keys are forgotten with a WARNING, and a redelivery of a forgotten key runs again; running locks are never dropped (a full store answers 503)' },
-  idempotencyMemoryMaxBytes: { names: ['IDEMPOTENCY_MEMORY_MAX_BYTES'], kind: bytes, default: 64 * MIB, section: 'auth', about: 'bound of the memory store in bytes, as `IDEMPOTENCY_MEMORY_MAX_KEYS`' },
+  idempotencyMaxHoldMs: {
+    names: ['IDEMPOTENCY_MAX_HOLD_SECONDS'], kind: seconds, default: 600_000, section: 'auth',
+    about: 'a handler that ignores its abort keeps its lock this long after it started at most; then an ERROR says its lock lapses and a redelivery may run the route while it still runs',
+  },
+  idempotencyMemoryMaxKeys: {
+    names: ['IDEMPOTENCY_MEMORY_MAX_KEYS'], kind: count, default: 100_000, section: 'auth',
+    about: 'bound of the memory store in keys: past it the oldest done keys are forgotten with a WARNING, and a redelivery of a forgotten key runs again; running locks are never dropped (a full store answers 503)',
+  },
+  idempotencyMemoryMaxBytes: {
+    names: ['IDEMPOTENCY_MEMORY_MAX_BYTES'], kind: bytes, default: 64 * MIB, section: 'auth',
+    about: 'bound of the memory store in bytes, as `IDEMPOTENCY_MEMORY_MAX_KEYS`',
+  },
   deadLetterTopic: {
     names: ['DEAD_LETTER_TOPIC'],
     kind: text,
@@ -180,7 +245,10 @@ export const SETTINGS = {
     about:
       "publish rejected deliveries (the raw request without credentials, and the reason) to this topic (`projects/P/topics/T` or `T`): data `{reason, eventId, request: {method, path, headers, body or bodyBase64, bodyLength, bodySha256, truncated?}}`, the whole body when it fits Pub/Sub's 10 MB (else a 9 MB prefix); attributes `reason` and `eventId` cut to 1,024 bytes of UTF-8. If the topic is unreachable, missing or forbidden the answer is 503 (redelivered); a letter the topic refuses for what it is (`INVALID_ARGUMENT`) is logged once with the request instead and acknowledged",
   },
-  deadLetterMaxAttempts: { names: ['DEAD_LETTER_MAX_ATTEMPTS'], kind: count, default: undefined, section: 'auth', about: 'at this `deliveryAttempt`, a failing event is dead-lettered and acknowledged' },
+  deadLetterMaxAttempts: {
+    names: ['DEAD_LETTER_MAX_ATTEMPTS'], kind: count, default: undefined, section: 'auth',
+    about: 'at this `deliveryAttempt`, a failing event is dead-lettered and acknowledged',
+  },
 
   // Pub/Sub's largest push is 10 MB of data, base64 (at most 14 MB) in a JSON envelope with up to 100 attributes (about 0.13 MB, more when escaped).
   maxBodyBytes: {
@@ -193,14 +261,35 @@ export const SETTINGS = {
       "larger bodies are answered 413 and the connection closed: a declared `Content-Length` before a byte is read, a chunked body as soon as it passes the limit. The default admits Pub/Sub's largest push (10 MB of data is at most 14 MB in base64, plus the envelope and 100 attributes) and Eventarc's; below it, such messages are redelivered until the subscription's dead-letter policy",
   },
   // One largest body and many small ones.
-  maxBodyBytesInFlight: { names: ['MAX_BODY_BYTES_IN_FLIGHT'], kind: bytes, default: 24 * MIB, beforeSecrets: true, section: 'limits', about: 'request bodies one instance holds at once (at least `MAX_BODY_BYTES`); past it a request is answered 503 and closed, and Pub/Sub redelivers it later' },
-  maxHeaderBytes: { names: ['MAX_HEADER_BYTES'], kind: bytes, default: 160 * KIB, beforeSecrets: true, section: 'limits', about: 'larger request heads are answered 431; admits a noWrapper push with `writeMetadata` and 100 attributes of 256-byte names and 1 KB values. More than 256 headers are answered 431 too' },
-  receiveTimeoutMs: { names: ['RECEIVE_TIMEOUT_SECONDS'], kind: seconds, default: 30_000, beforeSecrets: true, section: 'limits', about: 'a head, and then a body, that takes longer to arrive is answered 408 and the connection closed; idle keep-alive connections are not affected' },
+  maxBodyBytesInFlight: {
+    names: ['MAX_BODY_BYTES_IN_FLIGHT'], kind: bytes, default: 24 * MIB, beforeSecrets: true, section: 'limits',
+    about: 'request bodies one instance holds at once (at least `MAX_BODY_BYTES`); past it a request is answered 503 and closed, and Pub/Sub redelivers it later',
+  },
+  maxHeaderBytes: {
+    names: ['MAX_HEADER_BYTES'], kind: bytes, default: 160 * KIB, beforeSecrets: true, section: 'limits',
+    about: 'larger request heads are answered 431; admits a noWrapper push with `writeMetadata` and 100 attributes of 256-byte names and 1 KB values. More than 256 headers are answered 431 too',
+  },
+  receiveTimeoutMs: {
+    names: ['RECEIVE_TIMEOUT_SECONDS'], kind: seconds, default: 30_000, beforeSecrets: true, section: 'limits',
+    about: 'a head, and then a body, that takes longer to arrive is answered 408 and the connection closed; idle keep-alive connections are not affected',
+  },
 
-  secretManagerEmulatorHost: { names: ['SECRET_MANAGER_EMULATOR_HOST'], kind: text, default: undefined, beforeSecrets: true, section: 'local', about: '`host:port` of a local Secret Manager stand-in (plain HTTP, no credentials), for local runs and tests only' },
-  storageEmulatorHost: { names: ['STORAGE_EMULATOR_HOST'], kind: text, default: undefined, section: 'local', about: "where `copy-object`'s Cloud Storage client sends requests unless the route sets `apiEndpoint` (the client also reads it itself)" },
-  pubsubEmulatorHost: { names: ['PUBSUB_EMULATOR_HOST'], kind: text, default: undefined, readBy: 'client library', section: 'local', about: '`host:port` of a Pub/Sub emulator, for dead letters' },
-  firestoreEmulatorHost: { names: ['FIRESTORE_EMULATOR_HOST'], kind: text, default: undefined, readBy: 'client library', section: 'local', about: '`host:port` of a Firestore emulator, for `IDEMPOTENCY_STORE=firestore`' },
+  secretManagerEmulatorHost: {
+    names: ['SECRET_MANAGER_EMULATOR_HOST'], kind: text, default: undefined, beforeSecrets: true, section: 'local',
+    about: '`host:port` of a local Secret Manager stand-in (plain HTTP, no credentials), for local runs and tests only',
+  },
+  storageEmulatorHost: {
+    names: ['STORAGE_EMULATOR_HOST'], kind: text, default: undefined, section: 'local',
+    about: "where `copy-object`'s Cloud Storage client sends requests unless the route sets `apiEndpoint` (the client also reads it itself)",
+  },
+  pubsubEmulatorHost: {
+    names: ['PUBSUB_EMULATOR_HOST'], kind: text, default: undefined, readBy: 'client library', section: 'local',
+    about: '`host:port` of a Pub/Sub emulator, for dead letters',
+  },
+  firestoreEmulatorHost: {
+    names: ['FIRESTORE_EMULATOR_HOST'], kind: text, default: undefined, readBy: 'client library', section: 'local',
+    about: '`host:port` of a Firestore emulator, for `IDEMPOTENCY_STORE=firestore`',
+  },
 
   registryCredentials: {
     names: ['EVENTARC_ROUTER_REGISTRY_CREDENTIALS'],
@@ -230,14 +319,6 @@ export type CopyImageSettings = Pick<Values, KeysWhere<{ readBy: 'copy-image' }>
 /** Every row, in the table's order (README, tests). */
 export const ROW_LIST: readonly Row<unknown>[] = Object.values(SETTINGS);
 
-function mentionsReference(value: string): boolean {
-  try {
-    return secretReferenceOf(value) !== undefined;
-  } catch {
-    return true; // a malformed sm:// reference is one too
-  }
-}
-
 function readRow<T>(env: Env, row: Row<T>): T {
   if (row.security) {
     const blank = row.names.find((n) => env[n] !== undefined && env[n].trim() === '');
@@ -247,7 +328,6 @@ function readRow<T>(env: Env, row: Row<T>): T {
     const value = env[name];
     if (value === undefined || value === '') continue;
     try {
-      if (row.beforeSecrets && mentionsReference(value)) throw new Refused('is read before secret references are resolved: give the value itself', false);
       return row.kind.parse(value);
     } catch (err) {
       if (!(err instanceof Refused)) throw err;

@@ -6,7 +6,6 @@
  * requests in flight finish, and exits 0.
  */
 import type { Server } from 'http';
-import { environment, readSettingsBeforeSecrets } from './config';
 import { createHttpServer } from './receive/http-server';
 import { startFromEnvironment } from './start';
 
@@ -14,7 +13,7 @@ let server: Server | undefined;
 const started = startFromEnvironment({ onDrain: () => server?.close() });
 // The limits hold from the first request, while secret references are still being resolved.
 server = createHttpServer(() => started.app ?? started.ready, started.limits);
-const { port } = readSettingsBeforeSecrets(environment());
+const { port } = started;
 server.listen(port, () => {
   process.stdout.write(JSON.stringify({ severity: 'INFO', message: `eventarc-router listening on port ${port} (lean server)` }) + '\n');
 });

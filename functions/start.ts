@@ -16,6 +16,8 @@ export interface Started {
   readonly ready: Promise<App>;
   /** What a request may cost before any work: from the environment as given, before secrets are resolved. */
   readonly limits: ReceiveLimits;
+  /** Where the lean server listens (Functions Framework reads PORT itself). */
+  readonly port: number;
 }
 
 function cannotStart(err: unknown): never {
@@ -35,11 +37,14 @@ export function startFromEnvironment(options: { onDrain?: () => void } = {}): St
   };
   const env = environment();
   let limits: ReceiveLimits;
+  let port: number;
   try {
-    limits = receiveLimitsOf(readSettingsBeforeSecrets(env));
+    const early = readSettingsBeforeSecrets(env);
+    limits = receiveLimitsOf(early);
+    port = early.port;
     if (configurationReferences(env).size === 0) {
       const app = shutdownOn(createApp({ env }));
-      return { app, ready: Promise.resolve(app), limits };
+      return { app, ready: Promise.resolve(app), limits, port };
     }
   } catch (err) {
     cannotStart(err);
@@ -48,5 +53,5 @@ export function startFromEnvironment(options: { onDrain?: () => void } = {}): St
     process.stderr.write(JSON.stringify({ severity: 'CRITICAL', message: `eventarc-router cannot start: ${err.message}` }) + '\n', () => process.exit(1));
     return new Promise<App>(() => undefined);
   });
-  return { ready, limits };
+  return { ready, limits, port };
 }

@@ -67,9 +67,10 @@ test('a security row present but blank stops start-up; its refused value is neve
   expect(() => readSettings({ ROUTE_TIMEOUT_SECONDS: 'soon' })).toThrow('ROUTE_TIMEOUT_SECONDS="soon" is not a positive number of seconds');
 });
 
-test('a row read before secrets refuses a secret reference', () => {
-  for (const row of ROW_LIST.filter((r) => r.beforeSecrets)) {
-    expect(() => readSettingsBeforeSecrets({ [row.names[0]]: 'sm://test-project/value' })).toThrow(`${row.names[0]} is read before secret references are resolved`);
+test('the port and the receive limits, read before secrets, refuse a secret reference', () => {
+  for (const name of ['PORT', 'MAX_BODY_BYTES', 'MAX_BODY_BYTES_IN_FLIGHT', 'MAX_HEADER_BYTES', 'RECEIVE_TIMEOUT_SECONDS']) {
+    expect(ROW_LIST.find((r) => r.names[0] === name)?.beforeSecrets).toBe(true);
+    expect(() => readSettingsBeforeSecrets({ [name]: 'sm://test-project/value' })).toThrow(`${name}="sm://test-project/value" is not a`);
   }
 });
 
