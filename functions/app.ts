@@ -9,7 +9,7 @@ import { createLogger, stdoutSink, type LogSink, type Logger } from './support/l
 import { answerOf, combine, type Outcome } from './answer/outcome';
 import { writeAnswer, type Answer } from './support/http-answer';
 import { describeUnmatched, shownId } from './parse/describe-event';
-import { readSettings, type Settings } from './config';
+import { environment as environmentOf, readSettings, type Settings } from './config';
 import type { RouterEvent } from './parse/event';
 import { NotADeliveryError, PayloadError, parseDelivery } from './parse/delivery';
 import { toRawRequest, type RawRequest } from './receive/raw-request';
@@ -72,7 +72,7 @@ export interface App {
  * and the routes file (once, at start); rejects naming the reference that failed.
  */
 export async function startApp(options: AppOptions & { secretAccessor?: () => Promise<SecretAccessor> } = {}): Promise<App> {
-  const { env, secrets } = await resolveConfiguration(options.env ?? process.env, options.secretAccessor);
+  const { env, secrets } = await resolveConfiguration(environmentOf(options.env), options.secretAccessor);
   return createApp({ ...options, env, secrets });
 }
 
@@ -84,12 +84,12 @@ const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
  * Routes when no routes file is given: with PROXY_HOST set, forward every event
  * there (the drop-in for the nginx proxy workaround); otherwise log every event.
  */
-function defaultRoutes(actions: readonly ActionDefinition<unknown>[], environment: ActionEnvironment, timeoutMs: number): Route[] {
-  const proxy = forwardRouteFromProxyEnv(environment.env);
+function defaultRoutes(actions: readonly ActionDefinition<unknown>[], environment: ActionEnvironment, settings: Settings): Route[] {
+  const proxy = forwardRouteFromProxyEnv(settings);
   const [name, options] = proxy ? ['forward', proxy] : ['log', {}];
   const action = actions.find((a) => a.name === name);
   if (!action) return [];
-  return [{ name: `default-${name}`, action: name, filter: compileMatchSpec({}), timeoutMs, handler: action.create(parse(action.options, options), environment) }];
+  return [{ name: `default-${name}`, action: name, filter: compileMatchSpec({}), timeoutMs: settings.routeTimeoutMs, handler: action.create(parse(action.options, options), environment) }];
 }
 
 /**
@@ -103,15 +103,20 @@ function leaveFrameworkDomain(): void {
 }
 
 export function createApp(options: AppOptions = {}): App {
-  const env = options.env ?? process.env;
+  const env = environmentOf(options.env);
   const baseLog = createLogger(options.sink ?? stdoutSink);
   const settings = readSettings(env);
   const actions = options.actions ?? builtInActions;
-  const environment: ActionEnvironment = { env, log: baseLog, ...(settings.project !== undefined && { project: settings.project }) };
+  const environment: ActionEnvironment = {
+    log: baseLog,
+    variables: env,
+    ...(settings.project !== undefined && { project: settings.project }),
+    ...(settings.storageEmulatorHost !== undefined && { storageEmulatorHost: settings.storageEmulatorHost }),
+  };
   const router = new Router(settings.routeTimeoutMs);
   const routes = settings.routesFile
     ? loadRoutesFile(settings.routesFile, actions, environment, settings.routeTimeoutMs, options.secrets)
-    : defaultRoutes(actions, environment, settings.routeTimeoutMs);
+    : defaultRoutes(actions, environment, settings);
   const authCheck = createAuthCheck({
     ...(settings.authOidc && {
       oidc: { audiences: settings.authAudiences, emails: settings.authEmails, subjects: settings.authSubjects, certsUrl: settings.authCertsUrl, clockSkewSeconds: settings.authClockSkewSeconds },
@@ -135,7 +140,7 @@ export function createApp(options: AppOptions = {}): App {
     options.deadLetters ?? (settings.deadLetterTopic ? createDeadLetters({ topic: settings.deadLetterTopic, ...(settings.project && { projectId: settings.project }) }) : undefined);
   const inFlight = createInFlight();
   // For httpHandler: the lean server reads bodies itself, with the same limits (receive/http-server.ts).
-  const receiveLimits = receiveLimitsOf(env);
+  const receiveLimits = receiveLimitsOf(settings);
   const bodyBudget = createBodyBudget(receiveLimits.maxBodyBytesInFlight);
   for (const route of routes) router.add(route);
   baseLog.info(`eventarc-router: ${routes.length} route(s)${settings.routesFile ? ` from ${settings.routesFile}` : ' (default)'}`, {

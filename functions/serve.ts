@@ -13,7 +13,7 @@ let server: Server | undefined;
 const started = startFromEnvironment({ onDrain: () => server?.close() });
 // The limits hold from the first request, while secret references are still being resolved.
 server = createHttpServer(() => started.app ?? started.ready, started.limits);
-const port = Number(process.env['PORT'] ?? 8080);
+const { port } = started;
 server.listen(port, () => {
   process.stdout.write(JSON.stringify({ severity: 'INFO', message: `eventarc-router listening on port ${port} (lean server)` }) + '\n');
 });

@@ -5,6 +5,7 @@
  * shutdown, and stop with one CRITICAL line naming the problem when it cannot start.
  */
 import { createApp, startApp, type App } from './app';
+import { environment, readSettingsBeforeSecrets } from './config';
 import { receiveLimitsOf, type ReceiveLimits } from './receive/limits';
 import { installShutdown } from './receive/shutdown';
 import { configurationReferences } from './secrets/configuration';
@@ -15,6 +16,8 @@ export interface Started {
   readonly ready: Promise<App>;
   /** What a request may cost before any work: from the environment as given, before secrets are resolved. */
   readonly limits: ReceiveLimits;
+  /** Where the lean server listens (Functions Framework reads PORT itself). */
+  readonly port: number;
 }
 
 function cannotStart(err: unknown): never {
@@ -32,19 +35,23 @@ export function startFromEnvironment(options: { onDrain?: () => void } = {}): St
     });
     return app;
   };
+  const env = environment();
   let limits: ReceiveLimits;
+  let port: number;
   try {
-    limits = receiveLimitsOf(process.env);
-    if (configurationReferences(process.env).size === 0) {
-      const app = shutdownOn(createApp({ env: process.env }));
-      return { app, ready: Promise.resolve(app), limits };
+    const early = readSettingsBeforeSecrets(env);
+    limits = receiveLimitsOf(early);
+    port = early.port;
+    if (configurationReferences(env).size === 0) {
+      const app = shutdownOn(createApp({ env }));
+      return { app, ready: Promise.resolve(app), limits, port };
     }
   } catch (err) {
     cannotStart(err);
   }
-  const ready = startApp({ env: process.env }).then(shutdownOn, (err: Error) => {
+  const ready = startApp({ env }).then(shutdownOn, (err: Error) => {
     process.stderr.write(JSON.stringify({ severity: 'CRITICAL', message: `eventarc-router cannot start: ${err.message}` }) + '\n', () => process.exit(1));
     return new Promise<App>(() => undefined);
   });
-  return { ready, limits };
+  return { ready, limits, port };
 }

@@ -28,10 +28,16 @@ export type Handler = (event: RouterEvent, ctx: HandlerContext) => Promise<Actio
 
 /** Environment an action is created in (start-up time, not per request). */
 export interface ActionEnvironment {
-  readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
   /** The deployment's project (settings' `project`), when known. */
   readonly project?: string;
+  /** STORAGE_EMULATOR_HOST (settings' `storageEmulatorHost`), for copy-object's client. */
+  readonly storageEmulatorHost?: string;
+  /**
+   * The environment as resolved, only for variables the routes file names (a
+   * credential's `passwordEnv`); settings come typed, from config.ts.
+   */
+  readonly variables: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ActionDefinition<Options = unknown> {

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'util';
 import { copyImage, type CopyReport } from '../registry/copy';
-import { credentialSource, credentialsFromEnv } from '../registry/credentials';
+import { environment, readCopyImageSettings } from '../config';
+import { credentialSource } from '../registry/credentials';
 import { parsePlatform, type Platform } from '../registry/manifest';
 import { formatProgress, type CopyStats } from '../registry/progress';
 import { parseImageRef, type ImageRef } from '../registry/reference';
@@ -75,7 +76,7 @@ export interface CopyImageIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-export async function copyImageCommand(argv: string[], io: CopyImageIo = { stderr: process.stderr, env: process.env }): Promise<number> {
+export async function copyImageCommand(argv: string[], io: CopyImageIo = { stderr: process.stderr, env: environment() }): Promise<number> {
   let args: CopyImageArgs;
   try {
     args = parseCopyImageArgs(argv);
@@ -99,7 +100,7 @@ export async function copyImageCommand(argv: string[], io: CopyImageIo = { stder
   process.once('SIGTERM', onSignal);
   let registries: Registries | undefined;
   try {
-    registries = new Registries({ insecure: args.insecure, credentials: credentialSource(credentialsFromEnv(io.env), io.env), retry: DEFAULT_RETRY });
+    registries = new Registries({ insecure: args.insecure, credentials: credentialSource(readCopyImageSettings(io.env).registryCredentials, io.env), retry: DEFAULT_RETRY });
     const report = await copyImage(registries.client(args.src.host), args.src, registries.client(args.dst.host), args.dst, {
       jobs: args.jobs,
       platforms: args.platforms,

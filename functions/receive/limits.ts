@@ -1,11 +1,11 @@
 /**
  * What a request may cost before any work is done for it, on both servers: the
  * size of its head and body, and how long it may take to arrive. Read from the
- * environment before secrets are resolved, so a deployment with secret references
- * is bounded from its first request.
+ * environment before secrets are resolved (readSettingsBeforeSecrets), so a
+ * deployment with secret references is bounded from its first request.
  */
 import type { IncomingMessage, Server } from 'http';
-import { readSettingBeforeSecrets } from '../config';
+import type { SettingsBeforeSecrets } from '../config';
 
 export interface ReceiveLimits {
   readonly maxBodyBytes: number;
@@ -20,16 +20,13 @@ export interface ReceiveLimits {
  */
 export const MAX_HEADERS = 256;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-export function receiveLimitsOf(env: Env): ReceiveLimits {
-  const maxBodyBytes = readSettingBeforeSecrets(env, 'maxBodyBytes');
+export function receiveLimitsOf(settings: Pick<SettingsBeforeSecrets, keyof ReceiveLimits>): ReceiveLimits {
   return {
-    maxBodyBytes,
+    maxBodyBytes: settings.maxBodyBytes,
     // One largest body must always fit.
-    maxBodyBytesInFlight: Math.max(maxBodyBytes, readSettingBeforeSecrets(env, 'maxBodyBytesInFlight')),
-    maxHeaderBytes: readSettingBeforeSecrets(env, 'maxHeaderBytes'),
-    receiveTimeoutMs: readSettingBeforeSecrets(env, 'receiveTimeoutMs'),
+    maxBodyBytesInFlight: Math.max(settings.maxBodyBytes, settings.maxBodyBytesInFlight),
+    maxHeaderBytes: settings.maxHeaderBytes,
+    receiveTimeoutMs: settings.receiveTimeoutMs,
   };
 }
 

@@ -52,24 +52,6 @@ export function isCredentialEntry(value: unknown): value is CredentialEntry {
 const DOCKER_HUB_API = 'registry-1.docker.io';
 const DOCKER_HUB_REALM = 'auth.docker.io';
 
-/** The environment variable holding a JSON list of credential entries. */
-export const CREDENTIALS_ENV = 'EVENTARC_ROUTER_REGISTRY_CREDENTIALS';
-
-export function credentialsFromEnv(env: Readonly<Record<string, string | undefined>>): CredentialEntry[] {
-  const text = env[CREDENTIALS_ENV];
-  if (!text) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Error(`${CREDENTIALS_ENV} is not JSON`); // never echo the value: it holds passwords
-  }
-  if (!Array.isArray(parsed) || !parsed.every(isCredentialEntry)) {
-    throw new Error(`${CREDENTIALS_ENV} must be a list of {host, username, password|passwordEnv, realm?} with registry hosts`);
-  }
-  return parsed;
-}
-
 /** ADC access tokens, presented the way Google's docker credential helper does. */
 export function applicationDefaultCredentials(): CredentialSource {
   let auth: Promise<{ getAccessToken(): Promise<string | null | undefined> }> | undefined;
@@ -89,7 +71,8 @@ export function applicationDefaultCredentials(): CredentialSource {
  */
 export function credentialSource(
   entries: readonly CredentialEntry[],
-  env: Readonly<Record<string, string | undefined>>,
+  /** Where a `passwordEnv` is looked up: the environment (see ActionEnvironment.variables). */
+  variables: Readonly<Record<string, string | undefined>>,
   adc: CredentialSource = applicationDefaultCredentials(),
 ): CredentialSource {
   // Keyed as requests name hosts: canonical, and Docker Hub by the host its API answers on.
@@ -98,7 +81,7 @@ export function credentialSource(
     const host = origin.host; // canonical, as reference.ts writes hosts (a default port is dropped by URL)
     const entry = byHost.get(host);
     if (entry) {
-      const password = entry.password ?? env[entry.passwordEnv!];
+      const password = entry.password ?? variables[entry.passwordEnv!];
       if (password === undefined) throw new Error(`credentials for ${host}: environment variable ${entry.passwordEnv} is not set`);
       const realm = entry.realm !== undefined ? canonicalHost(entry.realm) : host === DOCKER_HUB_API ? DOCKER_HUB_REALM : undefined;
       return { username: entry.username, password, ...(realm !== undefined && { realm }) };

@@ -30,12 +30,10 @@ export interface RouteOptions {
   readonly idempotent?: KeySpec;
 }
 
-export const DEFAULT_ROUTE_TIMEOUT_MS = 9000;
-
 export class Router {
   private readonly table: Route[] = [];
 
-  constructor(private readonly defaultTimeoutMs = DEFAULT_ROUTE_TIMEOUT_MS) {}
+  constructor(private readonly defaultTimeoutMs: number) {}
 
   /** Adds a route from code. `match` is a MatchSpec (validated) or a Filter built with route/filter. */
   on(match: MatchSpec | Filter, handler: Handler, options: RouteOptions = {}): this {

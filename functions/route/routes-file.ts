@@ -17,7 +17,8 @@ import { safeParse } from '../support/schema';
 import * as z from 'zod/mini';
 import type { ActionDefinition, ActionEnvironment } from '../act/action';
 import { matchSpecSchema, compileMatchSpec } from './match-spec';
-import { DEFAULT_ROUTE_TIMEOUT_MS, type Route } from './router';
+import type { Route } from './router';
+import { SETTINGS } from '../config';
 import { checkKeyTemplate, type KeySpec } from './idempotency/key';
 import { substitute } from '../secrets/reference';
 
@@ -76,7 +77,7 @@ export function parseRoutesFile(
   text: string,
   file: string,
   actions: readonly ActionDefinition<unknown>[],
-  defaultTimeoutMs = DEFAULT_ROUTE_TIMEOUT_MS,
+  defaultTimeoutMs = SETTINGS.routeTimeoutMs.default,
   /** Secret references in `with:` values, already resolved (secrets/resolve.ts). */
   secrets: ReadonlyMap<string, string> = new Map(),
 ): RouteEntry[] {

@@ -5,10 +5,8 @@
 import * as fs from 'fs';
 import { parse } from 'yaml';
 import { collectReferences, substitute, type SecretReference } from './reference';
-import { readSetting } from '../config';
+import { readSetting, type Env } from '../config';
 import { defaultSecretAccessor, resolveReferences, type SecretAccessor } from './resolve';
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 export interface ResolvedConfiguration {
   readonly env: Env;
@@ -34,7 +32,7 @@ function routesFileReferences(file: string | undefined, into: Map<string, Secret
 
 export function configurationReferences(env: Env): Map<string, SecretReference> {
   const refs = collectReferences(env);
-  routesFileReferences(env['ROUTES_FILE'], refs);
+  routesFileReferences(readSetting(env, 'routesFile'), refs);
   return refs;
 }
 

@@ -3,15 +3,16 @@
  * folder or from a folder of a LOWER rank; nothing imports the composition roots
  * but another root; and no chain of imports comes back to where it started.
  *
- *   8  app.ts, index.ts, serve.ts, start.ts, router-loader.ts, cli/  composition roots: wire everything
- *   7  answer/    the outcome of a request, its HTTP answer, dead letters, preserved requests
- *   6  route/     routes, filters, dispatch to an action, idempotency around it
- *   5  act/       the actions and the contract they implement (act/action.ts, act/errors.ts)
- *   4  parse/     the request as a typed event (envelopes, payloads, the event model)
- *   3  receive/   the request as it arrived (RawRequest), limits, auth, the lean server
- *   2  registry/, secrets/   clients the actions and start-up use; siblings, they do not import each other
- *   1  config.ts  the settings
- *   0  support/   what every layer uses: logger, schema, onFirstUse, maybe-promise, the HTTP answer, code cache
+ *   9  app.ts, index.ts, serve.ts, start.ts, router-loader.ts, cli/  composition roots: wire everything
+ *   8  answer/    the outcome of a request, its HTTP answer, dead letters, preserved requests
+ *   7  route/     routes, filters, dispatch to an action, idempotency around it
+ *   6  act/       the actions and the contract they implement (act/action.ts, act/errors.ts)
+ *   5  parse/     the request as a typed event (envelopes, payloads, the event model)
+ *   4  receive/   the request as it arrived (RawRequest), limits, auth, the lean server
+ *   3  secrets/   Secret Manager references, resolved once at start
+ *   2  config.ts  the settings table (it checks registry credential entries, so it sits above registry/)
+ *   1  registry/  the OCI Distribution client replicate-image and the CLI use: a library that knows nothing of the service
+ *   0  support/   what every layer uses: logger, schema, onFirstUse, maybe-promise, the HTTP answer, dispositions, code cache
  *
  * The flow of an event is receive -> parse -> route -> act -> answer, and a later
  * stage knows the earlier ones' types (parse reads a RawRequest, answer an event and
@@ -30,17 +31,17 @@ import * as ts from 'typescript';
 
 const FUNCTIONS = path.resolve(__dirname, '..', '..', 'functions');
 
-const ROOT_RANK = 8;
+const ROOT_RANK = 9;
 const RANKS: ReadonlyMap<string, number> = new Map([
   ['support', 0],
-  ['config.ts', 1],
-  ['registry', 2],
-  ['secrets', 2],
-  ['receive', 3],
-  ['parse', 4],
-  ['act', 5],
-  ['route', 6],
-  ['answer', 7],
+  ['registry', 1],
+  ['config.ts', 2],
+  ['secrets', 3],
+  ['receive', 4],
+  ['parse', 5],
+  ['act', 6],
+  ['route', 7],
+  ['answer', 8],
   ['app.ts', ROOT_RANK],
   ['index.ts', ROOT_RANK],
   ['serve.ts', ROOT_RANK],

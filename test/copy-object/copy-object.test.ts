@@ -29,8 +29,8 @@ const ctx = (): HandlerContext => {
   return { log: createLogger(logged), signal: new AbortController().signal, route: 'copy' };
 };
 
-function copier(options: Record<string, unknown>, env: Record<string, string> = { STORAGE_EMULATOR_HOST: gcs.url }): Handler {
-  return copyObjectAction.create(parse(copyObjectAction.options, options), { env, log: createLogger(memorySink()) });
+function copier(options: Record<string, unknown>, environment: { storageEmulatorHost?: string } = { storageEmulatorHost: gcs.url }): Handler {
+  return copyObjectAction.create(parse(copyObjectAction.options, options), { ...environment, variables: {}, log: createLogger(memorySink()) });
 }
 
 async function readBack(bucket: string, name: string) {

@@ -117,7 +117,7 @@ describe('what the target receives', () => {
     const cert = makeCertificate();
     const t = await target(cert);
     const handler = forwardAction.create(parse(forwardAction.options, { url: t.url, caFile: cert.certFile }), {
-      env: {},
+      variables: {},
       log: createLogger(memorySink()),
     }) as ForwardHandler;
     handlers.push(handler);

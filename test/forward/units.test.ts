@@ -2,10 +2,13 @@
 import { buildOutboundRequest, percentEncodeHeaderValue } from '../../functions/act/forward/outbound-request';
 import { classifyStatus } from '../../functions/act/forward/outcome';
 import { redirectDecision } from '../../functions/act/forward/redirect';
-import { forwardRouteFromProxyEnv } from '../../functions/act/forward/proxy-env';
+import { forwardRouteFromProxyEnv as fromSettings } from '../../functions/act/forward/proxy-env';
+import { readSettings } from '../../functions/config';
 import { createIdTokenCache, jwtExpiryMs } from '../../functions/act/forward/id-token';
 import { forwardOptions } from '../../functions/act/forward/options';
 import { eventarcPubSubEvent } from './events';
+
+const forwardRouteFromProxyEnv = (env: Record<string, string>) => fromSettings(readSettings(env));
 
 function jwtWithExp(expSeconds: number | undefined): string {
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');

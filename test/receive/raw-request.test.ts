@@ -7,9 +7,10 @@ import type { IncomingMessage } from 'http';
 import { toRawRequest } from '../../functions/receive/raw-request';
 import type { RawRequest } from '../../functions/receive/raw-request';
 import { receiveLimitsOf } from '../../functions/receive/limits';
+import { readSettingsBeforeSecrets } from '../../functions/config';
 import { createBodyBudget } from '../../functions/receive/body-budget';
 
-const limits = receiveLimitsOf({});
+const limits = receiveLimitsOf(readSettingsBeforeSecrets({}));
 const received = async (req: IncomingMessage): Promise<RawRequest> => {
   const r = await toRawRequest(req as never, limits, createBodyBudget(limits.maxBodyBytesInFlight));
   if ('refusal' in r) throw new Error(r.refusal.reason);

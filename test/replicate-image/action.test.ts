@@ -27,7 +27,7 @@ function handlerFor(withBlock: Record<string, unknown>) {
   const sink = memorySink();
   const log = createLogger(sink);
   // The source registry is on loopback, not Google: the route allows it by name.
-  const handler = replicateImageAction.create(parse(replicateImageAction.options, { sources: [source.host], ...withBlock }), { env: {}, log });
+  const handler = replicateImageAction.create(parse(replicateImageAction.options, { sources: [source.host], ...withBlock }), { variables: {}, log });
   const ctx: HandlerContext = { log, signal: new AbortController().signal, route: 'release' };
   return { run: (event: Parameters<typeof handler>[0]) => Promise.resolve(handler(event, ctx)), sink };
 }

@@ -33,7 +33,7 @@ afterAll(async () => {
 function run(withBlock: Record<string, unknown>, env: Record<string, string>, event: ReturnType<typeof imageEvent>) {
   const sink = memorySink();
   const log = createLogger(sink);
-  const handler = replicateImageAction.create(parse(replicateImageAction.options, { sources: [source.host], ...withBlock }), { env, log });
+  const handler = replicateImageAction.create(parse(replicateImageAction.options, { sources: [source.host], ...withBlock }), { variables: env, log });
   const ctx: HandlerContext = { log, signal: new AbortController().signal, route: 'release' };
   return { result: Promise.resolve(handler(event, ctx)), sink };
 }

@@ -5,7 +5,8 @@ import { Readable, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { parseTarget, targetRef } from '../../functions/act/replicate-image/targets';
 import { parseChallenge } from '../../functions/registry/challenge';
-import { credentialsFromEnv, credentialSource, CREDENTIALS_ENV } from '../../functions/registry/credentials';
+import { credentialSource } from '../../functions/registry/credentials';
+import { readCopyImageSettings } from '../../functions/config';
 import { digestVerifier, sha256Digest } from '../../functions/registry/digest';
 import { filteredIndex, parseManifest, parsePlatform, selectPlatforms } from '../../functions/registry/manifest';
 import { isGoogleRegistryHost, isLoopbackHost, parseImageRef, registryBaseUrl } from '../../functions/registry/reference';
@@ -118,8 +119,8 @@ test('credentials come from the routes file or the environment, never echoed whe
   expect(await source(new URL('https://r.example/'))).toEqual({ username: 'u', password: 'secret' });
   expect(await source(new URL('https://us-docker.pkg.dev/'))).toEqual({ username: 'oauth2accesstoken', password: 'adc' });
   expect(await source(new URL('https://anonymous.example/'))).toBeUndefined();
-  expect(credentialsFromEnv({ [CREDENTIALS_ENV]: '[{"host":"h.example","username":"u","password":"p"}]' })).toHaveLength(1);
-  expect(() => credentialsFromEnv({ [CREDENTIALS_ENV]: 'hunter2' })).toThrow(/^EVENTARC_ROUTER_REGISTRY_CREDENTIALS is not JSON$/);
+  expect(readCopyImageSettings({ EVENTARC_ROUTER_REGISTRY_CREDENTIALS: '[{"host":"h.example","username":"u","password":"p"}]' }).registryCredentials).toHaveLength(1);
+  expect(() => readCopyImageSettings({ EVENTARC_ROUTER_REGISTRY_CREDENTIALS: 'hunter2' })).toThrow(/^EVENTARC_ROUTER_REGISTRY_CREDENTIALS is not JSON$/);
 });
 
 test('credentials are chosen by the exact host of the URL requested; Docker Hub entries name docker.io', async () => {

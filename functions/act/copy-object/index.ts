@@ -9,9 +9,9 @@ import { copyObjectOptions, type CopyObjectOptions } from './options';
 import { copyFinalizedObject, deleteCopy } from './copy';
 
 /** One client per route, created on first use and shared by its requests (it holds only configuration). */
-function lazyStorage(options: CopyObjectOptions, env: Readonly<Record<string, string | undefined>>): () => Promise<Storage> {
+function lazyStorage(options: CopyObjectOptions, storageEmulatorHost: string | undefined): () => Promise<Storage> {
   let storage: Promise<Storage> | undefined;
-  const apiEndpoint = options.apiEndpoint ?? env.STORAGE_EMULATOR_HOST;
+  const apiEndpoint = options.apiEndpoint ?? storageEmulatorHost;
   return () =>
     (storage ??= import('@google-cloud/storage').then(
       ({ Storage }) =>
@@ -27,7 +27,7 @@ export const copyObjectAction = defineAction<CopyObjectOptions>({
   name: 'copy-object',
   options: copyObjectOptions,
   create(options, environment) {
-    const storage = lazyStorage(options, environment.env);
+    const storage = lazyStorage(options, environment.storageEmulatorHost);
     return async (event, ctx) => {
       if (event.kind !== 'storage.object') return { summary: `ignored: ${event.kind} is not a storage object event` };
       if (event.change !== 'finalized' && !(event.change === 'deleted' && options.deleteWithSource)) {

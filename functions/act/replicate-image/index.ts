@@ -34,7 +34,7 @@ export const replicateImageAction = defineAction<ReplicateImageOptions>({
         import('../../registry/retry'),
       ]);
       const retry = { ...DEFAULT_RETRY, attempts: options.retry.attempts, maxElapsedMs: options.retry.maxSeconds * 1000 };
-      const registries = new Registries({ insecure: options.insecure, credentials: credentialSource(options.credentials, environment.env), retry });
+      const registries = new Registries({ insecure: options.insecure, credentials: credentialSource(options.credentials, environment.variables), retry });
       return {
         run,
         replication: { registries, targets, deleteTags: options.deleteTags, platforms: options.platforms?.map(parsePlatform), jobs: options.jobs, retry },

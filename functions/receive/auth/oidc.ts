@@ -9,7 +9,6 @@ import { createCertificateSource, type PemCertificates } from './certificates';
 import { onFirstUse } from '../../support/on-first-use';
 
 export const GOOGLE_ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
-export const GOOGLE_PEM_CERTS_URL = 'https://www.googleapis.com/oauth2/v1/certs';
 
 export interface OidcSettings {
   /** Accepted audiences (`aud`); at least one. */
