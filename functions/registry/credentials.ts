@@ -6,6 +6,7 @@
  * cold-start path.
  */
 import { apiHost, canonicalHost, isGoogleRegistryHost } from './reference';
+import { onFirstUse } from '../support/on-first-use';
 
 export interface BasicCredentials {
   readonly username: string;
@@ -54,12 +55,13 @@ const DOCKER_HUB_REALM = 'auth.docker.io';
 
 /** ADC access tokens, presented the way Google's docker credential helper does. */
 export function applicationDefaultCredentials(): CredentialSource {
-  let auth: Promise<{ getAccessToken(): Promise<string | null | undefined> }> | undefined;
+  // Loaded on first use; a failed load is tried again by the next copy.
+  const auth = onFirstUse(async () => {
+    const { GoogleAuth } = await import('google-auth-library');
+    return new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+  });
   return async () => {
-    auth ??= import('google-auth-library').then(
-      ({ GoogleAuth }) => new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }),
-    );
-    const token = await (await auth).getAccessToken();
+    const token = await (await auth()).getAccessToken();
     if (!token) throw new Error('Application Default Credentials gave no access token');
     return { username: 'oauth2accesstoken', password: token };
   };

@@ -7,20 +7,20 @@ import type { Storage } from '@google-cloud/storage';
 import { defineAction } from '../action';
 import { copyObjectOptions, type CopyObjectOptions } from './options';
 import { copyFinalizedObject, deleteCopy } from './copy';
+import { onFirstUse } from '../../support/on-first-use';
 
 /** One client per route, created on first use and shared by its requests (it holds only configuration). */
 function lazyStorage(options: CopyObjectOptions, storageEmulatorHost: string | undefined): () => Promise<Storage> {
-  let storage: Promise<Storage> | undefined;
   const apiEndpoint = options.apiEndpoint ?? storageEmulatorHost;
-  return () =>
-    (storage ??= import('@google-cloud/storage').then(
-      ({ Storage }) =>
-        new Storage({
-          ...(apiEndpoint !== undefined && { apiEndpoint }),
-          // A few quick retries inside the request; beyond that Pub/Sub's redelivery is the retry.
-          retryOptions: { autoRetry: true, maxRetries: 2, maxRetryDelay: 2, totalTimeout: 20 },
-        }),
-    ));
+  // Loaded on first use (heavy, off the cold-start path); a failed load is tried again by the next event.
+  return onFirstUse(async () => {
+    const { Storage: Client } = await import('@google-cloud/storage');
+    return new Client({
+      ...(apiEndpoint !== undefined && { apiEndpoint }),
+      // A few quick retries inside the request; beyond that Pub/Sub's redelivery is the retry.
+      retryOptions: { autoRetry: true, maxRetries: 2, maxRetryDelay: 2, totalTimeout: 20 },
+    });
+  });
 }
 
 export const copyObjectAction = defineAction<CopyObjectOptions>({
