@@ -9,6 +9,7 @@ import type { PubSub } from '@google-cloud/pubsub';
 import type { RawRequest } from '../receive/raw-request';
 import { preservedRequest, type PreservedRequest } from './preserved-request';
 import { onFirstUse } from '../support/on-first-use';
+import { utf8Prefix } from '../support/utf8';
 
 export interface DeadLetterSettings {
   /** `projects/P/topics/T`, or a topic id in the configured project. */
@@ -34,10 +35,7 @@ export const DEAD_LETTER_BODY_BYTES = 9 * 1000 * 1000;
 export function cutToUtf8Bytes(text: string, maxBytes: number): string {
   if (text.length * 3 <= maxBytes) return text;
   const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= maxBytes) return text;
-  let end = maxBytes;
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end).toString('utf8');
+  return bytes.length <= maxBytes ? text : utf8Prefix(bytes, maxBytes).toString('utf8');
 }
 
 export interface DeadLetter {

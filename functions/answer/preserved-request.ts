@@ -5,9 +5,11 @@
  * a copy found elsewhere can be matched.
  */
 import { isUtf8 } from 'buffer';
+import { createHash } from 'crypto';
 import type { RawRequest } from '../receive/raw-request';
 import { isCredentialHeader } from '../parse/credential-headers';
 import { isAttributeHeader, isNoWrapperPush } from '../parse/envelopes/pubsub-nowrapper';
+import { utf8Prefix } from '../support/utf8';
 
 export interface PreservedRequest {
   readonly method: string;
@@ -40,17 +42,8 @@ export function preservedHeaders(raw: RawRequest): Record<string, string> {
   return headers;
 }
 
-/** The longest prefix of at most `bytes` that does not split a UTF-8 sequence. */
-function utf8Prefix(body: Buffer, bytes: number): Buffer {
-  let end = Math.min(bytes, body.length);
-  while (end > 0 && end < body.length && (body[end]! & 0xc0) === 0x80) end--;
-  return body.subarray(0, end);
-}
-
 function sha256(body: Buffer): string {
-  // Loaded on first use: crypto is not needed on the hot path, and cold start is measured.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('crypto') as typeof import('crypto')).createHash('sha256').update(body).digest('hex');
+  return createHash('sha256').update(body).digest('hex');
 }
 
 /**
