@@ -59,8 +59,10 @@ describe('a handler that outlives its deadline keeps its lock until it stops (tw
       IDEMPOTENCY_STORE: 'firestore',
       IDEMPOTENCY_COLLECTION: `outlive-${++collections}`,
       GOOGLE_CLOUD_PROJECT: 'test-project',
-      // A lease of 0.5 s past a 0.2 s deadline: a 2 s run holds its lock only if the heartbeat renews it.
-      IDEMPOTENCY_LEASE_MARGIN_SECONDS: '0.3',
+      // A lease of 2.2 s past a 0.2 s deadline: a 4 s run holds its lock only if the heartbeat renews it. The margin
+      // is kept well above what one store write takes on a loaded machine (up to about 1 s on a cold emulator), as a
+      // deployment's must be: a lease shorter than the store's latency can pass before its holder hears it was taken.
+      IDEMPOTENCY_LEASE_MARGIN_SECONDS: '2',
       ...env,
     };
     const action = slowAction(meter, behaviour);
@@ -75,7 +77,7 @@ describe('a handler that outlives its deadline keeps its lock until it stops (tw
 
   it.each(cases)('past %s: 3 redelivery loops on 2 instances, one run at a time, run once when it succeeds late', async (_, env) => {
     const meter = newMeter();
-    // 4 s: past the deadline and past the lease (deadline + 0.3 s), which only the heartbeat extends.
+    // 4 s: past the deadline and past the lease (deadline + 2 s), which only the heartbeat extends.
     const apps = instances(meter, { runMs: 4000, ignoreAbort: true }, env);
     const loops = await Promise.allSettled([0, 1, 2].map((i) => sleep(i * 30).then(() => redeliverUntilAcked(apps, 'slow-1', 100, 60))));
     expect(meter.maxConcurrent).toBe(1);
@@ -150,6 +152,67 @@ describe('a stale holder cannot settle the lock of the instance that took it ove
       await Promise.all([db1.terminate(), db2.terminate()]);
     }
   });
+});
+
+describe('the Firestore store does not make redeliveries wait on each other (two clients on one emulator collection)', () => {
+  it('20 acquisitions of a free key at once: exactly one takes it, and none waits out a contention backoff', async () => {
+    const clients = [new Firestore({ projectId: 'test-project' }), new Firestore({ projectId: 'test-project' })];
+    const collection = `race-${++collections}`;
+    const stores = clients.map((client) => createFirestoreStore({ collection, client }));
+    try {
+      await stores[0]!.acquire('warm', 1000); // the collection's first write is slow on a fresh emulator
+      for (const key of ['free-1', 'free-2', 'free-3']) {
+        const timed = await Promise.all(
+          Array.from({ length: 20 }, async (_, i) => {
+            const started = Date.now();
+            const lock = await stores[i % 2]!.acquire(key, 60_000);
+            return { state: lock.state, ms: Date.now() - started };
+          }),
+        );
+        expect(timed.filter((t) => t.state === 'acquired')).toHaveLength(1);
+        expect(timed.filter((t) => t.state === 'running')).toHaveLength(19);
+        // A transaction that loses a race waits a backoff of a second or more before trying again, and losing again
+        // doubles it: the old store took about 4 s here on an idle machine, letting short leases pass. A conditional
+        // write that loses reads again at once: under 0.6 s idle, up to 1.4 s with three busy loops on two cores.
+        expect(Math.max(...timed.map((t) => t.ms))).toBeLessThan(2500);
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.terminate()));
+    }
+  });
+
+  it('a run that stops while its lease is being renewed is settled after the renewal, never beside it', async () => {
+    const calls: string[] = [];
+    const real = createFirestoreStore({ collection: `settle-${++collections}`, projectId: 'test-project' });
+    // Renewals slowed to 400 ms, so the run's end (at 700 ms, renewals every ~230 ms) falls inside one.
+    const store: IdempotencyStore = {
+      acquire: real.acquire,
+      renew: async (...args) => {
+        calls.push('renew:start');
+        await sleep(400);
+        const held = await real.renew(...args);
+        calls.push('renew:end');
+        return held;
+      },
+      complete: async (...args) => {
+        calls.push('complete:start');
+        return real.complete(...args);
+      },
+      release: real.release,
+    };
+    const meter = newMeter();
+    const env = { ROUTES_FILE: slowRoutesFile(0.2), IDEMPOTENCY_LEASE_MARGIN_SECONDS: '0.5' };
+    const app = createApp({ env, sink: memorySink(), actions: [slowAction(meter, { runMs: 700, ignoreAbort: true })], idempotencyStore: store });
+    expect((await app.handle(pushOf('settle'))).answer.status).toBe(503);
+    await sleep(1500);
+    expect(meter.done.get('|settle')).toBe(1);
+    const completeAt = calls.indexOf('complete:start');
+    expect(completeAt).toBeGreaterThan(0);
+    // Every renewal that started before the completion had ended before it.
+    const before = calls.slice(0, completeAt);
+    expect(before.filter((c) => c === 'renew:start').length).toBe(before.filter((c) => c === 'renew:end').length);
+    expect((await app.handle(pushOf('settle'))).answer.body).toContain('already done for this key');
+  }, 15000);
 });
 
 describe('keys are source plus id', () => {

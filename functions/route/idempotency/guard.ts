@@ -93,8 +93,8 @@ export async function guardedDispatch(
     if (!lock) return runRoute(event, route, log, signal);
     const run = runHeld(event, route, log, signal);
     const heartbeat = run.hasStopped() ? undefined : keepRenewing(settings.store, lock, settings.maxHoldMs, () => run.abort(new LockLost('idempotency lock lost')), log);
-    const finished = Promise.resolve(run.stopped).then((outcome) => {
-      heartbeat?.stop();
+    const finished = Promise.resolve(run.stopped).then(async (outcome) => {
+      await heartbeat?.stop();
       return settleLock(settings, lock, outcome, log);
     });
     runs.push({ lock, run, finished });
