@@ -1,71 +1,85 @@
 /**
- * What happened to one request, and the HTTP answer that tells Pub/Sub or
- * Eventarc what to do next. Every status here is a redelivery decision:
- * 2xx acknowledges, anything else is redelivered (never 202: the emulator
- * treats it as a nack).
+ * The one table from outcome kind (support/outcome.ts) to the HTTP answer that
+ * tells Pub/Sub or Eventarc what to do next, and to the severity of the log line
+ * that records it. Every status here is a redelivery decision: 2xx acknowledges,
+ * anything else is redelivered (never 202: the emulator treats it as a nack).
  */
-import type { RouterEvent } from '../parse/event';
-import type { RouteOutcome } from '../route/dispatch';
+import type { RawRequest } from '../receive/raw-request';
 import type { Answer } from '../support/http-answer';
+import type { Logger, Severity } from '../support/logger';
+import type { Outcome, OutcomeKind } from '../support/outcome';
+import { preservable } from './preserved-request';
 
-export type Outcome =
-  /** Every matching route succeeded. */
-  | { readonly kind: 'handled'; readonly event: RouterEvent; readonly routes: readonly RouteOutcome[] }
-  /** A valid event no route wants: acknowledged. */
-  | { readonly kind: 'unmatched'; readonly event: RouterEvent }
-  /** Can succeed later: a route failed transiently or timed out. */
-  | { readonly kind: 'retry'; readonly event: RouterEvent; readonly routes: readonly RouteOutcome[]; readonly unavailable: boolean }
-  /** Can never succeed: acknowledged, the raw request preserved in the log. */
-  | { readonly kind: 'rejected'; readonly reason: string; readonly event?: RouterEvent; readonly routes?: readonly RouteOutcome[] }
-  /** Not a delivery at all. */
-  | { readonly kind: 'not-a-delivery'; readonly status: 400 | 405 | 413 | 415; readonly reason: string };
+type Of<K extends OutcomeKind> = Outcome & { readonly kind: K };
 
+interface Row<K extends OutcomeKind> {
+  readonly answer: (outcome: Of<K>) => Answer;
+  /** Of the outcome's line; none: the kind has no line (or, for `unauthenticated`, the auth check wrote it). */
+  readonly severity?: Severity;
+  /** The raw request goes into the line (credentials removed): acknowledged but unhandled, nothing is lost. */
+  readonly preservesRequest?: boolean;
+}
+
+const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
 const JSON_TYPE = { 'content-type': 'application/json' };
+const text = (status: number, body: string): Answer => ({ status, headers: TEXT, body });
 
-/** Combines the routes' outcomes: any retry wins (redeliver), then any permanent failure, else handled. */
-export function combine(event: RouterEvent, routes: readonly RouteOutcome[]): Outcome {
-  if (routes.length === 0) return { kind: 'unmatched', event };
-  const retries = routes.filter((r) => r.status === 'retry');
-  if (retries.length > 0) {
-    return { kind: 'retry', event, routes, unavailable: retries.some((r) => r.status === 'retry' && r.unavailable) };
-  }
-  const permanent = routes.find((r) => r.status === 'permanent');
-  if (permanent && permanent.status === 'permanent') {
-    return { kind: 'rejected', reason: `route ${permanent.route}: ${permanent.reason}`, event, routes };
-  }
-  return { kind: 'handled', event, routes };
+export const OUTCOMES: { readonly [K in OutcomeKind]: Row<K> } = {
+  health: { answer: (o) => (o.ready ? { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok\n' } : text(503, 'shutting down\n')) },
+  draining: { answer: () => ({ status: 503, headers: { connection: 'close' }, body: 'shutting down\n' }) },
+  unauthenticated: { answer: (o) => text(o.status, `${o.reason}\n`) },
+  'not-a-delivery': {
+    answer: (o) => ({ status: o.status, headers: o.status === 405 ? { ...TEXT, allow: 'POST' } : TEXT, body: `${o.reason}\n` }),
+    severity: 'WARNING',
+  },
+  unmatched: { answer: () => ({ status: 204, headers: {} }), severity: 'INFO' },
+  handled: {
+    answer: (o) => {
+      // Routes that report what they did (an image copied, an object copied) say it in the answer too;
+      // 200 and 204 are both acknowledgements.
+      const results = o.routes.flatMap((r) => (r.status === 'done' && r.result ? [{ route: r.route, ...r.result }] : []));
+      if (results.length === 0) return { status: 204, headers: {} };
+      return { status: 200, headers: JSON_TYPE, body: JSON.stringify({ acknowledged: true, handled: true, results }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) };
+    },
+  },
+  'in-progress': { answer: (o) => text(409, `in progress on route ${o.routes.join(', ')}\n`), severity: 'INFO' },
+  retry: {
+    answer: (o) => {
+      const failed = o.routes.filter((r) => r.status === 'retry').map((r) => r.route);
+      return text(o.unavailable ? 503 : 500, `retry: route ${failed.join(', ')} failed; the event will be redelivered\n`);
+    },
+    severity: 'WARNING',
+  },
+  late: { answer: (o) => text(503, `no answer within the event deadline of ${o.deadlineMs} ms\n`), severity: 'WARNING' },
+  rejected: {
+    answer: (o) => ({
+      status: 200,
+      headers: JSON_TYPE,
+      body: JSON.stringify({ acknowledged: true, handled: false, reason: o.reason, ...(o.event?.id !== undefined && { eventId: o.event.id }) }),
+    }),
+    severity: 'ERROR',
+    preservesRequest: true,
+  },
+  'dead-letter-unavailable': { answer: () => text(503, 'dead-letter topic unavailable\n'), severity: 'ERROR' },
+  internal: { answer: () => ({ status: 500, headers: {}, body: 'internal error\n' }), severity: 'ERROR', preservesRequest: true },
+};
+
+function rowOf<K extends OutcomeKind>(outcome: Of<K>): Row<K> {
+  return OUTCOMES[outcome.kind as K];
 }
 
 export function answerOf(outcome: Outcome): Answer {
-  switch (outcome.kind) {
-    case 'handled': {
-      // Routes that report what they did (an image copied, an object copied) say it in the answer too;
-      // 200 and 204 are both acknowledgements.
-      const results = outcome.routes.flatMap((r) => (r.status === 'done' && r.result ? [{ route: r.route, ...r.result }] : []));
-      if (results.length === 0) return { status: 204, headers: {} };
-      return { status: 200, headers: JSON_TYPE, body: JSON.stringify({ acknowledged: true, handled: true, results }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) };
-    }
-    case 'unmatched':
-      return { status: 204, headers: {} };
-    case 'retry': {
-      const failed = outcome.routes.filter((r) => r.status === 'retry').map((r) => r.route);
-      return {
-        status: outcome.unavailable ? 503 : 500,
-        headers: { 'content-type': 'text/plain; charset=utf-8' },
-        body: `retry: route ${failed.join(', ')} failed; the event will be redelivered\n`,
-      };
-    }
-    case 'rejected':
-      return {
-        status: 200,
-        headers: JSON_TYPE,
-        body: JSON.stringify({ acknowledged: true, handled: false, reason: outcome.reason, ...(outcome.event?.id !== undefined && { eventId: outcome.event.id }) }),
-      };
-    case 'not-a-delivery':
-      return {
-        status: outcome.status,
-        headers: { 'content-type': 'text/plain; charset=utf-8', ...(outcome.status === 405 && { allow: 'POST' }) },
-        body: `${outcome.reason}\n`,
-      };
-  }
+  return rowOf(outcome).answer(outcome);
+}
+
+export function severityOf(outcome: Outcome): Severity | undefined {
+  return rowOf(outcome).severity;
+}
+
+/** Writes the line that records `outcome`, at its kind's severity; nothing for a kind without one. */
+export function writeLine(log: Logger, raw: RawRequest, outcome: Outcome): void {
+  const row = rowOf(outcome);
+  if (row.severity === undefined || !('line' in outcome)) return;
+  const { message, fields } = outcome.line;
+  log.log(row.severity, message, row.preservesRequest ? { ...fields, request: preservable(raw) } : fields);
 }

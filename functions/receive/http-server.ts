@@ -11,12 +11,11 @@ import { createBodyBudget, type BodyBudget } from './body-budget';
 import { applyToServer, type ReceiveLimits } from './limits';
 import { rawRequestOf, type RawRequest } from './raw-request';
 import { writeAnswer, type Answer } from '../support/http-answer';
-import type { MaybePromise } from '../support/maybe-promise';
 import { readBody, refuseBeforeContinue, sendRefusal, type BodyRead } from './read-body';
 
 /** What the server needs of the app (app.ts's App): receive does not import the composition root. */
 export interface RequestHandler {
-  handle(raw: RawRequest, signal?: AbortSignal): MaybePromise<{ readonly answer: Answer }>;
+  handle(raw: RawRequest, signal?: AbortSignal): Promise<{ readonly answer: Answer }>;
 }
 
 export function createRequestListener(app: () => RequestHandler | Promise<RequestHandler>, limits: ReceiveLimits, budget: BodyBudget = createBodyBudget(limits.maxBodyBytesInFlight)): http.RequestListener {

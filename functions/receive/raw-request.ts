@@ -1,6 +1,5 @@
 /** Turns a request (Functions Framework's express one, or node:http's) into the RawRequest every later stage works on. */
 import type { IncomingMessage } from 'http';
-import type { MaybePromise } from '../support/maybe-promise';
 import type { BodyBudget } from './body-budget';
 import { restoreContentType } from './framework-guard';
 import type { ReceiveLimits, Refusal } from './limits';
@@ -82,7 +81,7 @@ function receivedOf(req: FrameworkRequest, read: BodyRead): Received {
  * keeps the framework's parsers off it). Only where the guard is not installed (an
  * app.httpHandler in a function of one's own) may a parser have read it already.
  */
-export function toRawRequest(req: FrameworkRequest, limits: ReceiveLimits, budget: BodyBudget): MaybePromise<Received> {
+export function toRawRequest(req: FrameworkRequest, limits: ReceiveLimits, budget: BodyBudget): Received | Promise<Received> {
   const body = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.isBuffer(req.body) ? req.body : undefined;
   if (body) return { raw: rawRequestOf(req, body, frameworkJson(req)), release: NOTHING_HELD };
   const read = readBody(req, limits, budget);

@@ -3,18 +3,19 @@
  * deadline, and classifies what each did. Per-event state (abort controllers,
  * timers) lives only in this call.
  */
-import type { ActionResult, HandlerContext } from '../act/action';
+import type { HandlerContext } from '../act/action';
 import type { Logger } from '../support/logger';
 import type { RouterEvent } from '../parse/event';
 import type { Route } from './router';
 import { carriedDisposition, DispositionError } from '../support/disposition';
-import { isThenable, type MaybePromise } from '../support/maybe-promise';
+import type { RouteOutcome } from '../support/outcome';
 
-/** What one route did with an event: the answer and the log are made of these. */
-export type RouteOutcome =
-  | { readonly route: string; readonly status: 'done'; readonly result?: ActionResult }
-  | { readonly route: string; readonly status: 'retry'; readonly reason: string; readonly unavailable: boolean }
-  | { readonly route: string; readonly status: 'permanent'; readonly reason: string };
+export type { RouteOutcome };
+
+/** A handler may answer at once or later (act/action.ts's Handler): one that answers at once needs no timer or controller. */
+type NowOrLater<T> = T | Promise<T>;
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 /** A handler too slow is a dependency too slow: retry (503). */
 class DeadlineExceeded extends DispositionError {
@@ -43,9 +44,9 @@ export function runRoute(event: RouterEvent, route: Route, log: Logger, requestS
  * which is later when it outlives its deadline (it is aborted then, and may not listen).
  */
 export interface HeldRun {
-  readonly answer: MaybePromise<RouteOutcome>;
+  readonly answer: NowOrLater<RouteOutcome>;
   /** What the handler did, once it has stopped. */
-  readonly stopped: MaybePromise<RouteOutcome>;
+  readonly stopped: NowOrLater<RouteOutcome>;
   hasStopped(): boolean;
   /** Aborts the handler, e.g. because its lock was lost. */
   abort(reason: Error): void;
@@ -92,7 +93,7 @@ class RouteRun {
 }
 
 /** Calls the handler: its outcome now when it is synchronous, else a promise of it that never rejects. */
-function startRoute(event: RouterEvent, route: Route, log: Logger, run: RouteRun): MaybePromise<RouteOutcome> {
+function startRoute(event: RouterEvent, route: Route, log: Logger, run: RouteRun): NowOrLater<RouteOutcome> {
   const ctx: HandlerContext = {
     log,
     route: route.name,

@@ -12,7 +12,7 @@
  *   3  secrets/   Secret Manager references, resolved once at start
  *   2  config.ts  the settings table (it checks registry credential entries, so it sits above registry/)
  *   1  registry/  the OCI Distribution client replicate-image and the CLI use: a library that knows nothing of the service
- *   0  support/   what every layer uses: logger, schema, onFirstUse, maybe-promise, the HTTP answer, dispositions, code cache
+ *   0  support/   what every layer uses: logger, schema, onFirstUse, the pipeline runner, the outcome union, the HTTP answer, dispositions, code cache
  *
  * The flow of an event is receive -> parse -> route -> act -> answer, and a later
  * stage knows the earlier ones' types (parse reads a RawRequest, answer an event and

@@ -1,0 +1,15 @@
+/** Stage: GET /healthz and /readyz are answered here, before admission (they do not count as work in flight). */
+import type { Outcome } from '../support/outcome';
+import type { Stage } from '../support/pipeline';
+import type { Incoming } from './incoming';
+import type { InFlight } from './shutdown';
+
+const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
+
+export function health(inFlight: InFlight): Stage<Incoming, Outcome> {
+  return async ({ raw }, next) => {
+    if (raw.method !== 'GET' || !HEALTH_PATHS.has(raw.path)) return next();
+    // Draining: not ready for new work, but alive.
+    return { kind: 'health', ready: !(inFlight.draining && raw.path === '/readyz') };
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * Stage: a body over the limit is refused (413). Both servers refuse these while
+ * reading already (read-body.ts); this holds for a RawRequest handed in directly.
+ */
+import type { Outcome } from '../support/outcome';
+import type { Stage } from '../support/pipeline';
+import type { Incoming } from './incoming';
+
+export function limitBody(maxBodyBytes: number): Stage<Incoming, Outcome> {
+  return async ({ raw }, next) => {
+    const declared = Number(raw.headers['content-length'] ?? raw.body.length);
+    if (raw.body.length <= maxBodyBytes && declared <= maxBodyBytes) return next();
+    const reason = `request body larger than ${maxBodyBytes} bytes`;
+    return { kind: 'not-a-delivery', status: 413, reason, line: { message: reason, fields: { httpRequest: { requestMethod: raw.method, requestUrl: raw.path, status: 413 } } } };
+  };
+}
