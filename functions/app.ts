@@ -11,12 +11,14 @@
  *   deadline      receive/deadline.ts      503 past the event deadline (when set)
  *   decide        route/decide.ts          parse, match, run the routes, conclude the outcome
  *
+ * A setup without auth, deadline or dead-letter topic runs the same steps
+ * synchronously instead (answer/handle-sync.ts): measured, see docs/benchmarks.md.
  * The outcome union is support/outcome.ts; its table of answers and severities answer/outcome.ts.
  */
 import type { Request, Response } from 'express';
 import type { ActionDefinition, ActionEnvironment } from './act/action';
 import { builtInActions } from './act/catalog';
-import { createLogger, stdoutSink, type LogSink } from './support/logger';
+import { createLogger, stdoutSink, type LogSink, type Logger } from './support/logger';
 import { answerOf } from './answer/outcome';
 import { writeAnswer, type Answer } from './support/http-answer';
 import { environment as environmentOf, readSettings, type Settings } from './config';
@@ -39,7 +41,7 @@ import type { Outcome } from './support/outcome';
 import { pipeline, type Stage } from './support/pipeline';
 import { codeCacheUse } from './support/code-cache';
 import { forwardRouteFromProxyEnv } from './act/forward/proxy-env';
-import { createAuthCheck } from './receive/auth/check';
+import { createAuthCheck, type AuthCheck } from './receive/auth/check';
 import { createInFlight, type InFlight } from './receive/shutdown';
 import type { IdempotencySettings } from './route/idempotency/guard';
 import type { IdempotencyStore } from './route/idempotency/store';
@@ -48,6 +50,7 @@ import { createFirestoreStore } from './route/idempotency/firestore-store';
 import { createDeadLetters, type DeadLetters } from './answer/dead-letter';
 import { deadLettering } from './answer/dead-lettering';
 import { record } from './answer/record';
+import { handleSync } from './answer/handle-sync';
 import { resolveConfiguration } from './secrets/configuration';
 import type { SecretAccessor } from './secrets/resolve';
 
@@ -71,8 +74,8 @@ export interface Handled {
 export interface App {
   readonly router: Router;
   readonly settings: Settings;
-  /** The whole pipeline for one request; never rejects. */
-  handle(raw: RawRequest, signal?: AbortSignal): Promise<Handled>;
+  /** The whole pipeline for one request; never rejects. Synchronous in a setup without asynchronous stages while the routes' handlers are (answer/handle-sync.ts). */
+  handle(raw: RawRequest, signal?: AbortSignal): Handled | Promise<Handled>;
   /** The Functions Framework HTTP function. */
   readonly httpHandler: (req: Request, res: Response) => Promise<void>;
   /** Requests in flight, for graceful shutdown. */
@@ -110,6 +113,38 @@ function leaveFrameworkDomain(): void {
   (process as { domain?: { exit(): void } | null }).domain?.exit();
 }
 
+const handledOf = (outcome: Outcome): Handled => ({ outcome, answer: answerOf(outcome) });
+
+function authCheckOf(settings: Settings, log: Logger): AuthCheck | undefined {
+  return createAuthCheck({
+    ...(settings.authOidc && {
+      oidc: { audiences: settings.authAudiences, emails: settings.authEmails, subjects: settings.authSubjects, certsUrl: settings.authCertsUrl, clockSkewSeconds: settings.authClockSkewSeconds },
+    }),
+    ...(settings.authApiKey !== undefined && { apiKey: settings.authApiKey }),
+  }, log);
+}
+
+/** The stores a request may need: the idempotency store, made when a matching route first needs it (routes from code may be added after start), and the dead-letter topic. */
+function storesOf(settings: Settings, options: AppOptions, log: Logger): { readonly idempotency: () => IdempotencySettings; readonly deadLetters?: DeadLetters } {
+  let idempotency: IdempotencySettings | undefined;
+  const deadLetters =
+    options.deadLetters ?? (settings.deadLetterTopic ? createDeadLetters({ topic: settings.deadLetterTopic, ...(settings.project && { projectId: settings.project }) }) : undefined);
+  return {
+    idempotency: () =>
+      (idempotency ??= {
+        store:
+          options.idempotencyStore ??
+          (settings.idempotencyStore === 'firestore'
+            ? createFirestoreStore({ collection: settings.idempotencyCollection, ...(settings.project && { projectId: settings.project }) })
+            : createMemoryStore({ maxKeys: settings.idempotencyMemoryMaxKeys, maxBytes: settings.idempotencyMemoryMaxBytes, log })),
+        ttlMs: settings.idempotencyTtlMs,
+        leaseMarginMs: settings.idempotencyLeaseMarginMs,
+        maxHoldMs: settings.idempotencyMaxHoldMs,
+      }),
+    ...(deadLetters && { deadLetters }),
+  };
+}
+
 export function createApp(options: AppOptions = {}): App {
   const env = environmentOf(options.env);
   const baseLog = createLogger(options.sink ?? stdoutSink);
@@ -125,27 +160,8 @@ export function createApp(options: AppOptions = {}): App {
   const routes = settings.routesFile
     ? loadRoutesFile(settings.routesFile, actions, environment, settings.routeTimeoutMs, options.secrets)
     : defaultRoutes(actions, environment, settings);
-  const authCheck = createAuthCheck({
-    ...(settings.authOidc && {
-      oidc: { audiences: settings.authAudiences, emails: settings.authEmails, subjects: settings.authSubjects, certsUrl: settings.authCertsUrl, clockSkewSeconds: settings.authClockSkewSeconds },
-    }),
-    ...(settings.authApiKey !== undefined && { apiKey: settings.authApiKey }),
-  }, baseLog);
-  // Made when a matching route first needs it: routes from code may be added after start.
-  let idempotency: IdempotencySettings | undefined;
-  const idempotencyNow = (): IdempotencySettings =>
-    (idempotency ??= {
-      store:
-        options.idempotencyStore ??
-        (settings.idempotencyStore === 'firestore'
-          ? createFirestoreStore({ collection: settings.idempotencyCollection, ...(settings.project && { projectId: settings.project }) })
-          : createMemoryStore({ maxKeys: settings.idempotencyMemoryMaxKeys, maxBytes: settings.idempotencyMemoryMaxBytes, log: baseLog })),
-      ttlMs: settings.idempotencyTtlMs,
-      leaseMarginMs: settings.idempotencyLeaseMarginMs,
-      maxHoldMs: settings.idempotencyMaxHoldMs,
-    });
-  const deadLetters =
-    options.deadLetters ?? (settings.deadLetterTopic ? createDeadLetters({ topic: settings.deadLetterTopic, ...(settings.project && { projectId: settings.project }) }) : undefined);
+  const authCheck = authCheckOf(settings, baseLog);
+  const stores = storesOf(settings, options, baseLog);
   const inFlight = createInFlight();
   // For httpHandler: the lean server reads bodies itself, with the same limits (receive/http-server.ts).
   const receiveLimits = receiveLimitsOf(settings);
@@ -157,6 +173,7 @@ export function createApp(options: AppOptions = {}): App {
     codeCache: codeCacheUse(),
   });
 
+  const decideSettings = { router, idempotency: stores.idempotency, maxAttempts: settings.deadLetterMaxAttempts };
   const stages: Stage<Incoming, Outcome>[] = [
     record,
     health(inFlight),
@@ -164,16 +181,18 @@ export function createApp(options: AppOptions = {}): App {
     limitBody(settings.maxBodyBytes),
     ...(authCheck ? [authenticate(authCheck)] : []),
     // Outside the deadline: a rejection is dead-lettered even when it took long.
-    ...(deadLetters ? [deadLettering(deadLetters)] : []),
+    ...(stores.deadLetters ? [deadLettering(stores.deadLetters)] : []),
     ...(settings.eventDeadlineMs !== undefined ? [deadline(settings.eventDeadlineMs)] : []),
-    decide({ router, idempotency: idempotencyNow, maxAttempts: settings.deadLetterMaxAttempts }),
+    decide(decideSettings),
   ];
-  const run = pipeline(stages);
+  // Without an asynchronous stage, the same steps synchronously (measured: answer/handle-sync.ts).
+  const synchronous = !authCheck && !stores.deadLetters && settings.eventDeadlineMs === undefined;
+  const run = synchronous ? handleSync({ inFlight, maxBodyBytes: settings.maxBodyBytes, decide: decideSettings }) : pipeline(stages);
   const requestLogs = requestLogsOf(baseLog, settings.project);
 
-  async function handle(raw: RawRequest, signal?: AbortSignal): Promise<Handled> {
-    const outcome = await run(new Incoming(raw, signal, requestLogs));
-    return { outcome, answer: answerOf(outcome) };
+  function handle(raw: RawRequest, signal?: AbortSignal): Handled | Promise<Handled> {
+    const outcome = run(new Incoming(raw, signal, requestLogs));
+    return outcome instanceof Promise ? outcome.then(handledOf) : handledOf(outcome);
   }
 
   function httpHandler(req: Request, res: Response): Promise<void> {
@@ -188,7 +207,8 @@ export function createApp(options: AppOptions = {}): App {
     if ('refusal' in received) return sendRefusal(req, res, received.refusal);
     // The body's bytes count against the budget until the answer has gone.
     res.once('close', received.release);
-    writeAnswer(res, (await handle(received.raw, signal)).answer);
+    const handled = handle(received.raw, signal);
+    writeAnswer(res, (handled instanceof Promise ? await handled : handled).answer);
   }
 
   return { router, settings, handle, httpHandler, inFlight };

@@ -14,8 +14,13 @@ export const record: Stage<Incoming, Outcome> = async (request, next) => {
   try {
     outcome = await next();
   } catch (err) {
-    outcome = { kind: 'internal', line: { message: `internal error: ${(err as Error | undefined)?.stack ?? String(err)}` } };
+    outcome = internalOf(err);
   }
   writeLine(request.log, request.raw, outcome);
   return outcome;
 };
+
+/** A throw from any stage: a bug of ours. */
+export function internalOf(err: unknown): Outcome {
+  return { kind: 'internal', line: { message: `internal error: ${(err as Error | undefined)?.stack ?? String(err)}` } };
+}

@@ -15,7 +15,7 @@ import { readBody, refuseBeforeContinue, sendRefusal, type BodyRead } from './re
 
 /** What the server needs of the app (app.ts's App): receive does not import the composition root. */
 export interface RequestHandler {
-  handle(raw: RawRequest, signal?: AbortSignal): Promise<{ readonly answer: Answer }>;
+  handle(raw: RawRequest, signal?: AbortSignal): { readonly answer: Answer } | Promise<{ readonly answer: Answer }>;
 }
 
 export function createRequestListener(app: () => RequestHandler | Promise<RequestHandler>, limits: ReceiveLimits, budget: BodyBudget = createBodyBudget(limits.maxBodyBytesInFlight)): http.RequestListener {

@@ -11,7 +11,7 @@ import type { Stage } from '../support/pipeline';
 import { conclude } from './conclude';
 import { dispatch } from './dispatch';
 import { guardedDispatch, type IdempotencySettings } from './idempotency/guard';
-import type { Router } from './router';
+import type { Route, Router } from './router';
 
 export interface DecideSettings {
   readonly router: Router;
@@ -22,27 +22,38 @@ export interface DecideSettings {
 }
 
 export function decide(settings: DecideSettings): Stage<Incoming, Outcome> {
-  return async (request) => {
-    let event: RouterEvent;
-    try {
-      event = parseDelivery(request.raw);
-    } catch (err) {
-      return refusedDelivery(request, err);
-    }
-    const log = request.labelWith(event);
-    const matching = settings.router.matching(event);
-    if (matching.length === 0) {
-      return { kind: 'unmatched', event, line: { message: describeUnmatched(event), fields: { eventId: event.id, eventType: event.type, kind: event.kind } } };
-    }
-    if (!matching.some((r) => r.idempotent)) return conclude(event, await dispatch(event, matching, log, request.signal), settings.maxAttempts);
-    const guarded = await guardedDispatch(event, matching, settings.idempotency(), log, request.signal);
-    if (guarded.kind === 'ran') return conclude(event, guarded.routes, settings.maxAttempts);
-    return {
-      kind: 'in-progress',
-      event,
-      routes: guarded.routes,
-      line: { message: `event ${event.id ?? '(no id)'} is being handled by another delivery; answered 409 to come back later`, fields: { routes: guarded.routes } },
-    };
+  return async (request) => decideNow(settings, request);
+}
+
+/**
+ * decide's work, with no promise made while the matching routes' handlers answer
+ * at once: for the synchronous pipeline (answer/handle-sync.ts).
+ */
+export function decideNow(settings: DecideSettings, request: Incoming): Outcome | Promise<Outcome> {
+  let event: RouterEvent;
+  try {
+    event = parseDelivery(request.raw);
+  } catch (err) {
+    return refusedDelivery(request, err);
+  }
+  const log = request.labelWith(event);
+  const matching = settings.router.matching(event);
+  if (matching.length === 0) {
+    return { kind: 'unmatched', event, line: { message: describeUnmatched(event), fields: { eventId: event.id, eventType: event.type, kind: event.kind } } };
+  }
+  if (matching.some((r) => r.idempotent)) return guarded(settings, request, event, matching);
+  const routes = dispatch(event, matching, log, request.signal);
+  return routes instanceof Promise ? routes.then((r) => conclude(event, r, settings.maxAttempts)) : conclude(event, routes, settings.maxAttempts);
+}
+
+async function guarded(settings: DecideSettings, request: Incoming, event: RouterEvent, matching: Route[]): Promise<Outcome> {
+  const result = await guardedDispatch(event, matching, settings.idempotency(), request.log, request.signal);
+  if (result.kind === 'ran') return conclude(event, result.routes, settings.maxAttempts);
+  return {
+    kind: 'in-progress',
+    event,
+    routes: result.routes,
+    line: { message: `event ${event.id ?? '(no id)'} is being handled by another delivery; answered 409 to come back later`, fields: { routes: result.routes } },
   };
 }
 
