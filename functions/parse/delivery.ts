@@ -15,11 +15,12 @@ import { interpret } from './interpret';
 import { cloudEventBinary } from './envelopes/cloudevent-binary';
 import { cloudEventStructured } from './envelopes/cloudevent-structured';
 import { pubsubPush } from './envelopes/pubsub-push';
+import { pubsubPushCloudEvent } from './envelopes/pubsub-push-cloudevent';
 import { pubsubPushNoWrapper } from './envelopes/pubsub-nowrapper';
 import { background } from './envelopes/background';
 
 /** Every shape, in the order they are tried: the first whose detect() holds unwraps the request. */
-const ENVELOPES: readonly Envelope[] = [cloudEventBinary, cloudEventStructured, pubsubPushNoWrapper, pubsubPush, background];
+const ENVELOPES: readonly Envelope[] = [cloudEventBinary, cloudEventStructured, pubsubPushNoWrapper, pubsubPushCloudEvent, pubsubPush, background];
 const BY_HEADERS = ENVELOPES.filter((e) => e.reads === 'headers');
 const BY_JSON_BODY = ENVELOPES.filter((e) => e.reads === 'json-body');
 

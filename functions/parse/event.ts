@@ -11,6 +11,7 @@ export type DeliveryShape =
   | 'cloudevent-structured' // C
   | 'pubsub-push' // D: wrapped push
   | 'pubsub-push-nowrapper' // E: noWrapper push
+  | 'pubsub-push-cloudevent' // I: a CloudEvent in a push's attributes (Eventarc's fallback)
   | 'background'; // H: Cloud Functions 1st gen
 
 /**

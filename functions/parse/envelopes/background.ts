@@ -19,14 +19,30 @@ const SHAPE = 'background';
 const PUBSUB_TYPES = new Set(['google.pubsub.topic.publish', 'providers/cloud.pubsub/eventTypes/topic.publish']);
 const LEGACY_STORAGE_CHANGE = 'providers/cloud.storage/eventTypes/object.change';
 
-type Context = { eventId: string; eventType: string; timestamp?: string | undefined; resource: string | { name: string } };
+type Context = { eventId: string; eventType: string; timestamp?: string | undefined; resource: string | { name: string; service?: string | undefined } };
 
-/** The CloudEvent a 1st-gen event converts to: its type and source, and its message when it is a publish. */
+/** The CloudEvent a 1st-gen event converts to: its type, source and subject, and its message when it is a publish. */
 interface Converted {
   readonly type: string;
   readonly source: string;
+  readonly subject?: string;
   readonly message?: PubSubMessage;
 }
+
+// Functions Framework's names for the 1st-gen types that are neither Pub/Sub nor Storage.
+const OTHER_TYPES: ReadonlyMap<string, string> = new Map([
+  ['providers/cloud.firestore/eventTypes/document.write', 'google.cloud.firestore.document.v1.written'],
+  ['providers/cloud.firestore/eventTypes/document.create', 'google.cloud.firestore.document.v1.created'],
+  ['providers/cloud.firestore/eventTypes/document.update', 'google.cloud.firestore.document.v1.updated'],
+  ['providers/cloud.firestore/eventTypes/document.delete', 'google.cloud.firestore.document.v1.deleted'],
+  ['providers/firebase.auth/eventTypes/user.create', 'google.firebase.auth.user.v1.created'],
+  ['providers/firebase.auth/eventTypes/user.delete', 'google.firebase.auth.user.v1.deleted'],
+  ['providers/google.firebase.analytics/eventTypes/event.log', 'google.firebase.analytics.log.v1.written'],
+  ['providers/google.firebase.database/eventTypes/ref.create', 'google.firebase.database.ref.v1.created'],
+  ['providers/google.firebase.database/eventTypes/ref.write', 'google.firebase.database.ref.v1.written'],
+  ['providers/google.firebase.database/eventTypes/ref.update', 'google.firebase.database.ref.v1.updated'],
+  ['providers/google.firebase.database/eventTypes/ref.delete', 'google.firebase.database.ref.v1.deleted'],
+]);
 
 function detect(raw: RawRequest): boolean {
   const json = raw.bodyJson;
@@ -35,7 +51,7 @@ function detect(raw: RawRequest): boolean {
   return (typeof o['context'] === 'object' && o['context'] !== null) || (Object.hasOwn(o, 'eventType') && Object.hasOwn(o, 'eventId'));
 }
 
-function convert(context: Context, resourceName: string, data: unknown, resourcePath: string): Converted {
+function convert(context: Context, resourceName: string, data: unknown, resourcePath: string, domain: string | undefined): Converted {
   const { eventId: id, eventType, timestamp: time } = context;
   if (PUBSUB_TYPES.has(eventType)) {
     if (!/^projects\/[^/]+\/topics\/[^/]+$/.test(resourceName)) throw new PayloadError(SHAPE, resourcePath, `"${resourceName}" is not projects/P/topics/T`);
@@ -56,7 +72,31 @@ function convert(context: Context, resourceName: string, data: unknown, resource
     // The object's own bucket when it names one (as before the conversion moved here); else the resource's.
     return { type: cloudEventTypeOfStorageChange(change), source: storageSource(typeof bucket === 'string' && bucket !== '' ? bucket : resource.bucket) };
   }
-  throw new PayloadError(SHAPE, resourcePath.replace(/resource$/, 'eventType'), `"${eventType}" is not a Pub/Sub or Cloud Storage event`);
+  const service = typeof context.resource === 'string' ? undefined : context.resource.service;
+  return convertOther(eventType, resourceName, data, domain, service);
+}
+
+/**
+ * Any other 1st-gen event (Firebase, Firestore, or one we know nothing of) becomes
+ * the CloudEvent Functions Framework converts it to, and so a `cloudevent` (or the
+ * family its type names): never refused, as its sender will not send it otherwise.
+ * An unknown type keeps its own name, under a source built from its resource.
+ */
+function convertOther(eventType: string, resource: string, data: unknown, domain: string | undefined, service: string | undefined): Converted {
+  const type = OTHER_TYPES.get(eventType) ?? eventType;
+  const firestore = /^(projects\/[^/]+\/databases\/[^/]+)\/(documents\/.+)$/.exec(resource);
+  if (eventType.startsWith('providers/cloud.firestore/') && firestore) return { type, source: `//firestore.googleapis.com/${firestore[1]}`, subject: firestore[2]! };
+  const database = /^projects\/_\/instances\/([^/]+)\/(refs\/.*)$/.exec(resource);
+  if (eventType.startsWith('providers/google.firebase.database/') && database) {
+    // The location is in the instance's domain: `firebaseio.com` is us-central1, else `LOCATION.firebasedatabase.app`.
+    const location = domain === undefined || domain === 'firebaseio.com' ? 'us-central1' : domain.split('.')[0]!;
+    return { type, source: `//firebasedatabase.googleapis.com/projects/_/locations/${location}/instances/${database[1]}`, subject: database[2]! };
+  }
+  if (eventType.startsWith('providers/firebase.auth/')) {
+    const uid = (data as { uid?: unknown } | null)?.uid;
+    return { type, source: `//firebaseauth.googleapis.com/${resource}`, ...(typeof uid === 'string' && { subject: `users/${uid}` }) };
+  }
+  return { type, source: service !== undefined ? `//${service}/${resource}` : resource };
 }
 
 function unwrap(raw: RawRequest): Unwrapped {
@@ -68,8 +108,10 @@ function unwrap(raw: RawRequest): Unwrapped {
   const resourceName = typeof context.resource === 'string' ? context.resource : context.resource.name;
   const data = e.data;
   const dataBytes = Buffer.from(stringifyJson(data ?? null, SHAPE, 'data'));
-  const converted = convert(context, resourceName, data, `${nested ? 'context.' : ''}resource`);
+  const domain = typeof e['domain'] === 'string' ? e['domain'] : undefined;
+  const converted = convert(context, resourceName, data, `${nested ? 'context.' : ''}resource`, domain);
   const attributes: Record<string, string> = { specversion: '1.0', id: context.eventId, type: converted.type, source: converted.source };
+  if (converted.subject !== undefined) attributes['subject'] = converted.subject;
   if (context.timestamp !== undefined) attributes['time'] = context.timestamp;
   return unwrapped({
     shape: SHAPE,

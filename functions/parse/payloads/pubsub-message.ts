@@ -67,10 +67,15 @@ export function messageOf(u: Unwrapped, context: EventContext): { message: PubSu
     const shape = u.delivery.shape;
     const envelope = pushEnvelopeFromJson(u.dataValue !== undefined ? u.dataValue : parseJson(u.data, shape, u.dataPath), shape, u.dataPath);
     message = toMessage(envelope.message, shape, below(u.dataPath, 'message'));
+    // The data's own subscription and attempt first; a push that carried the CloudEvent (pubsub-push-cloudevent) may add its own.
     const d = u.delivery;
     delivery = withDeliveryMetadata(
       { shape: d.shape, cloudEvent: d.cloudEvent, raw: d.raw, attributes: message.attributes },
-      { subscription: envelope.subscription, orderingKey: message.orderingKey, deliveryAttempt: envelope.deliveryAttempt },
+      {
+        subscription: envelope.subscription ?? d.subscription,
+        orderingKey: message.orderingKey ?? d.orderingKey,
+        deliveryAttempt: envelope.deliveryAttempt ?? d.deliveryAttempt,
+      },
     );
   }
   const where = topicOfResource(context.source);
