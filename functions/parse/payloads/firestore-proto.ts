@@ -13,6 +13,7 @@ import {
   ValueProblem,
   checkedInt64,
   document,
+  eventData,
   formatTimestamp,
   parseDocumentName,
   payloadErrorOf,
@@ -59,8 +60,10 @@ function bigintOf(v: Int64): bigint {
   return BigInt.asIntN(64, (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0));
 }
 
+/** Seconds as a number: exact within Timestamp's range, and anything outside it is refused anyway. */
 function timestampOf(t: TimestampMessage): string {
-  return formatTimestamp(bigintOf(t.seconds), t.nanos);
+  const s = t.seconds;
+  return formatTimestamp(typeof s === 'number' ? s : s.high * 4294967296 + (s.low >>> 0), t.nanos);
 }
 
 /** One decoded Value: the member set is its type (a decoded message owns only the members it carried). */
@@ -153,5 +156,5 @@ export function eventDataOfProtobuf(bytes: Buffer): FirestoreEventData {
   }
   const value = documentOf(m.value, 'value');
   const oldValue = documentOf(m.oldValue, 'oldValue');
-  return { ...(value && { value }), ...(oldValue && { oldValue }), updateMask: m.updateMask?.fieldPaths ?? [] };
+  return eventData(value, oldValue, m.updateMask?.fieldPaths ?? []);
 }
