@@ -84,8 +84,8 @@ type ProtoHalf = typeof import('./firestore-proto');
 let protoHalf: ProtoHalf | undefined;
 /**
  * protobufjs and the schema load on the first protobuf event, synchronously (the
- * decoder is a pure function). A failed load is not kept: it throws an ordinary
- * error (a 5xx, redelivered) and the next event tries again.
+ * decoder is a pure function). A failed load (protobufjs missing from the
+ * deployment) throws an ordinary error, never a PayloadError: a 5xx, redelivered.
  */
 const protoDecoder = (): ProtoHalf => (protoHalf ??= require('./firestore-proto') as ProtoHalf);
 
