@@ -41,6 +41,8 @@ esbuild.buildSync({
     '@google-cloud/pubsub',
     '@google-cloud/secret-manager',
     'google-auth-library',
+    // Loaded on the first protobuf Firestore event only (functions/parse/payloads/firestore-proto.ts).
+    'protobufjs',
   ],
   // import() of the external client libraries becomes require(): they are CommonJS, and code
   // loaded from V8's code cache cannot import() on Node 20 (functions/support/code-cache.ts).

@@ -14,6 +14,12 @@ export function describeEvent(event: RouterEvent): string {
     }
     case 'registry.image':
       return `Image ${event.change}: ${formatImageReference(event.image)}`;
+    case 'firestore.document':
+      return `Firestore document ${event.change}: ${event.database}/${event.document}`;
+    case 'audit.log':
+      return `Audit log: ${event.serviceName} ${event.methodName} on ${event.resourceName ?? '(no resource)'} by ${event.principalEmail ?? '(no principal)'}`;
+    case 'build.status':
+      return `Cloud Build ${event.build.id} ${event.build.status}${event.build.trigger ? ` (trigger ${event.build.trigger.name ?? event.build.trigger.id})` : ''}`;
     case 'cloudevent':
       return `CloudEvent ${event.type} from ${event.source ?? '(no source)'}${event.subject ? ` subject ${event.subject}` : ''}`;
   }
@@ -42,6 +48,19 @@ export function eventFields(event: RouterEvent, includeData: boolean): Record<st
       });
     case 'registry.image':
       return Object.assign(common, { change: event.change, image: event.image });
+    case 'firestore.document':
+      return Object.assign(common, { change: event.change, database: event.database, namespace: event.namespace, document: event.document, updateMask: event.updateMask });
+    case 'audit.log':
+      return Object.assign(common, {
+        serviceName: event.serviceName,
+        methodName: event.methodName,
+        resourceName: event.resourceName,
+        principalEmail: event.principalEmail,
+        severity: event.severity,
+        status: event.status,
+      });
+    case 'build.status':
+      return Object.assign(common, { build: { id: event.build.id, status: event.build.status, trigger: event.build.trigger, images: event.build.images } });
     case 'cloudevent':
       return Object.assign(common, {
         source: event.source,

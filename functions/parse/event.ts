@@ -4,6 +4,9 @@
  * becomes exactly one of these; a handler narrows on `kind`.
  */
 import type { RawRequest } from '../receive/raw-request';
+import type { AuditLogEntry } from './payloads/audit-log';
+import type { BuildStatusChange } from './payloads/cloud-build';
+import type { FirestoreDocumentChange } from './payloads/firestore-document';
 
 /** Which wire shape carried the event (docs/delivery.md, "Shapes"). */
 export type DeliveryShape =
@@ -11,6 +14,7 @@ export type DeliveryShape =
   | 'cloudevent-structured' // C
   | 'pubsub-push' // D: wrapped push
   | 'pubsub-push-nowrapper' // E: noWrapper push
+  | 'pubsub-push-cloudevent' // I: a CloudEvent in a push's attributes (Eventarc's fallback)
   | 'background'; // H: Cloud Functions 1st gen
 
 /**
@@ -133,6 +137,13 @@ export interface OtherCloudEvent extends EventBase {
   json<T = unknown>(): T;
 }
 
-export type RouterEvent = PubSubMessageEvent | StorageObjectEvent | ImageEvent | OtherCloudEvent;
+/** A Firestore document created, updated, deleted or written (payloads/firestore-document.ts). */
+export interface FirestoreDocumentEvent extends EventBase, FirestoreDocumentChange {}
+/** A Cloud Audit Logs entry (payloads/audit-log.ts). */
+export interface AuditLogEvent extends EventBase, AuditLogEntry {}
+/** A Cloud Build status change, by notification or CloudEvent (payloads/cloud-build.ts). */
+export interface BuildStatusEvent extends EventBase, BuildStatusChange {}
+
+export type RouterEvent = PubSubMessageEvent | StorageObjectEvent | ImageEvent | FirestoreDocumentEvent | AuditLogEvent | BuildStatusEvent | OtherCloudEvent;
 export type EventKind = RouterEvent['kind'];
-export const EVENT_KINDS: readonly EventKind[] = ['pubsub.message', 'storage.object', 'registry.image', 'cloudevent'];
+export const EVENT_KINDS: readonly EventKind[] = ['pubsub.message', 'storage.object', 'registry.image', 'firestore.document', 'audit.log', 'build.status', 'cloudevent'];

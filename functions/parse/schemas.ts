@@ -62,7 +62,7 @@ const isOptionalString = (v: unknown) => v === undefined || typeof v === 'string
  * accepts, unchanged (test/parse/push-envelope.test.ts holds the two to that);
  * anything else goes to the schema, whose issue names the field.
  */
-export function isValidPushEnvelope(json: unknown): json is PushEnvelopeJson {
+export function conformsToPushEnvelopeSchema(json: unknown): json is PushEnvelopeJson {
   if (!isObject(json) || !isOptionalString(json['subscription'])) return false;
   const attempt = json['deliveryAttempt'];
   if (attempt !== undefined && !Number.isSafeInteger(attempt)) return false;

@@ -1,11 +1,11 @@
 /**
- * The push envelope's hand check (schemas.ts isValidPushEnvelope) against its zod
+ * The push envelope's hand check (schemas.ts conformsToPushEnvelopeSchema) against its zod
  * schema: whatever the hand check accepts, the schema accepts too and yields the
  * same value, so taking the fast path never lets through what zod would refuse.
  * Every real envelope among the fixtures takes the fast path.
  */
 import fc from 'fast-check';
-import { isValidPushEnvelope, pushEnvelopeSchema } from '../../functions/parse/schemas';
+import { conformsToPushEnvelopeSchema, pushEnvelopeSchema } from '../../functions/parse/schemas';
 import { loadRequestFixtures, rawOf } from '../support/fixtures';
 
 const anyValue = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }));
@@ -41,7 +41,7 @@ test('whatever the hand check accepts, the schema accepts with the same value', 
     fc.property(envelope, (value) => {
       // Through JSON, as envelopes arrive (an own "__proto__" key, no undefined).
       const json: unknown = value === undefined ? undefined : JSON.parse(JSON.stringify(value));
-      if (!isValidPushEnvelope(json)) return;
+      if (!conformsToPushEnvelopeSchema(json)) return;
       accepted++;
       const parsed = pushEnvelopeSchema.safeParse(json);
       expect(parsed.success).toBe(true);
@@ -60,7 +60,7 @@ test.each([
   ['no message', { subscription: 's' }],
   ['attributes as a list', { message: { attributes: ['a'] } }],
 ])('%s goes to the schema, which names the field', (_name, json) => {
-  expect(isValidPushEnvelope(json)).toBe(false);
+  expect(conformsToPushEnvelopeSchema(json)).toBe(false);
   expect(pushEnvelopeSchema.safeParse(json).success).toBe(false);
 });
 
@@ -78,5 +78,5 @@ test('every Pub/Sub envelope among the fixtures takes the fast path', () => {
     })
     .filter((json) => typeof json?.message === 'object');
   expect(envelopes.length).toBeGreaterThan(5);
-  for (const json of envelopes) expect(isValidPushEnvelope(json)).toBe(true);
+  for (const json of envelopes) expect(conformsToPushEnvelopeSchema(json)).toBe(true);
 });

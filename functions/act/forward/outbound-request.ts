@@ -4,7 +4,7 @@
  * carry as they are get percent-encoded (CloudEvents HTTP binding, 3.1.3.2).
  */
 import type { RouterEvent } from '../../parse/event';
-import { isAttributeName } from '../../parse/envelopes/cloudevent';
+import { isAttributeName } from '../../parse/cloudevent-attributes';
 import { PermanentError } from '../errors';
 
 export interface OutboundRequest {

@@ -1,13 +1,10 @@
 /** Shapes A and B: a binary-mode CloudEvent, as Eventarc sends it (`ce-*` headers, data in the body). */
-import type { RouterEvent } from '../event';
 import type { RawRequest } from '../../receive/raw-request';
-import { eventFromCloudEvent, requireAttributeName, requireContextAttributes } from './cloudevent';
+import { requireAttributeName, requireContextAttributes } from '../cloudevent-attributes';
+import type { Envelope } from './envelope';
+import { unwrapped, type Unwrapped } from '../unwrapped';
 
 const SHAPE = 'cloudevent-binary';
-
-export function isBinaryCloudEvent(raw: RawRequest): boolean {
-  return raw.headers['ce-specversion'] !== undefined;
-}
 
 /** Every `ce-*` header, prefix removed, value exactly as received. */
 export function contextAttributesOfHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
@@ -24,14 +21,17 @@ export function contextAttributesOfHeaders(headers: Readonly<Record<string, stri
   return attributes;
 }
 
-export function parseBinaryCloudEvent(raw: RawRequest): RouterEvent {
+function unwrap(raw: RawRequest): Unwrapped {
   const attributes = contextAttributesOfHeaders(raw.headers);
   requireContextAttributes(attributes, SHAPE, 'ce-');
   const dataContentType = raw.headers['content-type'];
   if (dataContentType !== undefined) attributes['datacontenttype'] = dataContentType;
-  const cloudEvent = { attributes, data: raw.body, ...(dataContentType !== undefined && { dataContentType }) };
-  return eventFromCloudEvent(
-    { attributes, data: raw.body, ...(raw.bodyJson !== undefined && { dataValue: raw.bodyJson }), delivery: { shape: SHAPE, attributes: {}, cloudEvent, raw } },
-    SHAPE,
-  );
+  return unwrapped({ shape: SHAPE, raw, attributes, data: raw.body, dataValue: raw.bodyJson, dataContentType });
 }
+
+export const cloudEventBinary: Envelope = {
+  shape: SHAPE,
+  reads: 'headers',
+  detect: (raw) => raw.headers['ce-specversion'] !== undefined,
+  unwrap,
+};

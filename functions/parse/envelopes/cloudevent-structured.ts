@@ -1,19 +1,16 @@
-/** Shape C: a structured-mode CloudEvent (`application/cloudevents+json`, the whole event in the body). */
-import type { RouterEvent } from '../event';
+/** Shape C: a structured-mode CloudEvent (`application/cloudevents+json`), the whole event in the body. */
 import type { RawRequest } from '../../receive/raw-request';
 import { fromZodError } from '../errors';
 import { structuredCloudEventSchema } from '../schemas';
 import { bodyJsonOf, decodeBase64, isJsonMediaType, stringifyJson } from '../payloads/bytes';
 import { mediaType } from '../../support/media-type';
-import { eventFromCloudEvent, requireAttributeName, requireContextAttributes } from './cloudevent';
+import { requireAttributeName, requireContextAttributes } from '../cloudevent-attributes';
+import type { Envelope } from './envelope';
+import { unwrapped, type Unwrapped } from '../unwrapped';
 
 const SHAPE = 'cloudevent-structured';
 
-export function isStructuredCloudEvent(raw: RawRequest): boolean {
-  return mediaType(raw.headers['content-type']) === 'application/cloudevents+json';
-}
-
-export function parseStructuredCloudEvent(raw: RawRequest): RouterEvent {
+function unwrap(raw: RawRequest): Unwrapped {
   const json = bodyJsonOf(raw, SHAPE, '');
   const parsed = structuredCloudEventSchema.safeParse(json);
   if (!parsed.success) throw fromZodError(SHAPE, parsed.error);
@@ -42,9 +39,12 @@ export function parseStructuredCloudEvent(raw: RawRequest): RouterEvent {
     dataValue = ce.data;
     data = Buffer.from(stringifyJson(ce.data, SHAPE, 'data'), 'utf8');
   }
-  const cloudEvent = { attributes, data, ...(ce.datacontenttype !== undefined && { dataContentType: ce.datacontenttype }) };
-  return eventFromCloudEvent(
-    { attributes, data, ...(dataValue !== undefined && { dataValue }), delivery: { shape: SHAPE, attributes: {}, cloudEvent, raw } },
-    SHAPE,
-  );
+  return unwrapped({ shape: SHAPE, raw, attributes, data, dataValue, dataContentType: ce.datacontenttype });
 }
+
+export const cloudEventStructured: Envelope = {
+  shape: SHAPE,
+  reads: 'headers',
+  detect: (raw) => mediaType(raw.headers['content-type']) === 'application/cloudevents+json',
+  unwrap,
+};

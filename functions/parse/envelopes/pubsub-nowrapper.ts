@@ -5,11 +5,14 @@
  * push is indistinguishable from any POST, so such subscriptions push to the path
  * `/nowrapper` (see README).
  */
-import type { Delivery, PubSubMessage, RouterEvent } from '../event';
+import type { PubSubMessage } from '../event';
 import type { RawRequest } from '../../receive/raw-request';
-import { MESSAGE_PUBLISHED, eventFromMessage, projectOfSubscription } from '../payloads/pubsub-message';
+import { MESSAGE_PUBLISHED } from '../payloads/pubsub-message';
 import { isCredentialHeader } from '../credential-headers';
-import { setAttribute } from './cloudevent';
+import { setAttribute } from '../cloudevent-attributes';
+import { contextOfMessage } from './pubsub-push';
+import type { Envelope } from './envelope';
+import { unwrapped, type Unwrapped } from '../unwrapped';
 
 const SHAPE = 'pubsub-push-nowrapper';
 export const NOWRAPPER_PATH = '/nowrapper';
@@ -45,7 +48,7 @@ export function isNoWrapperPush(raw: RawRequest): boolean {
   return raw.headers['x-goog-pubsub-message-id'] !== undefined || raw.headers['x-goog-pubsub-subscription-name'] !== undefined || raw.path === NOWRAPPER_PATH;
 }
 
-export function parseNoWrapperPush(raw: RawRequest): RouterEvent {
+function unwrap(raw: RawRequest): Unwrapped {
   const h = raw.headers;
   const attributes: Record<string, string> = {};
   for (const name in h) if (isAttributeHeader(name)) setAttribute(attributes, KNOWN_ATTRIBUTES.get(name) ?? name, h[name]!);
@@ -60,25 +63,23 @@ export function parseNoWrapperPush(raw: RawRequest): RouterEvent {
     ...(publishTime !== undefined && { publishTime }),
     ...(orderingKey !== undefined && { orderingKey }),
   };
-  const ceAttributes: Record<string, string> = { specversion: '1.0', type: MESSAGE_PUBLISHED };
-  if (id !== undefined) ceAttributes['id'] = id;
-  if (subscription !== undefined) ceAttributes['source'] = `//pubsub.googleapis.com/${subscription}`;
-  if (publishTime !== undefined) ceAttributes['time'] = publishTime;
+  // As forwarded: the message data itself, under the type and source Eventarc would give it.
+  const view: Record<string, string> = { specversion: '1.0', type: MESSAGE_PUBLISHED };
+  if (id !== undefined) view['id'] = id;
+  if (subscription !== undefined) view['source'] = `//pubsub.googleapis.com/${subscription}`;
+  if (publishTime !== undefined) view['time'] = publishTime;
   const contentType = h['content-type'];
-  const delivery: Delivery = {
+  return unwrapped({
     shape: SHAPE,
-    attributes,
-    ...(subscription !== undefined && { subscription }),
-    ...(orderingKey !== undefined && { orderingKey }),
-    cloudEvent: { attributes: ceAttributes, data: raw.body, ...(contentType !== undefined && { dataContentType: contentType }) },
     raw,
-  };
-  const project = projectOfSubscription(subscription);
-  return eventFromMessage(message, {
-    ...(id !== undefined && { id }),
-    type: MESSAGE_PUBLISHED,
-    ...(publishTime !== undefined && { time: publishTime }),
-    ...(project !== undefined && { project }),
-    delivery,
+    attributes: contextOfMessage(message),
+    data: raw.body,
+    message,
+    messageAttributes: attributes,
+    subscription,
+    orderingKey,
+    view: { attributes: view, data: raw.body, ...(contentType !== undefined && { dataContentType: contentType }) },
   });
 }
+
+export const pubsubPushNoWrapper: Envelope = { shape: SHAPE, reads: 'headers', detect: isNoWrapperPush, unwrap };
