@@ -26,6 +26,13 @@ export interface Filter {
 
 const MATCH: Verdict = { matched: true };
 const miss = (why: string): Verdict => ({ matched: false, why });
+/** A miss whose words are made only if read (`routes explain`, `any`): routing only needs `matched`. */
+const missBecause = (why: () => string): Verdict => ({
+  matched: false,
+  get why() {
+    return why();
+  },
+});
 
 /** A condition on one string value. */
 export type ValueMatcher =
@@ -81,7 +88,7 @@ export function compileMatcher(m: ValueMatcher): CompiledMatcher {
   }
   if ('pathPattern' in o) {
     const pattern = compilePathPattern(o.pathPattern);
-    const capture = (v: string | undefined) => (v === undefined ? ABSENT : pattern.match(v));
+    const capture = (v: string | undefined) => (v === undefined ? PathMiss.ABSENT : pattern.match(v));
     return {
       test: (v) => !(capture(v) instanceof PathMiss),
       describe: () => `path pattern ${JSON.stringify(o.pathPattern)}`,
@@ -91,8 +98,6 @@ export function compileMatcher(m: ValueMatcher): CompiledMatcher {
   }
   return { test: (v) => (v !== undefined) === o.exists, describe: () => (o.exists ? 'present' : 'absent') };
 }
-
-const ABSENT = new PathMiss('is absent');
 
 const show = (v: string | undefined) => (v === undefined ? 'absent' : JSON.stringify(v.length > 200 ? `${v.slice(0, 200)}…` : v));
 
@@ -106,7 +111,7 @@ function valueFilter(subject: string, m: CompiledMatcher, get: (e: RouterEvent) 
       test: (e) => {
         const v = get(e);
         const r = capture(v);
-        if (r instanceof PathMiss) return miss(`${subject} is ${show(v)}, want ${m.describe()}${v === undefined ? '' : `: ${r.why}`}`);
+        if (r instanceof PathMiss) return missBecause(() => `${subject} is ${show(v)}, want ${m.describe()}${v === undefined ? '' : `: ${r.why}`}`);
         return captures.length > 0 ? { matched: true, params: r } : MATCH;
       },
       describe,

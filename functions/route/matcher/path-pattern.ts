@@ -45,9 +45,28 @@ export interface PathPattern {
   match(value: string): RouteParams | PathMiss;
 }
 
-/** A value that does not match, and why in words. */
+/**
+ * A value that does not match. Why, in words, is made only when asked (`routes explain`):
+ * routing itself only needs to know that it missed.
+ */
 export class PathMiss {
-  constructor(readonly why: string) {}
+  constructor(
+    /** 1-based; 0 when the number of segments is wrong. */
+    private readonly position: number,
+    private readonly part: string,
+    private readonly segment: Segment | { readonly kind: 'count'; readonly want: string; readonly got: number } | { readonly kind: 'absent' },
+  ) {}
+
+  /** A value the event does not have. */
+  static readonly ABSENT = new PathMiss(0, '', { kind: 'absent' });
+
+  get why(): string {
+    const s = this.segment;
+    if (s.kind === 'absent') return 'is absent';
+    if (s.kind === 'count') return `has ${s.got} segment${s.got === 1 ? '' : 's'}, want ${s.want}`;
+    const want = s.kind === 'any' ? (s.name === undefined ? '*' : `{${s.name}}`) : JSON.stringify((s as { text: string }).text);
+    return `segment ${this.position} ${this.part === '' && s.kind === 'any' ? 'is empty' : `is ${show(this.part)}`}, want ${want}`;
+  }
 }
 
 const NO_CAPTURES: RouteParams = Object.freeze({});
@@ -85,17 +104,16 @@ export function compilePathPattern(source: string): PathPattern {
       const n = parts.length;
       if (rest < 0 ? n !== head.length : n < head.length + tail.length) {
         const want = rest < 0 ? `${head.length}` : `at least ${head.length + tail.length}`;
-        return new PathMiss(`has ${n} segment${n === 1 ? '' : 's'}, want ${want}`);
+        return new PathMiss(0, '', { kind: 'count', want, got: n });
       }
       const params: Record<string, string> | undefined = captures ? {} : undefined;
       for (let i = 0; i < head.length; i++) {
-        const why = segmentMiss(head[i]!, parts[i]!, params);
-        if (why !== undefined) return new PathMiss(`segment ${i + 1} ${why}`);
+        if (!segmentMatches(head[i]!, parts[i]!, params)) return new PathMiss(i + 1, parts[i]!, head[i]!);
       }
       const tailStart = n - tail.length;
       for (let k = 0; k < tail.length; k++) {
-        const why = segmentMiss(tail[k]!, parts[tailStart + k]!, params);
-        if (why !== undefined) return new PathMiss(`segment ${tailStart + k + 1} ${why}`);
+        const part = parts[tailStart + k]!;
+        if (!segmentMatches(tail[k]!, part, params)) return new PathMiss(tailStart + k + 1, part, tail[k]!);
       }
       if (restName !== undefined) params![restName] = parts.slice(head.length, tailStart).join('/');
       return params ?? NO_CAPTURES;
@@ -129,19 +147,19 @@ function parseSegment(source: string, text: string, position: number): Segment {
   return { kind: 'literal', text };
 }
 
-/** Why one value segment fails a pattern segment (undefined when it matches; a capture is recorded). */
-function segmentMiss(s: Segment, part: string, params: Record<string, string> | undefined): string | undefined {
+/** Whether one value segment fits a pattern segment; a capture is recorded. */
+function segmentMatches(s: Segment, part: string, params: Record<string, string> | undefined): boolean {
   switch (s.kind) {
     case 'literal':
-      return part === s.text ? undefined : `is ${show(part)}, want ${JSON.stringify(s.text)}`;
+      return part === s.text;
     case 'any':
-      if (part === '') return `is empty, want ${s.name === undefined ? '*' : `{${s.name}}`}`;
+      if (part === '') return false;
       if (s.name !== undefined) params![s.name] = part;
-      return undefined;
+      return true;
     case 'wild':
-      return wildMatches(s.pieces, part) ? undefined : `is ${show(part)}, want ${JSON.stringify(s.text)}`;
+      return wildMatches(s.pieces, part);
     case 'rest':
-      return undefined; // never asked: the multi-segment part is what lies between head and tail
+      return true; // never asked: the multi-segment part is what lies between head and tail
   }
 }
 
