@@ -153,6 +153,20 @@ describe('what handlers receive', () => {
     });
   });
 
+  it('a Pub/Sub message attribute can be matched by a path pattern too', () => {
+    const push: RawRequest = {
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({
+        message: { data: '', messageId: 'm-1', attributes: { objectId: 'uploads/alice/2026/report.csv' } },
+        subscription: 'projects/p/subscriptions/s',
+      })),
+    };
+    const router = new Router(5000).on({ attributes: { objectId: { pathPattern: 'uploads/{user}/{path=**}' } } }, () => undefined, { name: 'uploads' });
+    expect(router.matching(parseDelivery(push)).map((r) => [r.name, r.params])).toEqual([['uploads', { user: 'alice', path: '2026/report.csv' }]]);
+  });
+
   it('the log action puts the parameters in its line', async () => {
     const [entry] = parse('routes:\n  - name: orders\n    match: { subject: { pathPattern: "users/{uid}/orders/{orderId}" } }\n    action: log\n');
     const sink = memorySink();
