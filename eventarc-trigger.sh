@@ -15,6 +15,10 @@ Usage:
   $PROG create storage  --project=P --region=R --bucket=B [--event-type=T]... DESTINATION [OPTIONS]
   $PROG create pubsub   --project=P --region=R [--transport-topic=TOPIC [--create-topic]] DESTINATION [OPTIONS]
   $PROG create artifact-registry --project=P --region=R [--source-project=P] DESTINATION [OPTIONS]
+  $PROG create firestore --project=P --region=R [--database=D] [--document=PATTERN] [--event-type=T]...
+                         [--data-content-type=T] DESTINATION [OPTIONS]
+  $PROG create audit-log --project=P --region=R --service-name=S --method-name=M [--resource-name=PATTERN]
+                         DESTINATION [OPTIONS]
   $PROG list   --project=P [--location=L] [--destination-run-service=S]
   $PROG delete --project=P --location=L NAME... [--dry-run]
 
@@ -34,9 +38,23 @@ Pub/Sub:
   --create-topic                  create --transport-topic when it does not exist
 Artifact Registry:
   --source-project=P              project whose registry publishes to its "gcr" topic (must be --project)
+Firestore:
+  --database=D                    Firestore database ID (default: (default))
+  --document=PATTERN              document path or path pattern, relative to the database's documents:
+                                  users/alice, users/{uid}, users/{uid}/orders/{orderId}, users/{rest=**}
+                                  (default: every document)
+  --event-type=T                  written (default: any change), created, updated, deleted, each also as
+                                  T.withAuthContext; repeat for several (one trigger per type)
+  --data-content-type=T           application/json (default) or application/protobuf (json, protobuf)
+Cloud Audit Logs:
+  --service-name=S                the audited service, e.g. storage.googleapis.com
+  --method-name=M                 the audited method, e.g. storage.buckets.create
+  --resource-name=PATTERN         resource name or path pattern, e.g. projects/_/buckets/{bucket}
+                                  (default: every resource)
 
 OPTIONS:
-  --location=L                    trigger location (default: --region; storage: the bucket's location)
+  --location=L                    trigger location (default: --region; storage: the bucket's location;
+                                  firestore: the database's location; audit-log: global for global resources)
   --name=N                        trigger name (default: derived from destination and source)
   --service-account=ID|EMAIL      identity the trigger uses to call the destination
                                   (default: eventarc-trigger@P.iam.gserviceaccount.com, created if missing)
@@ -49,6 +67,8 @@ What 'create' ensures (each only when missing):
   - roles/run.invoker for it on the destination service;
   - roles/iam.serviceAccountTokenCreator for the Pub/Sub service agent on the project;
   - roles/pubsub.publisher for the Cloud Storage service agent (storage triggers);
+  - nothing more for firestore and audit-log triggers (audit-log: the service's Data Access
+    audit logs must be on for data-access methods; that is a project setting, see docs/deploy.md);
   - the transport topic (--create-topic, or the "gcr" topic for Artifact Registry);
   - the trigger(s).
 EOF
@@ -74,6 +94,40 @@ valid_sa_id() { [[ $1 =~ ^[a-z][a-z0-9-]{4,28}[a-z0-9]$ ]]; }
 valid_sa_email() { [[ $1 =~ ^[a-z0-9][a-z0-9.-]*@[a-z0-9][a-z0-9.-]*\.gserviceaccount\.com$ ]]; }
 valid_topic_id() { [[ $1 =~ ^[A-Za-z][-A-Za-z0-9._~%+]{2,254}$ ]] && [[ $1 != goog* ]]; }
 valid_run_path() { [[ $1 =~ ^/?[-A-Za-z0-9._~/]*$ ]]; }
+# Firestore database IDs: (default), or 4-63 lowercase letters, digits and hyphens, starting with a letter.
+valid_database() { [[ $1 == "(default)" || $1 =~ ^[a-z][a-z0-9-]{2,61}[a-z0-9]$ ]]; }
+valid_service_name() { [[ $1 =~ ^[a-z][a-z0-9.-]*\.googleapis\.com$ ]]; }
+valid_method_name() { [[ $1 =~ ^[A-Za-z0-9][-A-Za-z0-9._/]*$ ]]; }
+
+# Path patterns (Eventarc's syntax, as eventarc-router's pathPattern filters read it): prints why
+# PATTERN breaks it and succeeds, or fails when it is valid.
+path_pattern_problem() {
+  local p=${1#/} seg rest=0 i=0
+  local -a segs
+  if [[ -z $p ]]; then echo "is empty"; return 0; fi
+  # gcloud reads a comma as the start of another filter, and spaces are never in these names.
+  if [[ $p =~ [[:space:],\'\"] ]]; then echo "must not contain spaces, commas or quotes"; return 0; fi
+  IFS=/ read -r -a segs <<<"$p"
+  if [[ $p == */ ]]; then echo "must not end with '/'"; return 0; fi
+  for seg in "${segs[@]}"; do
+    i=$((i + 1))
+    if [[ -z $seg ]]; then echo "has an empty segment ($i)"; return 0; fi
+    if [[ $seg == "**" || $seg =~ ^\{[A-Za-z_][A-Za-z0-9_]*=\*\*\}$ ]]; then
+      rest=$((rest + 1))
+    elif [[ $seg == *[{}]* && ! $seg =~ ^\{[A-Za-z_][A-Za-z0-9_]*(=\*)?\}$ ]]; then
+      echo "segment $i '$seg': a capture is a whole segment, {name} or {name=**}"
+      return 0
+    elif [[ $seg == *'**'* ]]; then
+      echo "segment $i '$seg': '**' stands alone as a segment"
+      return 0
+    fi
+  done
+  if ((rest > 1)); then echo "may hold only one '**' or '{name=**}'"; return 0; fi
+  return 1
+}
+
+# has_wildcards PATTERN: whether it needs --event-filters-path-pattern (else it is an exact value).
+has_wildcards() { [[ $1 == *'*'* || $1 == *'{'* ]]; }
 
 # Cloud Storage bucket naming rules: prints why NAME breaks them and succeeds, or fails when it is valid.
 bucket_problem() {
@@ -250,6 +304,23 @@ storage_type() {
   esac
 }
 
+firestore_type() {
+  local t=${1#google.cloud.firestore.document.v1.} auth=""
+  if [[ $t == *.withAuthContext ]]; then
+    auth=.withAuthContext
+    t=${t%.withAuthContext}
+  fi
+  case $t in
+    created | updated | deleted | written) echo "google.cloud.firestore.document.v1.$t$auth" ;;
+    *) return 1 ;;
+  esac
+}
+
+firestore_short() {
+  local t=${1#google.cloud.firestore.document.v1.}
+  if [[ $t == *.withAuthContext ]]; then echo "${t%.withAuthContext}-auth"; else echo "$t"; fi
+}
+
 storage_short() {
   case $1 in
     *.finalized) echo finalized ;;
@@ -276,6 +347,12 @@ CREATE_TOPIC=0
 SOURCE_PROJECT=""
 NAME=""
 SERVICE_ACCOUNT=""
+DATABASE=""
+DOCUMENT=""
+CONTENT_TYPE=""
+SERVICE_NAME=""
+METHOD_NAME=""
+RESOURCE_NAME=""
 EVENT_TYPES=()
 NAMES=()
 
@@ -292,12 +369,14 @@ case $1 in
   create)
     ACTION=create
     shift
-    (($# > 0)) || die "create needs a kind: storage, pubsub or artifact-registry"
+    (($# > 0)) || die "create needs a kind: storage, pubsub, artifact-registry, firestore or audit-log"
     case $1 in
       storage | gcs) KIND=storage ;;
       pubsub | pub-sub) KIND=pubsub ;;
       artifact-registry | gcr) KIND=artifact-registry ;;
-      *) die "unknown trigger kind '$1' (use storage, pubsub or artifact-registry)" ;;
+      firestore) KIND=firestore ;;
+      audit-log | audit-logs) KIND=audit-log ;;
+      *) die "unknown trigger kind '$1' (use storage, pubsub, artifact-registry, firestore or audit-log)" ;;
     esac
     shift
     ;;
@@ -356,6 +435,12 @@ while (($# > 0)); do
     --source-project) SOURCE_PROJECT=$value ;;
     --name) NAME=$value ;;
     --service-account) SERVICE_ACCOUNT=$value ;;
+    --database) DATABASE=$value ;;
+    --document) DOCUMENT=$value ;;
+    --data-content-type) CONTENT_TYPE=$value ;;
+    --service-name) SERVICE_NAME=$value ;;
+    --method-name) METHOD_NAME=$value ;;
+    --resource-name) RESOURCE_NAME=$value ;;
     *) die "unknown option '$flag' (--help for usage)" ;;
   esac
 done
@@ -429,10 +514,16 @@ fi
 SA_ID=${SA_EMAIL%@*}
 
 [[ $KIND == storage || -z $BUCKET ]] || die "--bucket applies to storage triggers only"
-[[ $KIND == storage || ${#EVENT_TYPES[@]} -eq 0 ]] || die "--event-type applies to storage triggers only"
+[[ $KIND == storage || $KIND == firestore || ${#EVENT_TYPES[@]} -eq 0 ]] || die "--event-type applies to storage and firestore triggers only"
 [[ $KIND == pubsub || -z $TOPIC ]] || die "--transport-topic applies to pubsub triggers only (artifact-registry always uses the 'gcr' topic)"
 [[ $KIND == pubsub || $CREATE_TOPIC -eq 0 ]] || die "--create-topic applies to pubsub triggers only"
 [[ $KIND == artifact-registry || -z $SOURCE_PROJECT ]] || die "--source-project applies to artifact-registry triggers only"
+[[ $KIND == firestore || -z $DATABASE ]] || die "--database applies to firestore triggers only"
+[[ $KIND == firestore || -z $DOCUMENT ]] || die "--document applies to firestore triggers only"
+[[ $KIND == firestore || -z $CONTENT_TYPE ]] || die "--data-content-type applies to firestore triggers only"
+[[ $KIND == audit-log || -z $SERVICE_NAME ]] || die "--service-name applies to audit-log triggers only"
+[[ $KIND == audit-log || -z $METHOD_NAME ]] || die "--method-name applies to audit-log triggers only"
+[[ $KIND == audit-log || -z $RESOURCE_NAME ]] || die "--resource-name applies to audit-log triggers only"
 
 TYPES=()
 case $KIND in
@@ -469,6 +560,34 @@ case $KIND in
     [[ $SOURCE_PROJECT == "$PROJECT" ]] || die "Artifact Registry publishes to the 'gcr' topic of project $SOURCE_PROJECT, and an Eventarc trigger can only use a topic in its own project ($PROJECT); create the trigger with --project=$SOURCE_PROJECT, or use a push subscription on projects/$SOURCE_PROJECT/topics/gcr (docs/deploy.md)"
     TOPIC=gcr
     TYPES=(google.cloud.pubsub.topic.v1.messagePublished)
+    ;;
+  firestore)
+    [[ -n $DATABASE ]] || DATABASE="(default)"
+    valid_database "$DATABASE" || die "invalid --database '$DATABASE': a Firestore database ID is (default), or 4-63 lowercase letters, digits or hyphens starting with a letter"
+    if [[ -n $DOCUMENT ]]; then
+      if reason=$(path_pattern_problem "$DOCUMENT"); then die "invalid --document '$DOCUMENT': a document path pattern $reason"; fi
+      DOCUMENT=${DOCUMENT#/}
+    fi
+    case ${CONTENT_TYPE:-json} in
+      json | application/json) CONTENT_TYPE=application/json ;;
+      protobuf | application/protobuf) CONTENT_TYPE=application/protobuf ;;
+      *) die "invalid --data-content-type '$CONTENT_TYPE' (application/json or application/protobuf)" ;;
+    esac
+    ((${#EVENT_TYPES[@]} > 0)) || EVENT_TYPES=(written)
+    for t in "${EVENT_TYPES[@]}"; do
+      full=$(firestore_type "$t") || die "invalid --event-type '$t' (created, updated, deleted or written, each also as T.withAuthContext)"
+      TYPES+=("$full")
+    done
+    ;;
+  audit-log)
+    [[ -n $SERVICE_NAME ]] || die "--service-name is required for audit-log triggers (e.g. storage.googleapis.com)"
+    [[ -n $METHOD_NAME ]] || die "--method-name is required for audit-log triggers (e.g. storage.buckets.create)"
+    valid_service_name "$SERVICE_NAME" || die "invalid --service-name '$SERVICE_NAME' (a service such as storage.googleapis.com)"
+    valid_method_name "$METHOD_NAME" || die "invalid --method-name '$METHOD_NAME' (a method such as storage.buckets.create, without spaces or commas)"
+    if [[ -n $RESOURCE_NAME ]]; then
+      if reason=$(path_pattern_problem "$RESOURCE_NAME"); then die "invalid --resource-name '$RESOURCE_NAME': a resource name pattern $reason"; fi
+    fi
+    TYPES=(google.cloud.audit.log.v1.written)
     ;;
 esac
 if [[ -n $NAME && ${#TYPES[@]} -gt 1 ]]; then
@@ -515,6 +634,20 @@ if [[ $KIND == storage && -z $LOCATION ]]; then
     LOCATION=$(tr '[:upper:]' '[:lower:]' <<<"$OUT")
     valid_location "$LOCATION" || {
       echo "$PROG: could not read the location of bucket $BUCKET (got '$OUT'); pass --location" >&2
+      exit 1
+    }
+  fi
+fi
+# Firestore triggers live where the database lives.
+if [[ $KIND == firestore && -z $LOCATION ]]; then
+  gcloud_run firestore databases describe "--database=$DATABASE" "--project=$PROJECT" '--format=value(locationId)'
+  if ((DRY_RUN)); then
+    LOCATION=$REGION
+    note "assuming database $DATABASE is in $REGION; pass --location to say where it is"
+  else
+    LOCATION=$(tr '[:upper:]' '[:lower:]' <<<"$OUT")
+    valid_location "$LOCATION" || {
+      echo "$PROG: could not read the location of database $DATABASE (got '$OUT'); pass --location" >&2
       exit 1
     }
   fi
@@ -586,6 +719,25 @@ for type in "${TYPES[@]}"; do
       fi
       ;;
     artifact-registry) tname=${NAME:-$NAME_BASE-gcr} ;;
+    firestore)
+      if [[ -n $NAME && ${#TYPES[@]} -eq 1 ]]; then
+        tname=$NAME
+      elif [[ -n $NAME ]]; then
+        tname=$(trigger_name "$NAME" "$(firestore_short "$type")")
+      else
+        db=$(sanitize "$DATABASE")
+        tname=$(trigger_name "$NAME_BASE-firestore-$db" "$(firestore_short "$type")")
+      fi
+      ;;
+    audit-log)
+      # The method's end names it best (storage.buckets.create, ...JobService.InsertJob).
+      method=$(sanitize "$METHOD_NAME")
+      if ((${#method} > 40)); then
+        method=${method: -40}
+        method=${method#*-}
+      fi
+      tname=${NAME:-$(trigger_name "$NAME_BASE-audit" "$method")}
+      ;;
   esac
   if exists eventarc triggers describe "$tname" "--location=$LOCATION" "--project=$PROJECT" '--format=value(name)'; then
     note "trigger $tname already exists; unchanged (delete it first to change it)"
@@ -596,12 +748,36 @@ for type in "${TYPES[@]}"; do
   [[ -z $RUN_PATH ]] || args+=("--destination-run-path=$RUN_PATH")
   args+=("--event-filters=type=$type")
   [[ $KIND != storage ]] || args+=("--event-filters=bucket=$BUCKET")
+  if [[ $KIND == firestore ]]; then
+    args+=("--event-filters=database=$DATABASE")
+    if [[ -z $DOCUMENT ]]; then
+      :
+    elif has_wildcards "$DOCUMENT"; then
+      args+=("--event-filters-path-pattern=document=$DOCUMENT")
+    else
+      args+=("--event-filters=document=$DOCUMENT")
+    fi
+    args+=("--event-data-content-type=$CONTENT_TYPE")
+  fi
+  if [[ $KIND == audit-log ]]; then
+    args+=("--event-filters=serviceName=$SERVICE_NAME" "--event-filters=methodName=$METHOD_NAME")
+    if [[ -z $RESOURCE_NAME ]]; then
+      :
+    elif has_wildcards "$RESOURCE_NAME"; then
+      args+=("--event-filters-path-pattern=resourceName=$RESOURCE_NAME")
+    else
+      args+=("--event-filters=resourceName=$RESOURCE_NAME")
+    fi
+  fi
   [[ -z $TOPIC ]] || args+=("--transport-topic=projects/$PROJECT/topics/$TOPIC")
   args+=("--service-account=$SA_EMAIL")
   create "trigger $tname" "${args[@]}"
   CREATED_NAMES+=("$tname")
 done
 
+if [[ $KIND == audit-log ]]; then
+  echo "$PROG: Eventarc sees only audit logs that are written: Admin Activity always, Data Access only where enabled for $SERVICE_NAME (docs/deploy.md)." >&2
+fi
 if ((DRY_RUN)); then
   echo "$PROG: dry run; nothing was run." >&2
 elif ((CHANGES == 0)); then

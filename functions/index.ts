@@ -23,4 +23,4 @@ functions.http('router', started.app ? started.app.httpHandler : async (req, res
 export { createApp, startApp } from './app';
 export { PermanentError, RetryableError } from './act/errors';
 export type * from './parse/event';
-export type { ActionDefinition, Handler, HandlerContext, ActionResult } from './act/action';
+export type { ActionDefinition, Handler, HandlerContext, ActionResult, RouteParams } from './act/action';

@@ -14,6 +14,12 @@ export interface ActionResult {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/** What a route's path patterns captured (`users/{uid}` gives `{ uid: 'alice' }`). */
+export type RouteParams = Readonly<Record<string, string>>;
+
+/** The parameters of a route that captured none. */
+export const NO_PARAMS: RouteParams = Object.freeze({});
+
 /** Per-event context; created per request, never shared across requests. */
 export interface HandlerContext {
   /** Logger carrying this request's trace and event labels. */
@@ -22,6 +28,8 @@ export interface HandlerContext {
   readonly signal: AbortSignal;
   /** Name of the route running the handler. */
   readonly route: string;
+  /** What the route's path patterns captured for this event; empty when they captured nothing. */
+  readonly params: RouteParams;
 }
 
 export type Handler = (event: RouterEvent, ctx: HandlerContext) => Promise<ActionResult | void> | ActionResult | void;

@@ -4,6 +4,7 @@ import type { StorageChange } from '../parse/event';
 import type { RawRequest } from '../receive/raw-request';
 import { readEventFile, type Io } from './routes';
 import { buildDelivery, type ShapeLetter } from './shapes';
+import { buildDocumentEvent, DOCUMENT_CHANGES, type DocumentChange } from './firestore-document';
 
 export const EMIT_USAGE = `usage: eventarc-router emit SHAPE --url URL [event flags]
        eventarc-router emit --fixture FILE --url URL
@@ -13,7 +14,9 @@ SHAPE: A Eventarc Pub/Sub (binary)   B Eventarc Storage (binary)   C structured 
 event flags: --id --time --project --topic --subscription --data TEXT --attr K=V (repeatable)
              --bucket --name --generation --size --content-type --change finalized|deleted|archived|metadataUpdated
              --action INSERT|DELETE --digest REF@sha256:.. --tag REF:TAG
-             --header K:V (repeatable, e.g. Authorization)`;
+             --header K:V (repeatable, e.g. Authorization)
+Firestore (shape B): --document users/alice/orders/o1 --fields JSON [--old-fields JSON] [--database D]
+             [--change created|updated|deleted|written]   (data as application/json)`;
 
 export async function send(url: string, raw: RawRequest, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   const target = new URL(raw.path, url);
@@ -31,6 +34,17 @@ function pairs(values: string[] | undefined, sep: string, flag: string): Record<
   return out;
 }
 
+function jsonObject(text: string, flag: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${flag} is not JSON: ${(err as Error).message}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${flag} must be a JSON object of fields`);
+  return v as Record<string, unknown>;
+}
+
 export async function emitCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -41,6 +55,7 @@ export async function emitCommand(argv: string[], io: Io): Promise<number> {
       attr: { type: 'string', multiple: true }, bucket: { type: 'string' }, name: { type: 'string' }, generation: { type: 'string' },
       size: { type: 'string' }, 'content-type': { type: 'string' }, change: { type: 'string' }, action: { type: 'string' },
       digest: { type: 'string' }, tag: { type: 'string' }, header: { type: 'string', multiple: true }, help: { type: 'boolean' },
+      document: { type: 'string' }, fields: { type: 'string' }, 'old-fields': { type: 'string' }, database: { type: 'string' },
     },
   });
   if (values.help || !values.url || (!values.fixture && positionals.length !== 1)) {
@@ -50,6 +65,20 @@ export async function emitCommand(argv: string[], io: Io): Promise<number> {
   let raw: RawRequest;
   if (values.fixture) {
     raw = readEventFile(values.fixture);
+  } else if (values.document !== undefined) {
+    if (positionals[0]!.toUpperCase() !== 'B') throw new Error('--document builds an Eventarc Firestore event: shape B');
+    const change = (values.change ?? 'written') as DocumentChange;
+    if (!DOCUMENT_CHANGES.includes(change)) throw new Error(`--change: a document is ${DOCUMENT_CHANGES.join(', ')}, not "${change}"`);
+    raw = buildDocumentEvent({
+      id: values.id ?? String(Date.now()),
+      time: values.time ?? new Date().toISOString(),
+      project: values.project ?? 'local-project',
+      database: values.database ?? '(default)',
+      document: values.document,
+      change,
+      ...(values.fields !== undefined && { fields: jsonObject(values.fields, '--fields') }),
+      ...(values['old-fields'] !== undefined && { oldFields: jsonObject(values['old-fields'], '--old-fields') }),
+    });
   } else {
     const shape = positionals[0]!.toUpperCase();
     if (!/^[A-H]$/.test(shape)) throw new Error(`unknown shape "${positionals[0]}" (A to H)`);

@@ -57,7 +57,8 @@ export function routesExplain(file: string, eventFile: string, io: Io): number {
   for (const e of entries) {
     const verdict = e.route.filter.test(event);
     if (verdict.matched) matched++;
-    io.out(verdict.matched ? `  MATCH  ${e.name} -> ${e.action.name}` : `  no     ${e.name}: ${verdict.why}`);
+    const params = verdict.params ? `  params ${JSON.stringify(verdict.params)}` : '';
+    io.out(verdict.matched ? `  MATCH  ${e.name} -> ${e.action.name}${params}` : `  no     ${e.name}: ${verdict.why}`);
   }
   io.out(matched === 0 ? 'no route matches: the event would be acknowledged (204) and logged as unmatched' : `${matched} route(s) would run`);
   return 0;

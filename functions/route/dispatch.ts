@@ -3,7 +3,7 @@
  * deadline, and classifies what each did. Per-event state (abort controllers,
  * timers) lives only in this call.
  */
-import type { HandlerContext } from '../act/action';
+import { NO_PARAMS, type HandlerContext } from '../act/action';
 import type { Logger } from '../support/logger';
 import type { RouterEvent } from '../parse/event';
 import type { Route } from './router';
@@ -97,6 +97,7 @@ function startRoute(event: RouterEvent, route: Route, log: Logger, run: RouteRun
   const ctx: HandlerContext = {
     log,
     route: route.name,
+    params: route.params ?? NO_PARAMS,
     get signal() {
       return run.control().signal;
     },

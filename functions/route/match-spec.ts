@@ -3,6 +3,7 @@
  * `router.on()`: keys in one spec must all hold; `all`, `any` and `not` nest.
  *
  *   { kind: 'storage.object', bucket: 'in', name: { glob: 'uploads/**\/*.csv' }, not: { name: { suffix: '.tmp' } } }
+ *   { kind: 'storage.object', name: { pathPattern: 'releases/{version}/{file=**}' } }   // ctx.params.version
  */
 import '../support/schema';
 import * as z from 'zod/mini';
@@ -26,9 +27,10 @@ const valueMatcherSchema: z.ZodMiniType<ValueMatcher> = z.union(
     z.strictObject({ prefix: z.string() }),
     z.strictObject({ suffix: z.string() }),
     z.strictObject({ glob: z.string().check(z.minLength(1)) }),
+    z.strictObject({ pathPattern: z.string().check(z.minLength(1)) }),
     z.strictObject({ exists: z.boolean() }),
   ],
-  { error: 'expected a string, a list of strings, or one of {exact|prefix|suffix|glob|exists: ...}' },
+  { error: 'expected a string, a list of strings, or one of {exact|prefix|suffix|glob|pathPattern|exists: ...}' },
 );
 
 /**

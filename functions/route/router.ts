@@ -3,7 +3,7 @@
  * routes file; every route whose filter matches an event runs. Holds
  * configuration only: nothing per request lives here.
  */
-import type { Handler } from '../act/action';
+import type { Handler, RouteParams } from '../act/action';
 import type { RouterEvent } from '../parse/event';
 import type { Filter, Verdict } from './filter';
 import type { KeySpec } from './idempotency/key';
@@ -21,6 +21,8 @@ export interface Route {
   readonly isPermanent?: (error: unknown) => boolean;
   /** Run once per event id (`true`) or per key template: see route/idempotency. */
   readonly idempotent?: KeySpec;
+  /** What its path patterns captured: only on the copy `matching()` returns for one event. */
+  readonly params?: RouteParams;
 }
 
 export interface RouteOptions {
@@ -58,8 +60,14 @@ export class Router {
     return this.table;
   }
 
+  /** The routes that take this event; one whose path patterns captured parameters comes as a copy carrying them. */
   matching(event: RouterEvent): Route[] {
-    return this.table.filter((r) => r.filter.test(event).matched);
+    const matched: Route[] = [];
+    for (const route of this.table) {
+      const verdict = route.filter.test(event);
+      if (verdict.matched) matched.push(verdict.params ? { ...route, params: verdict.params } : route);
+    }
+    return matched;
   }
 
   /** Every route with its verdict on this event: which match, and why the others do not. */

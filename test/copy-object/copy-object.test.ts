@@ -26,7 +26,7 @@ afterEach(() => gcs.stop());
 let logged: ReturnType<typeof memorySink>;
 const ctx = (): HandlerContext => {
   logged = memorySink();
-  return { log: createLogger(logged), signal: new AbortController().signal, route: 'copy' };
+  return { log: createLogger(logged), signal: new AbortController().signal, route: 'copy', params: {} };
 };
 
 function copier(options: Record<string, unknown>, environment: { storageEmulatorHost?: string } = { storageEmulatorHost: gcs.url }): Handler {

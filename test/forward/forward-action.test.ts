@@ -18,6 +18,7 @@ const context = (signal: AbortSignal = new AbortController().signal): HandlerCon
   log: createLogger(memorySink()),
   signal,
   route: 'test',
+  params: {},
 });
 
 const handlers: ForwardHandler[] = [];

@@ -34,7 +34,7 @@ function run(withBlock: Record<string, unknown>, env: Record<string, string>, ev
   const sink = memorySink();
   const log = createLogger(sink);
   const handler = replicateImageAction.create(parse(replicateImageAction.options, { sources: [source.host], ...withBlock }), { variables: env, log });
-  const ctx: HandlerContext = { log, signal: new AbortController().signal, route: 'release' };
+  const ctx: HandlerContext = { log, signal: new AbortController().signal, route: 'release', params: {} };
   return { result: Promise.resolve(handler(event, ctx)), sink };
 }
 

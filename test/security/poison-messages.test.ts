@@ -151,7 +151,7 @@ it('a valid CloudEvent still reaches the forward target (the route is live)', as
 });
 
 describe('a request forward cannot build is permanent, never a 5xx (events made in code, past intake)', () => {
-  const context = (): HandlerContext => ({ log: createLogger(memorySink()), signal: new AbortController().signal, route: 'relay' });
+  const context = (): HandlerContext => ({ log: createLogger(memorySink()), signal: new AbortController().signal, route: 'relay', params: {} });
   let t: Target;
   let handler: ForwardHandler;
   beforeEach(async () => {

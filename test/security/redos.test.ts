@@ -9,6 +9,7 @@ import * as path from 'path';
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { compileGlob } from '../../functions/route/glob';
+import { compilePathPattern } from '../../functions/route/matcher/path-pattern';
 import { parseRoutesFile } from '../../functions/route/routes-file';
 import { builtInActions } from '../../functions/act/catalog';
 import { startService, type Service } from '../support/service';
@@ -75,6 +76,45 @@ describe('glob matching takes linear time', () => {
     const long = fastestMs(() => test('-'.repeat(256)), 25);
     // Generous for timer granularity on tiny durations.
     expect(long).toBeLessThan(Math.max(short, 0.002) * 32);
+  });
+});
+
+/** Path patterns (`users/{uid}`, `{rest=**}`, `r*.txt`) are held to the same bound as globs. */
+describe('path-pattern matching takes linear time', () => {
+  const DOCUMENTED_PATTERNS = ['users/{uid}/orders/{orderId}', 'users/{rest=**}', 'releases/{version}/{file=**}', 'projects/_/buckets/**/r*.txt'];
+  const HOSTILE_PATTERNS = [
+    '**/*-*-*-*.csv',
+    '{a}/**/*a*a*a*a*a*b',
+    '*a*a*a*a*a*b/**/{z}',
+    '{head=**}/x/y/z',
+    '*-*-*-*-*-*-*-*-*-*.csv',
+    '*a*a*a*a*a*ab*',
+    '*-*-*-*-x*/**',
+    `${'*a'.repeat(40)}*ab*/**`,
+  ];
+  const HOSTILE_PATHS = [...HOSTILE_NAMES, `${'a/'.repeat(511)}b`, `${'-/'.repeat(511)}x`, `${'a'.repeat(1020)}/x/y`];
+
+  it.each([...DOCUMENTED_PATTERNS, ...HOSTILE_PATTERNS])('%s: a 1,024-byte hostile path answers in under 1 ms', (source) => {
+    const pattern = compilePathPattern(source);
+    for (const length of LENGTHS) {
+      for (const full of HOSTILE_PATHS) {
+        const value = full.slice(0, Math.round((full.length * length) / 1024));
+        const ms = fastestMs(() => pattern.match(value));
+        if (ms >= 1) throw new Error(`${source} against ${JSON.stringify(value.slice(0, 12))}… (${value.length} chars) took ${ms.toFixed(2)} ms`);
+      }
+    }
+  });
+
+  it('time grows linearly: 8x the path costs about 8x, not 64x', () => {
+    // A backtracking wildcard matcher tries every way to place each `*` here before failing on `ab`.
+    const pattern = compilePathPattern(`${'*a'.repeat(40)}*ab*/**`);
+    const short = fastestMs(() => pattern.match('a'.repeat(128)), 25);
+    const long = fastestMs(() => pattern.match('a'.repeat(1024)), 25);
+    expect(long).toBeLessThan(Math.max(short, 0.002) * 32);
+    const segments = compilePathPattern('{a}/**/x/{b}');
+    const few = fastestMs(() => segments.match('a/'.repeat(64)), 25);
+    const many = fastestMs(() => segments.match('a/'.repeat(512)), 25);
+    expect(many).toBeLessThan(Math.max(few, 0.002) * 32);
   });
 });
 

@@ -25,7 +25,7 @@ async function reasonFor(status: number, body: (headersSent: string) => string):
   target.respond = (req) => ({ status, body: body(JSON.stringify(req.headers)) });
   const forward = createForwardHandler(forwardOptions.parse({ url: target.url, idToken: {}, headers: { 'X-Api-Key': API_KEY } }), { idTokenSource: async () => ID_TOKEN });
   try {
-    await forward(eventarcPubSubEvent(), { log: createLogger(memorySink()), signal: new AbortController().signal, route: 'echo' });
+    await forward(eventarcPubSubEvent(), { log: createLogger(memorySink()), signal: new AbortController().signal, route: 'echo', params: {} });
     throw new Error('the forward succeeded');
   } catch (err) {
     return (err as Error).message;

@@ -4,7 +4,7 @@
  * describe/get-iam-policy from its model, says NOT_FOUND / "already exists" like gcloud, and changes
  * the model on create/add/delete, so a second run sees what the first one made.
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -34,7 +34,8 @@ interface State {
   functions: Record<string, { region: string; service: string }>;
   buckets: Record<string, string>;
   topics: string[];
-  triggers: { name: string; location: string; service: string; filters: string[] }[];
+  firestoreDatabases?: Record<string, string>;
+  triggers: { name: string; location: string; service: string; filters: string[]; pathPatterns?: string[]; contentType?: string }[];
   fail: { match: string; stderr: string; code?: number }[];
 }
 
@@ -52,6 +53,7 @@ function freshProject(): State {
     functions: { 'router-fn': { region: R, service: 'router-fn' } },
     buckets: { 'shop-uploads': 'EUROPE-WEST1', 'shop-archive': 'EU' },
     topics: ['orders'],
+    firestoreDatabases: { '(default)': 'nam5', 'orders-db': 'europe-west1' },
     triggers: [],
     fail: [],
   };
@@ -306,6 +308,189 @@ describe('create pubsub and artifact-registry triggers', () => {
   });
 });
 
+const firestore = ['create', 'firestore', `--project=${P}`, `--region=${R}`, '--destination-run-service=eventarc-router'];
+const auditLog = ['create', 'audit-log', `--project=${P}`, `--region=${R}`, '--destination-run-service=eventarc-router'];
+
+describe('create firestore triggers', () => {
+  test('on a fresh project: the trigger lives where the database lives, with the document path pattern', () => {
+    const w = world();
+    const r = w.run(...firestore, '--document=users/{uid}/orders/{orderId}');
+    expect(r.stderr).not.toMatch(/unhandled/);
+    expect(r.status).toBe(0);
+    const name = 'eventarc-router-firestore-default-written';
+    expect(r.calls).toEqual([
+      ['projects', 'describe', P, '--format=value(projectNumber)'],
+      ['firestore', 'databases', 'describe', '--database=(default)', `--project=${P}`, '--format=value(locationId)'],
+      ['iam', 'service-accounts', 'describe', SA, `--project=${P}`, '--format=value(email)'],
+      ['iam', 'service-accounts', 'create', 'eventarc-trigger', `--project=${P}`, '--display-name=Eventarc trigger identity for eventarc-router'],
+      ['projects', 'get-iam-policy', P, ...POLICY_ARGS],
+      projectBinding('roles/eventarc.eventReceiver', `serviceAccount:${SA}`),
+      projectBinding('roles/iam.serviceAccountTokenCreator', `serviceAccount:${PUBSUB_AGENT}`),
+      ['run', 'services', 'get-iam-policy', 'eventarc-router', `--region=${R}`, `--project=${P}`, ...POLICY_ARGS],
+      ['run', 'services', 'add-iam-policy-binding', 'eventarc-router', `--region=${R}`, `--project=${P}`, `--member=serviceAccount:${SA}`, '--role=roles/run.invoker', '--format=none'],
+      ['eventarc', 'triggers', 'describe', name, '--location=nam5', `--project=${P}`, '--format=value(name)'],
+      [
+        'eventarc', 'triggers', 'create', name, '--location=nam5', `--project=${P}`,
+        '--destination-run-service=eventarc-router', `--destination-run-region=${R}`,
+        '--event-filters=type=google.cloud.firestore.document.v1.written', '--event-filters=database=(default)',
+        '--event-filters-path-pattern=document=users/{uid}/orders/{orderId}', '--event-data-content-type=application/json',
+        `--service-account=${SA}`,
+      ],
+    ]);
+    expect(w.state().triggers).toEqual([
+      {
+        name, location: 'nam5', service: 'eventarc-router',
+        filters: ['type=google.cloud.firestore.document.v1.written', 'database=(default)'],
+        pathPatterns: ['document=users/{uid}/orders/{orderId}'],
+        contentType: 'application/json',
+      },
+    ]);
+    // Firestore needs no grant for a Google agent beyond Pub/Sub's.
+    expect(r.calls.some((c) => c[0] === 'storage')).toBe(false);
+    expect(r.stderr).toMatch(/done, 5 change\(s\)/);
+    // Printed before it runs, copy-pastable (braces and parentheses quoted).
+    expect(printed(r.stderr)).toEqual(r.calls);
+    expect(r.stderr).toContain("'--event-filters-path-pattern=document=users/{uid}/orders/{orderId}'");
+  });
+
+  test('several event types on a named database, as protobuf; an exact document is an exact filter', () => {
+    const w = world();
+    const r = w.run(...firestore, '--database=orders-db', '--document=/users/alice', '--event-type=created', '--event-type=deleted.withAuthContext', '--data-content-type=protobuf');
+    expect(r.status).toBe(0);
+    expect(w.state().triggers).toEqual([
+      {
+        name: 'eventarc-router-firestore-orders-db-created', location: R, service: 'eventarc-router',
+        filters: ['type=google.cloud.firestore.document.v1.created', 'database=orders-db', 'document=users/alice'],
+        contentType: 'application/protobuf',
+      },
+      {
+        name: 'eventarc-router-firestore-orders-db-deleted-auth', location: R, service: 'eventarc-router',
+        filters: ['type=google.cloud.firestore.document.v1.deleted.withAuthContext', 'database=orders-db', 'document=users/alice'],
+        contentType: 'application/protobuf',
+      },
+    ]);
+  });
+
+  test('full type names are accepted; --location skips the database lookup; a second run changes nothing', () => {
+    const w = world();
+    const argv = [...firestore, '--location=eur3', '--name=orders', '--event-type=google.cloud.firestore.document.v1.updated', '--document=users/{rest=**}'];
+    expect(w.run(...argv).status).toBe(0);
+    expect(w.state().triggers.map((t) => [t.name, t.location, t.filters[0], t.pathPatterns])).toEqual([
+      ['orders', 'eur3', 'type=google.cloud.firestore.document.v1.updated', ['document=users/{rest=**}']],
+    ]);
+    const again = w.run(...argv);
+    expect(again.status).toBe(0);
+    expect(again.calls.some((c) => c[0] === 'firestore')).toBe(false);
+    expect(mutations(again.calls)).toEqual([]);
+    expect(again.stderr).toMatch(/nothing changed/);
+  });
+
+  test('a database that does not exist stops the run with gcloud\'s message', () => {
+    const w = world();
+    const r = w.run(...firestore, '--database=missing-db');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/NOT_FOUND: Project 'shop-prod-1' or database 'missing-db' does not exist/);
+    expect(r.calls.some((c) => c[0] === 'eventarc')).toBe(false);
+  });
+});
+
+describe('create audit-log triggers', () => {
+  const bucketCreate = ['--service-name=storage.googleapis.com', '--method-name=storage.buckets.create'];
+
+  test('filters on service and method, a resource-name pattern as a path pattern; says which logs Eventarc sees', () => {
+    const w = world();
+    const r = w.run(...auditLog, ...bucketCreate, '--resource-name=projects/_/buckets/{bucket}');
+    expect(r.status).toBe(0);
+    const name = 'eventarc-router-audit-storage-buckets-create';
+    expect(r.calls.some((c) => c[0] === 'firestore' || c[0] === 'storage')).toBe(false);
+    expect(r.calls).toContainEqual(projectBinding('roles/eventarc.eventReceiver', `serviceAccount:${SA}`));
+    expect(r.calls).toContainEqual(projectBinding('roles/iam.serviceAccountTokenCreator', `serviceAccount:${PUBSUB_AGENT}`));
+    expect(r.calls[r.calls.length - 1]).toEqual([
+      'eventarc', 'triggers', 'create', name, `--location=${R}`, `--project=${P}`,
+      '--destination-run-service=eventarc-router', `--destination-run-region=${R}`,
+      '--event-filters=type=google.cloud.audit.log.v1.written', '--event-filters=serviceName=storage.googleapis.com',
+      '--event-filters=methodName=storage.buckets.create', '--event-filters-path-pattern=resourceName=projects/_/buckets/{bucket}',
+      `--service-account=${SA}`,
+    ]);
+    expect(r.stderr).toMatch(/Admin Activity always, Data Access only where enabled for storage\.googleapis\.com/);
+  });
+
+  test('an exact resource name is an exact filter; a global trigger; a long method name makes a short trigger name', () => {
+    const w = world();
+    const r = w.run(...auditLog, '--location=global', '--service-name=bigquery.googleapis.com', '--method-name=google.cloud.bigquery.v2.JobService.InsertJob', '--resource-name=projects/shop-prod-1/datasets/sales');
+    expect(r.status).toBe(0);
+    const [t] = w.state().triggers;
+    expect(t).toEqual({
+      name: 'eventarc-router-audit-cloud-bigquery-v2-jobservice-insertjob', location: 'global', service: 'eventarc-router',
+      filters: ['type=google.cloud.audit.log.v1.written', 'serviceName=bigquery.googleapis.com', 'methodName=google.cloud.bigquery.v2.JobService.InsertJob', 'resourceName=projects/shop-prod-1/datasets/sales'],
+    });
+    expect(t!.name.length).toBeLessThanOrEqual(63);
+  });
+});
+
+/**
+ * The commands the script runs, given to the real Google Cloud CLI with an empty configuration:
+ * without credentials gcloud parses every flag and value, then stops with exit 1 ("no active
+ * account"); a flag or value it does not accept is exit 2.
+ */
+describe('the real gcloud CLI accepts every command the script runs', () => {
+  const gcloud = spawnSync('sh', ['-c', 'command -v gcloud'], { encoding: 'utf8' }).stdout.trim();
+
+  function realGcloud(argv: string[], config: string): Promise<{ argv: string[]; status: number | null; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(gcloud, argv, {
+        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: config, CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
+      child.on('close', (status) => {
+        clearTimeout(timer);
+        resolve({ argv, status, stderr });
+      });
+    });
+  }
+
+  test('firestore and audit-log, every variant of their flags', async () => {
+    if (!gcloud) throw new Error('gcloud is not installed; install the Google Cloud CLI to run this test');
+    const runs = [
+      [...firestore, '--document=users/{uid}/orders/{orderId}', '--event-type=created.withAuthContext', '--data-content-type=protobuf'],
+      [...firestore, '--database=orders-db', '--document=users/alice', '--event-type=deleted'],
+      [...firestore, '--destination-function=router-fn'].filter((a) => a !== '--destination-run-service=eventarc-router'),
+      [...auditLog, '--service-name=storage.googleapis.com', '--method-name=storage.objects.create', '--resource-name=projects/_/buckets/**/r*.txt'],
+      [...auditLog, '--service-name=compute.googleapis.com', '--method-name=v1.compute.instances.insert', '--resource-name=projects/shop-prod-1/zones/europe-west1-b/instances/vm-1', '--destination-run-path=/audit'],
+    ];
+    const commands = new Map<string, string[]>();
+    for (const argv of runs) {
+      const r = world().run(...argv);
+      expect([argv.join(' '), r.status]).toEqual([argv.join(' '), 0]);
+      for (const c of r.calls) commands.set(JSON.stringify(c), c);
+    }
+    const config = fs.mkdtempSync(path.join(os.tmpdir(), 'gcloud-config-'));
+    try {
+      // Two at a time: gcloud takes a few seconds to start on a shared machine.
+      const pending = [...commands.values()];
+      const results: Awaited<ReturnType<typeof realGcloud>>[] = [];
+      await Promise.all(
+        [0, 1].map(async () => {
+          for (let c = pending.shift(); c; c = pending.shift()) results.push(await realGcloud(c, config));
+        }),
+      );
+      expect(results.length).toBe(commands.size);
+      for (const r of results) {
+        expect({ argv: r.argv.join(' '), status: r.status, stderr: r.stderr.split('\n')[0] }).toEqual({
+          argv: r.argv.join(' '),
+          status: 1,
+          stderr: expect.stringMatching(/You do not currently have an active account selected/),
+        });
+      }
+    } finally {
+      fs.rmSync(config, { recursive: true, force: true });
+    }
+  }, 240000);
+});
+
 describe('destinations', () => {
   test('a 2nd gen function: its Cloud Run service is looked up and gets run.invoker', () => {
     const w = world();
@@ -473,9 +658,34 @@ describe('input checks happen before any gcloud call', () => {
     ['topic in another project', args({ kind: 'pubsub' }, ['--transport-topic=projects/other-proj/topics/orders']), /must be in project shop-prod-1/],
     ['gcr topic of another project', args({ kind: 'artifact-registry' }, ['--source-project=registry-proj']), /can only use a topic in its own project/],
     ['no project', ['create', 'pubsub', `--region=${R}`, '--destination-run-service=eventarc-router'], /--project is required/],
-    ['unknown kind', ['create', 'firestore', `--project=${P}`], /unknown trigger kind 'firestore'/],
+    ['unknown kind', ['create', 'datastore', `--project=${P}`], /unknown trigger kind 'datastore'/],
+    ['bad database', firestoreArgs('--database=Orders'), /invalid --database 'Orders'/],
+    ['document with an empty segment', firestoreArgs('--document=users//orders'), /invalid --document 'users\/\/orders': a document path pattern has an empty segment \(2\)/],
+    ['document with a partial capture', firestoreArgs('--document=users/id-{uid}'), /segment 2 'id-\{uid\}': a capture is a whole segment/],
+    ['document with two multi-segment parts', firestoreArgs('--document=**/x/{rest=**}'), /may hold only one '\*\*'/],
+    ['document with a comma', firestoreArgs('--document=users/{uid},x'), /must not contain spaces, commas or quotes/],
+    ['document with "**" inside a segment', firestoreArgs('--document=users/a**'), /'\*\*' stands alone as a segment/],
+    ['bad data content type', firestoreArgs('--data-content-type=text/plain'), /invalid --data-content-type 'text\/plain'/],
+    ['bad firestore event type', firestoreArgs('--event-type=finalized'), /invalid --event-type 'finalized' \(created, updated, deleted or written/],
+    ['audit-log without service name', auditArgs().filter((a) => !a.startsWith('--service-name')), /--service-name is required/],
+    ['audit-log without method name', auditArgs().filter((a) => !a.startsWith('--method-name')), /--method-name is required/],
+    ['bad service name', auditArgs('--service-name=storage'), /invalid --service-name 'storage'/],
+    ['method name with a space', auditArgs('--method-name=storage buckets'), /invalid --method-name/],
+    ['bad resource name pattern', auditArgs('--resource-name=projects/_/buckets/{b}{c}'), /invalid --resource-name .*a capture is a whole segment/],
+    ['--document on a storage trigger', args({}, ['--document=users/{uid}']), /--document applies to firestore triggers only/],
+    ['--service-name on a firestore trigger', firestoreArgs('--service-name=storage.googleapis.com'), /--service-name applies to audit-log triggers only/],
+    ['--event-type on an audit-log trigger', auditArgs('--event-type=created'), /--event-type applies to storage and firestore triggers only/],
     ['delete without location', ['delete', `--project=${P}`, 'some-trigger'], /--location \(or --region\) is required/],
   ];
+
+  function firestoreArgs(...extra: string[]): string[] {
+    return ['create', 'firestore', `--project=${P}`, `--region=${R}`, '--destination-run-service=eventarc-router', ...extra];
+  }
+  function auditArgs(...extra: string[]): string[] {
+    const base = ['create', 'audit-log', `--project=${P}`, `--region=${R}`, '--service-name=storage.googleapis.com', '--method-name=storage.buckets.create', '--destination-run-service=eventarc-router'];
+    // A later flag of the same name wins in the script: extra replaces the base's.
+    return [...base.filter((a) => !extra.some((e) => e.split('=')[0] === a.split('=')[0])), ...extra];
+  }
 
   test.each(invalid)('%s', (_label, argv, message) => {
     const w = world();
@@ -586,7 +796,7 @@ describe('script hygiene', () => {
     expect(fs.statSync(SCRIPT).mode & 0o111).not.toBe(0);
     const r = spawnSync(SCRIPT, ['--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    for (const s of ['create storage', 'create pubsub', 'create artifact-registry', 'list', 'delete', '--dry-run', 'roles/run.invoker']) {
+    for (const s of ['create storage', 'create pubsub', 'create artifact-registry', 'create firestore', 'create audit-log', '--document=PATTERN', '--resource-name=PATTERN', 'list', 'delete', '--dry-run', 'roles/run.invoker']) {
       expect(r.stdout).toContain(s);
     }
   });

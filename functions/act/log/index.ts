@@ -4,7 +4,7 @@
  */
 import '../../support/schema';
 import * as z from 'zod/mini';
-import { defineAction } from '../action';
+import { defineAction, NO_PARAMS } from '../action';
 import { createLogger, nullSink } from '../../support/logger';
 import { describeEvent, eventFields } from '../../parse/describe-event';
 
@@ -24,7 +24,9 @@ export const logAction = defineAction({
     const discard = opts.output === 'null' ? createLogger(nullSink) : undefined;
     return (event, ctx) => {
       const log = discard ?? ctx.log;
-      log.log(opts.severity, describeEvent(event), { event: eventFields(event, opts.includeData) });
+      const fields = { event: eventFields(event, opts.includeData) };
+      // The route's path parameters (`users/{uid}`), when it captured any.
+      log.log(opts.severity, describeEvent(event), ctx.params === NO_PARAMS ? fields : { ...fields, params: ctx.params });
     };
   },
 });
