@@ -9,7 +9,7 @@ export type FieldAccessor = (event: RouterEvent) => string | undefined;
 
 export const FIELDS = {
   kind: (e) => e.kind,
-  change: (e) => (e.kind === 'storage.object' || e.kind === 'registry.image' ? e.change : undefined),
+  change: (e) => (e.kind === 'storage.object' || e.kind === 'registry.image' || e.kind === 'firestore.document' ? e.change : undefined),
   id: (e) => e.id,
   type: (e) => e.type,
   source: (e) => e.source,
@@ -26,6 +26,15 @@ export const FIELDS = {
   image: (e) => (e.kind === 'registry.image' ? e.image.image : undefined),
   tag: (e) => (e.kind === 'registry.image' ? e.image.tag : undefined),
   digest: (e) => (e.kind === 'registry.image' ? e.image.digest : undefined),
+  database: (e) => (e.kind === 'firestore.document' ? e.database : undefined),
+  namespace: (e) => (e.kind === 'firestore.document' ? e.namespace : undefined),
+  document: (e) => (e.kind === 'firestore.document' ? e.document : undefined),
+  serviceName: (e) => (e.kind === 'audit.log' ? e.serviceName : undefined),
+  methodName: (e) => (e.kind === 'audit.log' ? e.methodName : undefined),
+  resourceName: (e) => (e.kind === 'audit.log' ? e.resourceName : undefined),
+  principalEmail: (e) => (e.kind === 'audit.log' ? e.principalEmail : undefined),
+  status: (e) => (e.kind === 'build.status' ? e.build.status : undefined),
+  trigger: (e) => (e.kind === 'build.status' ? (e.build.trigger?.name ?? e.build.trigger?.id) : undefined),
 } satisfies Record<string, FieldAccessor>;
 
 export type FieldName = keyof typeof FIELDS;
