@@ -19,7 +19,9 @@
  * - ceiling: per blob one streamed `curl` GET piped into one `curl` PUT (the same
  *   blobs, the same parallelism), what moving the bytes costs on this machine.
  * Ours in service (the library call the service makes, connections kept warm) is timed separately.
- * Peak RSS is the max resident set of each process (/usr/bin/time).
+ * Peak RSS is the max resident set of each process (/usr/bin/time); CPU is the
+ * tool's user + system seconds (ours in service: this process's, during the copy),
+ * reg. CPU the two registries' together during the same run (/proc): where the time goes.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -44,6 +46,25 @@ const CLI_JS = path.resolve(__dirname, '..', 'functions', 'cli', 'main.js');
 interface Run {
   readonly ms: number;
   readonly rssMiB?: number;
+  /** CPU seconds (user + system) of the tool itself, and of the two registries during the run. */
+  readonly cpuS?: number;
+  readonly registriesCpuS?: number;
+}
+
+/** utime + stime of a process in seconds (/proc, clock ticks of 1/100 s). */
+function processCpuS(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+let registryPids: () => number[] = () => [];
+
+/** Runs `run` and adds the registries' CPU spent meanwhile. */
+async function withRegistryCpu(run: () => Promise<Run>): Promise<Run> {
+  const before = registryPids().map(processCpuS);
+  const result = await run();
+  const after = registryPids().map(processCpuS);
+  return { ...result, registriesCpuS: after.reduce((n, c, i) => n + c - before[i], 0) };
 }
 
 function arg(name: string, fallback: number): number {
@@ -55,15 +76,15 @@ function arg(name: string, fallback: number): number {
 async function timedProcess(command: string, args: string[]): Promise<Run> {
   const out = path.join(os.tmpdir(), `bench-time-${process.pid}-${Date.now()}`);
   const started = process.hrtime.bigint();
-  const child = spawn(TIME, ['-o', out, '-f', '%M', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(TIME, ['-o', out, '-f', '%M %U %S', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const rssKiB = Number(fs.readFileSync(out, 'utf8').trim().split('\n').pop());
+  const [rssKiB, user, system] = (fs.readFileSync(out, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
   fs.rmSync(out, { force: true });
   if (code !== 0) throw new Error(`${path.basename(command)} ${args.join(' ')} exited ${code}:\n${stderr}`);
-  return { ms, rssMiB: rssKiB / 1024 };
+  return { ms, rssMiB: rssKiB / 1024, cpuS: user + system };
 }
 
 const JOBS = arg('--jobs', 4);
@@ -75,9 +96,11 @@ const skopeo = (src: string, dst: string) =>
 
 async function inService(registries: Registries, src: string, dst: string): Promise<Run> {
   const [s, d] = [parseImageRef(src), parseImageRef(dst)];
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   await copyImage(registries.client(s.host), s, registries.client(d.host), d, { jobs: JOBS, retry: DEFAULT_RETRY });
-  return { ms: Number(process.hrtime.bigint() - started) / 1e6 };
+  const used = process.cpuUsage(cpu);
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, cpuS: (used.user + used.system) / 1e6 };
 }
 
 /** One blob: `curl GET | curl PUT` into an upload the target opened, streamed, no file in between. */
@@ -160,9 +183,11 @@ function printRow(row: Row): void {
     const ratio = k === 'skopeo --all' ? '' : `${(med / sk).toFixed(2)} x skopeo`;
     const vsCeiling = ceil !== undefined && k !== 'ceiling (curl|curl)' ? `${(med / ceil).toFixed(2)} x ceiling` : '';
     const rss = runs.some((r) => r.rssMiB !== undefined) ? `${Math.max(...runs.map((r) => r.rssMiB ?? 0)).toFixed(0)} MiB` : '(shared)';
+    const cpu = runs.every((r) => r.cpuS !== undefined) ? `${median(runs.map((r) => r.cpuS ?? 0)).toFixed(2)} s` : '';
+    const registriesCpu = runs.every((r) => r.registriesCpuS !== undefined) ? `${median(runs.map((r) => r.registriesCpuS ?? 0)).toFixed(2)} s` : '';
     const spread = `${fmtMs(Math.min(...runs.map((r) => r.ms)))}-${fmtMs(Math.max(...runs.map((r) => r.ms)))}`;
     console.log(
-      [row.image.padEnd(22), row.mode.padEnd(7), k.padEnd(20), fmtMs(med).padStart(9), spread.padStart(19), rate.padStart(10), ratio.padStart(14), vsCeiling.padStart(15), rss.padStart(9), `n=${runs.length}`].join('  '),
+      [row.image.padEnd(22), row.mode.padEnd(7), k.padEnd(20), fmtMs(med).padStart(9), spread.padStart(19), rate.padStart(10), ratio.padStart(14), vsCeiling.padStart(15), rss.padStart(9), cpu.padStart(8), registriesCpu.padStart(9), `n=${runs.length}`].join('  '),
     );
   }
 }
@@ -181,8 +206,9 @@ async function bench(source: Registry, target: Registry, image: string, repo: st
     const order = [...processes.slice(i % 3), ...processes.slice(0, i % 3)];
     for (const who of order) {
       await target.reset();
-      if (who === 'ceiling (curl|curl)') cold.results[who].push(await ceiling(source, target, repo, pushed));
-      else cold.results[who].push(who === 'skopeo --all' ? await skopeo(src, dst) : await ours(src, dst));
+      cold.results[who].push(
+        await withRegistryCpu(() => (who === 'ceiling (curl|curl)' ? ceiling(source, target, repo, pushed) : who === 'skopeo --all' ? skopeo(src, dst) : ours(src, dst))),
+      );
       await checkTarget(who, target, repo, pushed, who === 'ceiling (curl|curl)');
     }
   }
@@ -193,7 +219,7 @@ async function bench(source: Registry, target: Registry, image: string, repo: st
     try {
       await registries.client(source.host).headManifest(repo, 'v1');
       await registries.client(target.host).headManifest(repo, 'v1');
-      cold.results['ours (in service)'].push(await inService(registries, src, dst));
+      cold.results['ours (in service)'].push(await withRegistryCpu(() => inService(registries, src, dst)));
     } finally {
       registries.close();
     }
@@ -204,8 +230,8 @@ async function bench(source: Registry, target: Registry, image: string, repo: st
   await inService(registries, src, dst); // opens the pool, as a running service has
   for (let i = 0; i < warmRuns; i++) {
     const order: Tool[] = i % 2 === 0 ? ['skopeo --all', 'ours (CLI)'] : ['ours (CLI)', 'skopeo --all'];
-    for (const who of order) warm.results[who].push(who === 'skopeo --all' ? await skopeo(src, dst) : await ours(src, dst));
-    warm.results['ours (in service)'].push(await inService(registries, src, dst));
+    for (const who of order) warm.results[who].push(await withRegistryCpu(() => (who === 'skopeo --all' ? skopeo(src, dst) : ours(src, dst))));
+    warm.results['ours (in service)'].push(await withRegistryCpu(() => inService(registries, src, dst)));
   }
   registries.close();
   await checkTarget('re-copies', target, repo, pushed, false);
@@ -216,6 +242,7 @@ async function main(): Promise<void> {
   const runs = arg('--runs', 5);
   const skipBig = process.argv.includes('--skip-big');
   const [source, target] = await Promise.all([startRegistry('bench-source'), startRegistry('bench-target')]);
+  registryPids = () => [source.pid(), target.pid()];
   try {
     console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}; docker-registry (distribution 2.8) x 2 on loopback; --jobs ${JOBS} for ours and the ceiling`);
     console.log('generating gzip images in the source registry ...');
@@ -237,7 +264,7 @@ async function main(): Promise<void> {
     if (big) rows.push(...(await bench(source, target, '1 x 1 GiB gzip', 'bench/images/big', big, Math.min(runs, 3), 3)));
 
     console.log(
-      `\n${'image'.padEnd(22)}  ${'mode'.padEnd(7)}  ${'tool'.padEnd(20)}  ${'median'.padStart(9)}  ${'min-max'.padStart(19)}  ${'rate'.padStart(10)}  ${'ratio'.padStart(14)}  ${'vs ceiling'.padStart(15)}  ${'peak RSS'.padStart(9)}`,
+      `\n${'image'.padEnd(22)}  ${'mode'.padEnd(7)}  ${'tool'.padEnd(20)}  ${'median'.padStart(9)}  ${'min-max'.padStart(19)}  ${'rate'.padStart(10)}  ${'ratio'.padStart(14)}  ${'vs ceiling'.padStart(15)}  ${'peak RSS'.padStart(9)}  ${'CPU'.padStart(8)}  ${'reg. CPU'.padStart(9)}`,
     );
     for (const row of rows) printRow(row);
     console.log('\nevery run checked: the target held exactly the source digests (tag, child manifests, blobs and sizes)');
