@@ -27,7 +27,9 @@ import {
   verifyCosign,
   type Described,
 } from '../replicate-image/signed';
-import { blobDigest, pushImage, tagDigest } from '../replicate-image/synthetic';
+import { blobDigest, pushBlob, pushImage, tagDigest } from '../replicate-image/synthetic';
+import { Readable } from 'stream';
+import { createHash } from 'crypto';
 
 const KIB = 1024;
 let source: Registry;
@@ -143,6 +145,16 @@ test('a Helm chart (any config and layer types, artifactType, annotations, subje
   expect(await fallbackIndexDigests(target.url, 'prod/charts/api', image.digest)).toEqual([attached.digest]);
 });
 
+test('a fallback index listing a manifest that does not name the image as its subject: that one is not copied', async () => {
+  const image = await pushImage(source.url, 'build/liar', { seed: 'liar', layerSizes: [4 * KIB] }, 'v1');
+  const unrelated = await pushImage(source.url, 'build/liar', { seed: 'liar-unrelated', layerSizes: [4 * KIB] });
+  await pushFallbackIndex(source.url, 'build/liar', image.digest, [{ mediaType: unrelated.mediaType, digest: unrelated.digest, size: unrelated.bytes.length }]);
+  const report = await copy(`${source.host}/build/liar:v1`, `${target.host}/prod/liar:v1`);
+  expect(report.referrers).toEqual([]);
+  expect(await tagDigest(target.url, 'prod/liar', unrelated.digest)).toBeUndefined();
+  expect(await fallbackIndexDigests(target.url, 'prod/liar', image.digest)).toEqual([]);
+});
+
 describe('against a registry that serves the referrers API', () => {
   let api: ReferrersRegistry;
   beforeEach(async () => {
@@ -174,6 +186,22 @@ describe('against a registry that serves the referrers API', () => {
     // The referrers went in before the tag moved.
     const tagPut = api.requests.indexOf('PUT /v2/prod/app/manifests/v1');
     for (const d of [r.signature.digest, r.attestation.digest, r.sbom.digest]) expect(api.requests.indexOf(`PUT /v2/prod/app/manifests/${d}`)).toBeLessThan(tagPut);
+  });
+
+  test('a source listing more referrers than the bound fails the copy permanently, and the tag is not set', async () => {
+    const image = await pushImage(api.url, 'build/flood', { seed: 'flood', layerSizes: [KIB] }, 'v1');
+    const empty = Buffer.from('{}');
+    const emptyDigest = `sha256:${createHash('sha256').update(empty).digest('hex')}`;
+    await pushBlob(api.url, 'build/flood', { digest: emptyDigest, size: 2, mediaType: 'application/vnd.oci.empty.v1+json', open: () => Readable.from([empty]) });
+    for (let i = 0; i < 300; i++) {
+      const body = { schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: 'application/x-flood', config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: emptyDigest, size: 2 }, layers: [], subject: { mediaType: image.mediaType, digest: image.digest, size: image.bytes.length }, annotations: { n: String(i) } };
+      const bytes = Buffer.from(JSON.stringify(body));
+      api.put('build/flood', `sha256:${createHash('sha256').update(bytes).digest('hex')}`, bytes, OCI_MANIFEST);
+    }
+    const failure = await copy(`${api.host}/build/flood:v1`, `${target.host}/prod/flood:v1`).catch((e: unknown) => e);
+    expect((failure as Error).message).toMatch(/more than 256 referrers/);
+    expect((failure as { disposition?: string }).disposition).toBe('permanent');
+    expect(await tagDigest(target.url, 'prod/flood', 'v1')).toBeUndefined();
   });
 
   test('a tag that names another digest when read back after the write fails the copy, permanently', async () => {
