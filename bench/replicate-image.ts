@@ -1,16 +1,27 @@
 /**
- * Benchmark: our image copy against `skopeo copy --all`, alternately, in one run,
- * between the same two docker-registry instances on loopback.
+ * Benchmark: our image copy against `skopeo copy --all` and against the
+ * machine's ceiling, in one run, between the same two docker-registry
+ * instances on loopback.
  *
- *   node scripts/build-if-needed.js && node dist/bench/replicate-image.js [--runs 5] [--jobs 4] [--skip-big]
+ *   npm run bench:replicate-image -- [--runs 5] [--jobs 4] [--skip-big]
  *
- * Images: 8 x 32 MiB incompressible layers; a 2-platform index of 4 x 16 MiB
- * layers each; one 1 GiB layer (peak RSS). Cold = target storage emptied (the
- * target registry restarted on an empty directory) before every run; warm = a
- * re-copy onto a target that already has the image. Times are wall clock of the
- * whole process for both tools ("ours, process" runs the copy-image CLI), plus
- * ours in process (the library call the service makes, connections kept warm).
- * Peak RSS is the max resident set of each process (/usr/bin/time).
+ * Images are what registries hold: tar+gzip layers over incompressible content
+ * (skopeo copies them as they are; on uncompressed layers it would compress and
+ * change their digests). 8 x 32 MiB layers; a 2-platform index of 4 x 16 MiB
+ * layers each; one 1 GiB layer (peak RSS). Cold = the target registry restarted
+ * on an empty directory before every run; re-copy = the target already has the
+ * image. After every run the target is checked to hold exactly the source's
+ * digests (tag -> manifest digest, every child manifest and blob, with its size).
+ *
+ * Tools, alternated in each cold round so none always meets a fresh registry:
+ * - ours (CLI): `node dist/functions/cli/main.js copy-image`, the `bin` entry, a whole process;
+ * - skopeo --all: a whole process;
+ * - ceiling: per blob one streamed `curl` GET piped into one `curl` PUT (the same
+ *   blobs, the same parallelism), what moving the bytes costs on this machine.
+ * Ours in service (the library call the service makes, connections kept warm) is timed separately.
+ * Peak RSS is the max resident set of each process (/usr/bin/time); CPU is the
+ * tool's user + system seconds (ours in service: this process's, during the copy),
+ * reg. CPU the two registries' together during the same run (/proc): where the time goes.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -23,16 +34,37 @@ import { Registries } from '../functions/registry/registries';
 import { DEFAULT_RETRY } from '../functions/registry/retry';
 import { requireExecutable } from '../test/support/peer';
 import { startRegistry, type Registry } from '../test/support/registry';
-import { pushImage, pushIndex } from '../test/replicate-image/synthetic';
+import { pushImage, pushIndex, tagDigest, type Pushed } from '../test/replicate-image/synthetic';
 
 const MIB = 1024 * 1024;
 const SKOPEO = requireExecutable('/usr/bin/skopeo', 'skopeo');
 const TIME = requireExecutable('/usr/bin/time', 'time');
-const COPY_IMAGE_JS = path.resolve(__dirname, '..', 'functions', 'cli', 'copy-image.js');
+const CURL = requireExecutable('/usr/bin/curl', 'curl');
+/** The package's `bin` entry, as `eventarc-router` runs it. */
+const CLI_JS = path.resolve(__dirname, '..', 'functions', 'cli', 'main.js');
 
 interface Run {
   readonly ms: number;
-  readonly rssMiB: number;
+  readonly rssMiB?: number;
+  /** CPU seconds (user + system) of the tool itself, and of the two registries during the run. */
+  readonly cpuS?: number;
+  readonly registriesCpuS?: number;
+}
+
+/** utime + stime of a process in seconds (/proc, clock ticks of 1/100 s). */
+function processCpuS(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+let registryPids: () => number[] = () => [];
+
+/** Runs `run` and adds the registries' CPU spent meanwhile. */
+async function withRegistryCpu(run: () => Promise<Run>): Promise<Run> {
+  const before = registryPids().map(processCpuS);
+  const result = await run();
+  const after = registryPids().map(processCpuS);
+  return { ...result, registriesCpuS: after.reduce((n, c, i) => n + c - before[i], 0) };
 }
 
 function arg(name: string, fallback: number): number {
@@ -44,38 +76,79 @@ function arg(name: string, fallback: number): number {
 async function timedProcess(command: string, args: string[]): Promise<Run> {
   const out = path.join(os.tmpdir(), `bench-time-${process.pid}-${Date.now()}`);
   const started = process.hrtime.bigint();
-  const child = spawn(TIME, ['-o', out, '-f', '%M', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(TIME, ['-o', out, '-f', '%M %U %S', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const rssKiB = Number(fs.readFileSync(out, 'utf8').trim().split('\n').pop());
+  const [rssKiB, user, system] = (fs.readFileSync(out, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
   fs.rmSync(out, { force: true });
   if (code !== 0) throw new Error(`${path.basename(command)} ${args.join(' ')} exited ${code}:\n${stderr}`);
-  return { ms, rssMiB: rssKiB / 1024 };
+  return { ms, rssMiB: rssKiB / 1024, cpuS: user + system };
 }
 
 const JOBS = arg('--jobs', 4);
 
-const ours = (src: string, dst: string) =>
-  timedProcess(process.execPath, [
-    '-e',
-    `require(${JSON.stringify(COPY_IMAGE_JS)}).copyImageCommand(process.argv.slice(1)).then((c) => process.exit(c))`,
-    '--', // the rest is copy-image's, not node's
-    '--jobs',
-    String(JOBS),
-    src,
-    dst,
-  ]);
+const ours = (src: string, dst: string) => timedProcess(process.execPath, [CLI_JS, 'copy-image', '--jobs', String(JOBS), src, dst]);
 
 const skopeo = (src: string, dst: string) =>
   timedProcess(SKOPEO, ['copy', '--all', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${src}`, `docker://${dst}`]);
 
-async function inProcess(registries: Registries, src: string, dst: string): Promise<Run> {
+async function inService(registries: Registries, src: string, dst: string): Promise<Run> {
   const [s, d] = [parseImageRef(src), parseImageRef(dst)];
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   await copyImage(registries.client(s.host), s, registries.client(d.host), d, { jobs: JOBS, retry: DEFAULT_RETRY });
-  return { ms: Number(process.hrtime.bigint() - started) / 1e6, rssMiB: process.memoryUsage().rss / MIB };
+  const used = process.cpuUsage(cpu);
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, cpuS: (used.user + used.system) / 1e6 };
+}
+
+/** One blob: `curl GET | curl PUT` into an upload the target opened, streamed, no file in between. */
+async function curlBlob(source: Registry, target: Registry, repo: string, digest: string): Promise<void> {
+  const start = await fetch(`${target.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+  if (start.status !== 202) throw new Error(`POST upload: ${start.status}`);
+  const put = new URL(start.headers.get('location')!, target.url);
+  put.searchParams.set('digest', digest);
+  const get = spawn(CURL, ['-sSf', `${source.url}/v2/${repo}/blobs/${digest}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const send = spawn(CURL, ['-sSf', '-o', '/dev/null', '-X', 'PUT', '-H', 'content-type: application/octet-stream', '-T', '-', put.href], {
+    stdio: [get.stdout, 'ignore', 'inherit'],
+  });
+  const codes = await Promise.all([get, send].map((c) => new Promise<number | null>((resolve) => c.once('exit', resolve))));
+  if (codes.some((c) => c !== 0)) throw new Error(`curl | curl ${digest} exited ${codes.join(', ')}`);
+}
+
+/** Every blob of `pushed`, JOBS at a time, as ours and skopeo run. */
+async function ceiling(source: Registry, target: Registry, repo: string, pushed: Pushed): Promise<Run> {
+  const queue = [...new Set(pushed.blobs.map((b) => b.digest))];
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: JOBS }, async () => {
+      for (let d = queue.shift(); d; d = queue.shift()) await curlBlob(source, target, repo, d);
+    }),
+  );
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+async function blobSize(registry: Registry, repo: string, digest: string): Promise<number | undefined> {
+  const res = await fetch(`${registry.url}/v2/${repo}/blobs/${digest}`, { method: 'HEAD' });
+  return res.status === 200 ? Number(res.headers.get('content-length')) : undefined;
+}
+
+/** Exactly the source's digests in the target, or the run does not count: the tag, every child manifest, every blob. */
+async function checkTarget(who: string, target: Registry, repo: string, pushed: Pushed & { children?: Pushed[] }, blobsOnly: boolean): Promise<void> {
+  const wrong: string[] = [];
+  if (!blobsOnly) {
+    const at = await tagDigest(target.url, repo, 'v1');
+    if (at !== pushed.digest) wrong.push(`tag v1 at ${at}, source ${pushed.digest}`);
+    for (const child of pushed.children ?? []) {
+      if ((await tagDigest(target.url, repo, child.digest)) !== child.digest) wrong.push(`child ${child.digest} missing`);
+    }
+  }
+  for (const b of pushed.blobs) {
+    const size = await blobSize(target, repo, b.digest);
+    if (size !== b.size) wrong.push(`blob ${b.digest}: ${size ?? 'absent'} bytes, source ${b.size}`);
+  }
+  if (wrong.length > 0) throw new Error(`${who} left the target different from the source:\n${wrong.join('\n')}`);
 }
 
 function median(values: number[]): number {
@@ -86,56 +159,82 @@ function median(values: number[]): number {
 
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
+const TOOLS = ['ours (CLI)', 'ours (in service)', 'skopeo --all', 'ceiling (curl|curl)'] as const;
+type Tool = (typeof TOOLS)[number];
+
 interface Row {
   readonly image: string;
-  readonly mode: string;
+  readonly mode: 'cold' | 're-copy';
   readonly bytes: number;
-  readonly results: Record<'ours (process)' | 'ours (in process)' | 'skopeo --all', Run[]>;
+  readonly results: Record<Tool, Run[]>;
 }
 
+const emptyResults = (): Record<Tool, Run[]> => ({ 'ours (CLI)': [], 'ours (in service)': [], 'skopeo --all': [], 'ceiling (curl|curl)': [] });
+
 function printRow(row: Row): void {
-  const m = (k: keyof Row['results']) => median(row.results[k].map((r) => r.ms));
-  const rss = (k: keyof Row['results']) => Math.max(...row.results[k].map((r) => r.rssMiB));
+  const m = (k: Tool) => median(row.results[k].map((r) => r.ms));
   const sk = m('skopeo --all');
-  for (const k of Object.keys(row.results) as (keyof Row['results'])[]) {
-    if (row.results[k].length === 0) continue;
+  const ceil = row.results['ceiling (curl|curl)'].length > 0 ? m('ceiling (curl|curl)') : undefined;
+  for (const k of TOOLS) {
+    const runs = row.results[k];
+    if (runs.length === 0) continue;
     const med = m(k);
     const rate = row.mode === 'cold' ? `${(row.bytes / MIB / (med / 1000)).toFixed(0)} MiB/s` : '';
     const ratio = k === 'skopeo --all' ? '' : `${(med / sk).toFixed(2)} x skopeo`;
-    const rssText = k === 'ours (in process)' ? '(shared)' : `${rss(k).toFixed(0)} MiB`;
+    const vsCeiling = ceil !== undefined && k !== 'ceiling (curl|curl)' ? `${(med / ceil).toFixed(2)} x ceiling` : '';
+    const rss = runs.some((r) => r.rssMiB !== undefined) ? `${Math.max(...runs.map((r) => r.rssMiB ?? 0)).toFixed(0)} MiB` : '(shared)';
+    const cpu = runs.every((r) => r.cpuS !== undefined) ? `${median(runs.map((r) => r.cpuS ?? 0)).toFixed(2)} s` : '';
+    const registriesCpu = runs.every((r) => r.registriesCpuS !== undefined) ? `${median(runs.map((r) => r.registriesCpuS ?? 0)).toFixed(2)} s` : '';
+    const spread = `${fmtMs(Math.min(...runs.map((r) => r.ms)))}-${fmtMs(Math.max(...runs.map((r) => r.ms)))}`;
     console.log(
-      [row.image.padEnd(22), row.mode.padEnd(5), k.padEnd(18), fmtMs(med).padStart(9), rate.padStart(10), ratio.padStart(14), rssText.padStart(9), `n=${row.results[k].length}`].join('  '),
+      [row.image.padEnd(22), row.mode.padEnd(7), k.padEnd(20), fmtMs(med).padStart(9), spread.padStart(19), rate.padStart(10), ratio.padStart(14), vsCeiling.padStart(15), rss.padStart(9), cpu.padStart(8), registriesCpu.padStart(9), `n=${runs.length}`].join('  '),
     );
   }
 }
 
-async function bench(source: Registry, target: Registry, image: string, repo: string, bytes: number, runs: number, warmRuns: number): Promise<Row[]> {
+const newRegistries = () => new Registries({ insecure: false, credentials: credentialSource([], {}), retry: DEFAULT_RETRY });
+
+async function bench(source: Registry, target: Registry, image: string, repo: string, pushed: Pushed, runs: number, warmRuns: number): Promise<Row[]> {
   const src = `${source.host}/${repo}:v1`;
   const dst = `${target.host}/${repo}:v1`;
-  const cold: Row = { image, mode: 'cold', bytes, results: { 'ours (process)': [], 'ours (in process)': [], 'skopeo --all': [] } };
-  const warm: Row = { image, mode: 'warm', bytes, results: { 'ours (process)': [], 'ours (in process)': [], 'skopeo --all': [] } };
+  const bytes = pushed.blobs.reduce((n, b) => n + b.size, 0);
+  const cold: Row = { image, mode: 'cold', bytes, results: emptyResults() };
+  const warm: Row = { image, mode: 're-copy', bytes, results: emptyResults() };
+  const processes: Tool[] = ['ours (CLI)', 'skopeo --all', 'ceiling (curl|curl)'];
   for (let i = 0; i < runs; i++) {
-    // Alternate who goes first, so neither always meets a freshly started registry.
-    const order = i % 2 === 0 ? (['ours (process)', 'skopeo --all', 'ours (in process)'] as const) : (['skopeo --all', 'ours (process)', 'ours (in process)'] as const);
+    // Rotate who goes first, so none always meets a freshly started registry.
+    const order = [...processes.slice(i % 3), ...processes.slice(0, i % 3)];
     for (const who of order) {
       await target.reset();
-      const registries = new Registries({ insecure: false, credentials: credentialSource([], {}), retry: DEFAULT_RETRY });
-      try {
-        cold.results[who].push(who === 'skopeo --all' ? await skopeo(src, dst) : who === 'ours (process)' ? await ours(src, dst) : await inProcess(registries, src, dst));
-      } finally {
-        registries.close();
-      }
+      cold.results[who].push(
+        await withRegistryCpu(() => (who === 'ceiling (curl|curl)' ? ceiling(source, target, repo, pushed) : who === 'skopeo --all' ? skopeo(src, dst) : ours(src, dst))),
+      );
+      await checkTarget(who, target, repo, pushed, who === 'ceiling (curl|curl)');
     }
   }
-  // Warm: the target has the image (left by the last cold run).
-  const registries = new Registries({ insecure: false, credentials: credentialSource([], {}), retry: DEFAULT_RETRY });
-  await inProcess(registries, src, dst); // opens the pool, as a running service has
+  // In service, separately: a running service keeps its connection pool, so it is opened by a first copy elsewhere.
+  for (let i = 0; i < runs; i++) {
+    await target.reset();
+    const registries = newRegistries();
+    try {
+      await registries.client(source.host).headManifest(repo, 'v1');
+      await registries.client(target.host).headManifest(repo, 'v1');
+      cold.results['ours (in service)'].push(await withRegistryCpu(() => inService(registries, src, dst)));
+    } finally {
+      registries.close();
+    }
+    await checkTarget('ours (in service)', target, repo, pushed, false);
+  }
+  // Re-copy: the target has the image (left by the last cold run).
+  const registries = newRegistries();
+  await inService(registries, src, dst); // opens the pool, as a running service has
   for (let i = 0; i < warmRuns; i++) {
-    warm.results['skopeo --all'].push(await skopeo(src, dst));
-    warm.results['ours (process)'].push(await ours(src, dst));
-    warm.results['ours (in process)'].push(await inProcess(registries, src, dst));
+    const order: Tool[] = i % 2 === 0 ? ['skopeo --all', 'ours (CLI)'] : ['ours (CLI)', 'skopeo --all'];
+    for (const who of order) warm.results[who].push(await withRegistryCpu(() => (who === 'skopeo --all' ? skopeo(src, dst) : ours(src, dst))));
+    warm.results['ours (in service)'].push(await withRegistryCpu(() => inService(registries, src, dst)));
   }
   registries.close();
+  await checkTarget('re-copies', target, repo, pushed, false);
   return [cold, warm];
 }
 
@@ -143,29 +242,33 @@ async function main(): Promise<void> {
   const runs = arg('--runs', 5);
   const skipBig = process.argv.includes('--skip-big');
   const [source, target] = await Promise.all([startRegistry('bench-source'), startRegistry('bench-target')]);
+  registryPids = () => [source.pid(), target.pid()];
   try {
-    console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}; docker-registry (distribution 2.8) x 2 on loopback; ours --jobs ${JOBS}`);
-    console.log('generating images in the source registry ...');
-    await pushImage(source.url, 'bench/images/layers', { seed: 'bench-8x32', layerSizes: Array(8).fill(32 * MIB) }, 'v1');
-    await pushIndex(
+    console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}; docker-registry (distribution 2.8) x 2 on loopback; --jobs ${JOBS} for ours and the ceiling`);
+    console.log('generating gzip images in the source registry ...');
+    const layers = await pushImage(source.url, 'bench/images/layers', { seed: 'bench-8x32', layerSizes: Array(8).fill(32 * MIB), compression: 'gzip' }, 'v1');
+    const multi = await pushIndex(
       source.url,
       'bench/images/multi',
       [
-        { seed: 'bench-amd64', layerSizes: Array(4).fill(16 * MIB), platform: { os: 'linux', architecture: 'amd64' } },
-        { seed: 'bench-arm64', layerSizes: Array(4).fill(16 * MIB), platform: { os: 'linux', architecture: 'arm64' } },
+        { seed: 'bench-amd64', layerSizes: Array(4).fill(16 * MIB), platform: { os: 'linux', architecture: 'amd64' }, compression: 'gzip' },
+        { seed: 'bench-arm64', layerSizes: Array(4).fill(16 * MIB), platform: { os: 'linux', architecture: 'arm64' }, compression: 'gzip' },
       ],
       'v1',
     );
-    if (!skipBig) await pushImage(source.url, 'bench/images/big', { seed: 'bench-1g', layerSizes: [1024 * MIB] }, 'v1');
+    const big = skipBig ? undefined : await pushImage(source.url, 'bench/images/big', { seed: 'bench-1g', layerSizes: [1024 * MIB], compression: 'gzip' }, 'v1');
 
     const rows: Row[] = [];
-    rows.push(...(await bench(source, target, '8 x 32 MiB', 'bench/images/layers', 256 * MIB, runs, Math.max(runs, 10))));
-    rows.push(...(await bench(source, target, 'index 2 x 4 x 16 MiB', 'bench/images/multi', 128 * MIB, runs, Math.max(runs, 10))));
-    if (!skipBig) rows.push(...(await bench(source, target, '1 x 1 GiB', 'bench/images/big', 1024 * MIB, Math.min(runs, 3), 3)));
+    rows.push(...(await bench(source, target, '8 x 32 MiB gzip', 'bench/images/layers', layers, runs, Math.max(runs, 10))));
+    rows.push(...(await bench(source, target, 'index 2 x 4 x 16 MiB', 'bench/images/multi', multi, runs, Math.max(runs, 10))));
+    if (big) rows.push(...(await bench(source, target, '1 x 1 GiB gzip', 'bench/images/big', big, Math.min(runs, 3), 3)));
 
-    console.log(`\n${'image'.padEnd(22)}  ${'mode'.padEnd(5)}  ${'tool'.padEnd(18)}  ${'median'.padStart(9)}  ${'rate'.padStart(10)}  ${'ratio'.padStart(14)}  ${'peak RSS'.padStart(9)}`);
+    console.log(
+      `\n${'image'.padEnd(22)}  ${'mode'.padEnd(7)}  ${'tool'.padEnd(20)}  ${'median'.padStart(9)}  ${'min-max'.padStart(19)}  ${'rate'.padStart(10)}  ${'ratio'.padStart(14)}  ${'vs ceiling'.padStart(15)}  ${'peak RSS'.padStart(9)}  ${'CPU'.padStart(8)}  ${'reg. CPU'.padStart(9)}`,
+    );
     for (const row of rows) printRow(row);
-    console.log(`\nload average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other work shares this machine: compare within a run only)`);
+    console.log('\nevery run checked: the target held exactly the source digests (tag, child manifests, blobs and sizes)');
+    console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other work shares this machine: compare within a run only)`);
   } finally {
     await Promise.all([source.stop(), target.stop()]);
   }

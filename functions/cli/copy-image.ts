@@ -4,7 +4,7 @@
  * default; a progress line on a terminal, nothing on success otherwise.
  */
 import { parseArgs } from 'util';
-import { copyImage, type CopyReport } from '../registry/copy';
+import { copyImage, type CopyReport, type ReferrerOptions } from '../registry/copy';
 import { environment, readCopyImageSettings } from '../config';
 import { credentialSource } from '../registry/credentials';
 import { parsePlatform, type Platform } from '../registry/manifest';
@@ -20,6 +20,8 @@ options:
   --all-platforms          copy every platform of an index (default)
   --platform OS/ARCH[/V]   copy only this platform (repeatable)
   --jobs N                 blobs copied in parallel (default 4)
+  --no-referrers           leave out signatures, attestations, SBOMs and other referrers (copied by default)
+  --artifact-type TYPE     copy only referrers of this artifact type (repeatable)
   --insecure               plain HTTP to non-loopback registries
 credentials: Artifact Registry and gcr.io hosts use Application Default Credentials;
   others EVENTARC_ROUTER_REGISTRY_CREDENTIALS='[{"host":..,"username":..,"password":..}]'
@@ -33,6 +35,7 @@ export interface CopyImageArgs {
   readonly platforms?: Platform[];
   readonly jobs: number;
   readonly insecure: boolean;
+  readonly referrers: ReferrerOptions | false;
 }
 
 /** Pure: argv -> what to copy; throws a usage message on anything it cannot read. */
@@ -45,12 +48,15 @@ export function parseCopyImageArgs(argv: string[]): CopyImageArgs {
       platform: { type: 'string', multiple: true },
       jobs: { type: 'string' },
       insecure: { type: 'boolean' },
+      'no-referrers': { type: 'boolean' },
+      'artifact-type': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) throw new HelpRequested();
   if (positionals.length !== 2) throw new Error('copy-image needs exactly SRC and DST');
   if (values['all-platforms'] && values.platform) throw new Error('--all-platforms and --platform exclude each other');
+  if (values['no-referrers'] && values['artifact-type']) throw new Error('--no-referrers and --artifact-type exclude each other');
   const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new Error('--jobs must be an integer from 1 to 64');
   const src = parseImageRef(positionals[0]);
@@ -63,12 +69,14 @@ export function parseCopyImageArgs(argv: string[]): CopyImageArgs {
     platforms: values.platform?.map(parsePlatform),
     jobs,
     insecure: values.insecure ?? false,
+    referrers: values['no-referrers'] ? false : { artifactTypes: values['artifact-type'] },
   };
 }
 
 function summary(report: CopyReport): string {
   if (report.upToDate) return `${report.target} already at ${report.digest}`;
-  return `copied ${report.source} to ${report.target}: ${report.bytes} bytes, ${report.blobsCopied} blobs copied, ${report.blobsSkipped} skipped, ${report.blobsMounted} mounted`;
+  const referrers = report.referrers.filter((r) => r.copied).length;
+  return `copied ${report.source} to ${report.target}: ${report.bytes} bytes, ${report.blobsCopied} blobs copied, ${report.blobsSkipped} skipped, ${report.blobsMounted} mounted, ${referrers} referrers; read back ${report.readBack}`;
 }
 
 export interface CopyImageIo {
@@ -105,6 +113,7 @@ export async function copyImageCommand(argv: string[], io: CopyImageIo = { stder
       jobs: args.jobs,
       platforms: args.platforms,
       retry: DEFAULT_RETRY,
+      referrers: args.referrers,
       signal: abort.signal,
       onProgress: (stats) => (latest = stats),
     });

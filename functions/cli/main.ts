@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /** `eventarc-router`: the command-line companion of the service. */
-import { emitCommand } from './emit';
-import { routesCheck, routesExplain, type Io } from './routes';
+import type { Io } from './routes';
 
 const USAGE = `usage: eventarc-router <command>
   emit SHAPE --url URL [flags]      send a delivery of shape A to H (see: emit --help)
@@ -11,10 +10,11 @@ const USAGE = `usage: eventarc-router <command>
 
 const io: Io = { out: (l) => void process.stdout.write(`${l}\n`), err: (l) => void process.stderr.write(`${l}\n`) };
 
-/** One line per command: the table the usage text describes. */
+/** One line per command: the table the usage text describes. Each loads its own modules: copy-image needs neither zod nor yaml. */
 const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
-  emit: (args) => emitCommand(args, io),
-  routes: (args) => {
+  emit: async (args) => (await import('./emit')).emitCommand(args, io),
+  routes: async (args) => {
+    const { routesCheck, routesExplain } = await import('./routes');
     const [sub, file, event] = args;
     if (sub === 'check' && file) return routesCheck(file, io);
     if (sub === 'explain' && file && event) return routesExplain(file, event, io);

@@ -12,7 +12,8 @@ import type { CredentialSource } from './credentials';
 import { DigestMismatchError, digestOf, sha256Digest } from './digest';
 import { discard, header, HttpTransport, readText, type HttpResponse } from './http';
 import { nextPageLink } from './link';
-import { MANIFEST_ACCEPT, ManifestError } from './manifest';
+import { MANIFEST_ACCEPT, MEDIA_TYPES, ManifestError, parseManifest, type Descriptor } from './manifest';
+import { MAX_REFERRERS, referrersOf } from './referrers';
 import { followedUrl, UnsafePeerError } from './peer';
 import { apiUrl, isDigest, quoted, registryOrigin, sameOrigin, type ApiPath } from './reference';
 import { RegistryHttpError, parseRetryAfter, withRetry, type RetryObserver, type RetryPolicy } from './retry';
@@ -34,6 +35,12 @@ export interface Manifest {
   readonly bytes: Buffer;
   readonly mediaType?: string;
   readonly digest: string;
+}
+
+export interface ManifestPut {
+  readonly digest: string;
+  /** The registry answered `OCI-Subject`: it lists this manifest in its referrers API itself (OCI 1.1). */
+  readonly subjectRecorded: boolean;
 }
 
 export type UploadStart = { readonly mounted: true } | { readonly mounted: false; readonly location: URL };
@@ -171,7 +178,7 @@ export class RegistryClient {
   }
 
   /** Pushes manifest bytes unchanged and checks the registry stored them under the digest we computed. */
-  putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<string> {
+  putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<ManifestPut> {
     const what = `PUT ${this.host}/${repository} manifest ${reference}`;
     const expected = isDigest(reference) ? reference : sha256Digest(bytes);
     if (digestOf(bytes, expected) !== expected) throw new DigestMismatchError(expected, digestOf(bytes, expected), what);
@@ -190,7 +197,42 @@ export class RegistryClient {
       if (stored && !(isDigest(stored) && digestOf(bytes, stored) === stored)) {
         throw new Error(`${what}: registry stored ${quoted(stored)}, expected ${expected}`);
       }
-      return expected;
+      return { digest: expected, subjectRecorded: header(res, 'oci-subject') !== undefined };
+    }, signal);
+  }
+
+  /**
+   * What the referrers API lists for `digest` (every page), or undefined when the
+   * registry does not serve it (404, as the spec says, or any answer that is not an index).
+   */
+  getReferrers(repository: string, digest: string, signal?: AbortSignal): Promise<Descriptor[] | undefined> {
+    const what = `GET ${this.host}/${repository} referrers ${digest}`;
+    return this.retrying(async () => {
+      const found: Descriptor[] = [];
+      let url: URL | undefined = this.url({ kind: 'referrers', repository, digest });
+      for (let pages = 0; url; pages++) {
+        if (pages >= MAX_TAG_PAGES) throw new UnsafePeerError(`${what}: more than ${MAX_TAG_PAGES} pages`);
+        const res = await this.call('GET', url, { repository, headers: { accept: MEDIA_TYPES.ociIndex }, signal });
+        if (res.status === 404 || res.status === 400 || res.status === 405) {
+          discard(res);
+          return pages === 0 ? undefined : found;
+        }
+        if (res.status !== 200) throw await failure(res, what);
+        const link = header(res, 'link');
+        const bytes = await readText(res);
+        let index;
+        try {
+          index = parseManifest(bytes, MEDIA_TYPES.ociIndex, what);
+        } catch {
+          if (pages === 0) return undefined; // a page that is not an index: the API is not served here
+          throw new ManifestError(`${what}: a later page is not an index`);
+        }
+        found.push(...referrersOf(index, what));
+        if (found.length > MAX_REFERRERS) throw new ManifestError(`${what}: more than ${MAX_REFERRERS} referrers`);
+        const next = nextPageLink(link);
+        url = next ? this.ownUrl(next, 'referrers Link') : undefined;
+      }
+      return found;
     }, signal);
   }
 

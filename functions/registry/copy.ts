@@ -9,9 +9,19 @@ import { pipeline } from 'stream';
 import type { RegistryClient } from './client';
 import { digestVerifier, sha256Digest } from './digest';
 import { createLimiter, type Limiter } from './limit';
-import { ManifestError, filteredIndex, isCopyableBlob, parseManifest, selectPlatforms, type Descriptor, type Platform } from './manifest';
+import { MEDIA_TYPES, ManifestError, filteredIndex, isCopyableBlob, parseManifest, selectPlatforms, type Descriptor, type Platform } from './manifest';
 import { emptyStats, type CopyStats } from './progress';
 import { formatImageRef, manifestReference, type ImageRef } from './reference';
+import {
+  MAX_REFERRERS,
+  MAX_REFERRER_DEPTH,
+  artifactTypeAllowed,
+  artifactTypeOf,
+  cosignTags,
+  fallbackTag,
+  mergedReferrersIndex,
+  referrerDescriptor,
+} from './referrers';
 import { RegistryHttpError, withRetry, type RetryObserver, type RetryPolicy } from './retry';
 import { DispositionError } from '../support/disposition';
 
@@ -23,6 +33,25 @@ export interface CopyOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (stats: Readonly<CopyStats>) => void;
   readonly observer?: RetryObserver;
+  /** What refers to the copied manifests (signatures, attestations, SBOMs) is copied too unless false. */
+  readonly referrers?: ReferrerOptions | false;
+}
+
+export interface ReferrerOptions {
+  /** Only referrers of these artifact types (referrers.ts artifactTypeOf); all when absent or empty. */
+  readonly artifactTypes?: readonly string[];
+}
+
+/** One referrer in the target, and how the target records that it refers to its subject. */
+export interface CopiedReferrer {
+  readonly digest: string;
+  readonly subject: string;
+  readonly artifactType?: string;
+  /** The target's referrers API, its `<alg>-<hex>` fallback tag index, or a cosign tag (`tag`). */
+  readonly recordedAs: 'referrers-api' | 'fallback-tag' | 'tag';
+  readonly tag?: string;
+  /** False when the target already had it (and its record). */
+  readonly copied: boolean;
 }
 
 export interface CopyReport extends CopyStats {
@@ -30,8 +59,20 @@ export interface CopyReport extends CopyStats {
   /** The target as set: `HOST/REPO:TAG` or `HOST/REPO@DIGEST`. */
   readonly target: string;
   readonly digest: string;
-  /** The target already named this digest: nothing was read or written beyond one manifest HEAD. */
+  /** The target already named this digest: the image was not copied again (its referrers still are). */
   readonly upToDate: boolean;
+  /** The digest the target's tag (or digest) names when read back after the write: `digest`, or the copy failed. */
+  readonly readBack: string;
+  readonly referrers: readonly CopiedReferrer[];
+}
+
+/** The target named another digest after our write (a concurrent writer): the copy is not delivered. */
+export class ReadBackMismatchError extends DispositionError {
+  constructor(readonly reference: string, readonly expected: string, readonly actual: string | undefined) {
+    // Permanent: trying again would overwrite whoever wrote last; the failure is logged and acknowledged.
+    super(`read back ${reference}: the target names ${actual ?? 'nothing'}, not the copied ${expected}`, 'permanent');
+    this.name = 'ReadBackMismatchError';
+  }
 }
 
 /** A missing source manifest can never appear by retrying: callers treat this one as permanent. */
@@ -50,6 +91,13 @@ class ImageCopy {
   /** Stops the other transfers once one has failed for good. */
   private readonly stop = new AbortController();
   private readonly signal: AbortSignal;
+  private readonly referrers: CopiedReferrer[] = [];
+  /** Subjects whose referrers were looked up, and referrers taken: each at most once per copy. */
+  private readonly subjectsSeen = new Set<string>();
+  private readonly referrersTaken = new Set<string>();
+  /** Every manifest of the image tree copied (children by digest), whose referrers are looked up. */
+  private readonly tree: string[] = [];
+  private targetServesReferrers?: Promise<boolean>;
 
   constructor(
     private readonly source: RegistryClient,
@@ -148,8 +196,151 @@ class ImageCopy {
     if (child.kind === 'index') await Promise.all(child.manifests.map((m) => this.copyChild(m)));
     else await Promise.all(child.blobs.filter(isCopyableBlob).map((b) => this.copyBlob(b)));
     await this.target.putManifest(this.dst.repository, d.digest, child.bytes, child.mediaType, this.signal);
+    this.tree.push(d.digest);
     this.stats.manifests++;
     this.progress();
+  }
+
+  /** The digests of an image tree already in the target (an up-to-date copy): indexes are read, images are not. */
+  private async treeOf(digest: string, depth = 0): Promise<string[]> {
+    const manifest = await this.fetch(digest);
+    if (manifest.kind !== 'index' || depth >= MAX_REFERRER_DEPTH) return [digest];
+    const nested = await Promise.all(
+      manifest.manifests.map((m) => (m.mediaType === MEDIA_TYPES.ociIndex || m.mediaType === MEDIA_TYPES.dockerList ? this.treeOf(m.digest, depth + 1) : [m.digest])),
+    );
+    return [digest, ...nested.flat()];
+  }
+
+  /** Referrers of `subjects`, then theirs (a signature of an attestation), breadth first and bounded. */
+  private async copyReferrers(subjects: readonly string[]): Promise<void> {
+    if (this.options.referrers === false) return;
+    let level = subjects;
+    for (let depth = 0; level.length > 0 && depth <= MAX_REFERRER_DEPTH; depth++) {
+      const fresh = level.filter((s) => !this.subjectsSeen.has(s));
+      fresh.forEach((s) => this.subjectsSeen.add(s));
+      level = (await Promise.all(fresh.map((s) => this.referrersOf(s)))).flat();
+    }
+  }
+
+  /** A tag's digest in the source, or undefined when the tag is absent. */
+  private async sourceTag(tag: string): Promise<string | undefined> {
+    const head = await this.source.headManifest(this.src.repository, tag, this.signal);
+    if (!head) return undefined;
+    return head.digest ?? (await this.source.getManifest(this.src.repository, tag, this.signal)).digest;
+  }
+
+  /** A manifest by tag, or undefined on 404. */
+  private async manifestAt(client: RegistryClient, repository: string, tag: string) {
+    try {
+      return await client.getManifest(repository, tag, this.signal);
+    } catch (err) {
+      if (err instanceof RegistryHttpError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** What refers to `subject` in the source: the referrers API when served, else the fallback tag; and cosign's tags. */
+  private async referrersOf(subject: string): Promise<string[]> {
+    const repo = this.src.repository;
+    const where = `${this.src.host}/${repo} referrers of ${subject}`;
+    const [api, tagged] = await Promise.all([
+      this.source.getReferrers(repo, subject, this.signal),
+      Promise.all(cosignTags(subject).map(async (tag) => ({ tag, digest: await this.sourceTag(tag) }))),
+    ]);
+    let viaSubject: readonly Descriptor[] = api ?? [];
+    if (api === undefined) {
+      const index = await this.manifestAt(this.source, repo, fallbackTag(subject));
+      // A tag of that name that is not an index was not written by a referrers client: nothing listed.
+      const parsed = index && parseManifest(index.bytes, index.mediaType, where);
+      if (parsed && parsed.kind === 'index') viaSubject = parsed.manifests;
+    }
+    const recordInFallback: Descriptor[] = [];
+    const taken: string[] = [];
+    await Promise.all([
+      ...viaSubject.map(async (d) => {
+        const copied = await this.copyReferrer(d.digest, subject);
+        if (!copied) return;
+        taken.push(d.digest);
+        if (copied.recordInFallback) recordInFallback.push(copied.recordInFallback);
+      }),
+      ...tagged.map(async ({ tag, digest }) => {
+        if (digest && (await this.copyReferrer(digest, subject, tag))) taken.push(digest);
+      }),
+    ]);
+    if (recordInFallback.length > 0) await this.recordInFallbackTag(subject, recordInFallback);
+    return taken;
+  }
+
+  private servesReferrers(subject: string): Promise<boolean> {
+    this.targetServesReferrers ??= this.target.getReferrers(this.dst.repository, subject, this.signal).then((r) => r !== undefined);
+    return this.targetServesReferrers;
+  }
+
+  /**
+   * One referrer: its contents and manifest by digest (skipped when the target has
+   * it), then its cosign tag. Undefined when it is filtered out or does not refer
+   * to `subject` (a fallback index may list anything).
+   */
+  private async copyReferrer(digest: string, subject: string, tag?: string): Promise<{ recordInFallback?: Descriptor } | undefined> {
+    const key = `${digest}|${subject}|${tag ?? ''}`;
+    if (this.referrersTaken.has(key)) return undefined;
+    this.referrersTaken.add(key);
+    if (this.referrersTaken.size > MAX_REFERRERS) throw new ManifestError(`${formatImageRef(this.src)}: more than ${MAX_REFERRERS} referrers`);
+    let manifest;
+    try {
+      manifest = await this.fetch(digest);
+    } catch (err) {
+      // A fallback index may list a referrer deleted since: the others are still copied.
+      if (err instanceof SourceNotFoundError) return undefined;
+      throw err;
+    }
+    if (!tag && manifest.subject?.digest !== subject) return undefined;
+    const artifactType = artifactTypeOf(manifest);
+    if (!artifactTypeAllowed(this.options.referrers ? this.options.referrers.artifactTypes : undefined, artifactType)) return undefined;
+    const repo = this.dst.repository;
+    let copied = false;
+    let subjectRecorded = false;
+    if (!(await this.targetHas(digest, digest))) {
+      if (manifest.kind === 'index') await Promise.all(manifest.manifests.map((m) => this.copyChild(m)));
+      else await Promise.all(manifest.blobs.filter(isCopyableBlob).map((b) => this.copyBlob(b)));
+      subjectRecorded = (await this.target.putManifest(repo, digest, manifest.bytes, manifest.mediaType, this.signal)).subjectRecorded;
+      copied = true;
+      this.stats.manifests++;
+    }
+    if (tag && !(await this.targetHas(tag, digest))) {
+      await this.target.putManifest(repo, tag, manifest.bytes, manifest.mediaType, this.signal);
+      copied = true;
+    }
+    const common = { digest, subject, ...(artifactType !== undefined && { artifactType }), copied };
+    if (tag) {
+      this.referrers.push({ ...common, recordedAs: 'tag', tag });
+      return {};
+    }
+    // A PUT the registry answered with OCI-Subject is in its referrers API; without one (or without a PUT), ask it once.
+    const api = subjectRecorded || (!copied && (await this.servesReferrers(subject)));
+    this.referrers.push({ ...common, recordedAs: api ? 'referrers-api' : 'fallback-tag' });
+    return api ? {} : { recordInFallback: referrerDescriptor(manifest, manifest.bytes, digest) };
+  }
+
+  /**
+   * Adds referrers to the target's `<alg>-<hex>` index, keeping every entry it has.
+   * Registries offer no conditional PUT: two copies merging the same subject's
+   * index at the same moment can lose one's entries until it runs again.
+   */
+  private async recordInFallbackTag(subject: string, descriptors: readonly Descriptor[]): Promise<void> {
+    const repo = this.dst.repository;
+    const tag = fallbackTag(subject);
+    const existing = await this.manifestAt(this.target, repo, tag);
+    const merged = mergedReferrersIndex(existing?.bytes, descriptors, `${this.dst.host}/${repo}:${tag}`);
+    if (merged) await this.target.putManifest(repo, tag, merged, MEDIA_TYPES.ociIndex, this.signal);
+  }
+
+  /** The digest the target names for `reference` now; the copy's proof of delivery. */
+  private async readBack(reference: string, expected: string): Promise<string> {
+    const head = await this.target.headManifest(this.dst.repository, reference, this.signal);
+    const actual = head ? (head.digest ?? (await this.target.getManifest(this.dst.repository, reference, this.signal)).digest) : undefined;
+    if (actual !== expected) throw new ReadBackMismatchError(`${this.dst.host}/${this.dst.repository}:${reference}`, expected, actual);
+    return actual;
   }
 
   async run(): Promise<CopyReport> {
@@ -172,9 +363,17 @@ class ImageCopy {
       target: `${this.dst.host}/${this.dst.repository}${this.dst.tag ? `:${this.dst.tag}` : `@${digest}`}`,
       digest,
       upToDate,
+      readBack: digest,
+      referrers: this.referrers,
     });
-    // A re-copy stops here, after one HEAD on the target.
-    if (!filtering && (await this.targetHas(this.dst.tag ?? sourceDigest, sourceDigest))) return report(sourceDigest, true);
+    // The image is there (the HEAD is its read-back); signatures made since are still brought over.
+    const upToDate = async (digest: string, kept?: readonly Descriptor[]) => {
+      // A filtered index is not in the source: its kept children are.
+      if (this.options.referrers !== false) await this.copyReferrers(kept ? kept.map((k) => k.digest) : await this.treeOf(digest));
+      return report(digest, true);
+    };
+    // Without referrers, a re-copy stops here, after one HEAD on the target.
+    if (!filtering && (await this.targetHas(this.dst.tag ?? sourceDigest, sourceDigest))) return upToDate(sourceDigest);
 
     const top = await this.fetch(sourceDigest);
     let bytes = top.bytes;
@@ -186,16 +385,23 @@ class ImageCopy {
         bytes = filteredIndex(top.bytes, kept);
         digest = sha256Digest(bytes);
       }
-      if (filtering && (await this.targetHas(this.dst.tag ?? digest, digest))) return report(digest, true);
+      if (filtering && (await this.targetHas(this.dst.tag ?? digest, digest))) return upToDate(digest, digest === sourceDigest ? undefined : kept);
       await Promise.all(kept.map((m) => this.copyChild(m)));
     } else {
-      if (filtering && (await this.targetHas(this.dst.tag ?? digest, digest))) return report(digest, true);
+      if (filtering && (await this.targetHas(this.dst.tag ?? digest, digest))) return upToDate(digest);
       await Promise.all(top.blobs.filter(isCopyableBlob).map((b) => this.copyBlob(b)));
+    }
+    if (this.options.referrers !== false) {
+      // The image by digest, then what refers to it, and only then the tag moves: a verifier never sees it unsigned.
+      if (this.dst.tag) await this.target.putManifest(this.dst.repository, digest, bytes, top.mediaType, signal);
+      // A filtered index is not the source's: nothing refers to it there.
+      await this.copyReferrers(digest === sourceDigest ? [digest, ...this.tree] : this.tree);
     }
     // Last: the tag (or the digest when there is none) that makes the copy visible.
     await this.target.putManifest(this.dst.repository, this.dst.tag ?? digest, bytes, top.mediaType, signal);
     this.stats.manifests++;
     this.progress();
+    await this.readBack(this.dst.tag ?? digest, digest);
     return report(digest, false);
   }
 }

@@ -29,11 +29,22 @@ export interface Descriptor {
   readonly size: number;
   readonly urls?: readonly string[];
   readonly platform?: Platform;
+  /** OCI 1.1: what an artifact is (on referrers' descriptors and artifact manifests). */
+  readonly artifactType?: string;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** What every manifest may carry besides its contents: OCI 1.1 `subject` (the manifest it refers to) and `artifactType`. */
+interface ManifestCommon {
+  readonly mediaType: string;
+  readonly subject?: Descriptor;
+  readonly artifactType?: string;
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 export type ParsedManifest =
-  | { readonly kind: 'index'; readonly mediaType: string; readonly manifests: readonly Descriptor[] }
-  | { readonly kind: 'image'; readonly mediaType: string; readonly blobs: readonly Descriptor[] };
+  | (ManifestCommon & { readonly kind: 'index'; readonly manifests: readonly Descriptor[] })
+  | (ManifestCommon & { readonly kind: 'image'; readonly blobs: readonly Descriptor[] });
 
 /** A manifest the copier cannot use as it is: retrying will not change it. */
 export class ManifestError extends DispositionError {
@@ -56,7 +67,25 @@ function descriptor(value: unknown, where: string): Descriptor {
   if (d.urls !== undefined && !(Array.isArray(d.urls) && d.urls.every((u) => typeof u === 'string'))) {
     throw new ManifestError(`${where}: descriptor ${d.digest} has invalid urls`);
   }
+  if (d.artifactType !== undefined && typeof d.artifactType !== 'string') throw new ManifestError(`${where}: descriptor ${d.digest} has an invalid artifactType`);
+  if (d.annotations !== undefined && !isAnnotations(d.annotations)) throw new ManifestError(`${where}: descriptor ${d.digest} has invalid annotations`);
   return d as Descriptor;
+}
+
+function isAnnotations(value: unknown): value is Record<string, string> {
+  return !!value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
+/** `subject`, `artifactType` and `annotations` of a manifest body, checked like descriptors. */
+function common(body: Record<string, unknown>, mediaType: string, where: string): ManifestCommon {
+  if (body.artifactType !== undefined && typeof body.artifactType !== 'string') throw new ManifestError(`${where}: invalid artifactType`);
+  if (body.annotations !== undefined && !isAnnotations(body.annotations)) throw new ManifestError(`${where}: invalid annotations`);
+  return {
+    mediaType,
+    ...(body.subject !== undefined && { subject: descriptor(body.subject, `${where} subject`) }),
+    ...(typeof body.artifactType === 'string' && { artifactType: body.artifactType }),
+    ...(body.annotations !== undefined && { annotations: body.annotations as Record<string, string> }),
+  };
 }
 
 /**
@@ -75,12 +104,12 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined, wh
   const mediaType = type ?? (Array.isArray(body.manifests) ? MEDIA_TYPES.ociIndex : Array.isArray(body.layers) ? MEDIA_TYPES.ociManifest : '');
   if (INDEX_TYPES.has(mediaType)) {
     const manifests = (Array.isArray(body.manifests) ? body.manifests : []).map((m) => descriptor(m, where));
-    return { kind: 'index', mediaType, manifests };
+    return { ...common(body, mediaType, where), kind: 'index', manifests };
   }
   if (IMAGE_TYPES.has(mediaType)) {
     if (!body.config) throw new ManifestError(`${where}: image manifest without config`);
     const layers = (Array.isArray(body.layers) ? body.layers : []).map((l) => descriptor(l, where));
-    return { kind: 'image', mediaType, blobs: [descriptor(body.config, where), ...layers] };
+    return { ...common(body, mediaType, where), kind: 'image', blobs: [descriptor(body.config, where), ...layers] };
   }
   throw new ManifestError(`${where}: unsupported manifest type "${contentType ?? declared ?? 'none'}" (schema 1 is not supported)`);
 }

@@ -213,7 +213,8 @@ export type ApiPath =
   | { readonly kind: 'manifests'; readonly repository: string; readonly reference: string }
   | { readonly kind: 'blobs'; readonly repository: string; readonly digest: string }
   | { readonly kind: 'uploads'; readonly repository: string }
-  | { readonly kind: 'tags'; readonly repository: string };
+  | { readonly kind: 'tags'; readonly repository: string }
+  | { readonly kind: 'referrers'; readonly repository: string; readonly digest: string };
 
 /**
  * A Distribution API URL on `origin`, built from checked parts, each encoded:
@@ -237,6 +238,10 @@ export function apiUrl(origin: URL, path: ApiPath): URL {
       break;
     case 'tags':
       tail = 'tags/list';
+      break;
+    case 'referrers':
+      if (!isDigest(path.digest)) throw new ImageReferenceError(`invalid referrers digest ${quoted(path.digest)}`);
+      tail = `referrers/${segment(path.digest)}`;
       break;
   }
   const url = new URL(origin.href);

@@ -49,7 +49,7 @@ test('copy-image shows bytes, blobs and rate on a terminal', async () => {
   const text = lines.join('');
   expect(text).toMatch(/2\.0 MiB {2}3\/3 blobs \(0 skipped, 0 mounted\) {2}[\d.]+ MiB\/s/);
   expect(text).toContain(`to ${target.host}/other/repo/tty:v1: `);
-  expect(text).toMatch(/: \d+ bytes, 3 blobs copied, 0 skipped, 0 mounted\n$/);
+  expect(text).toMatch(/: \d+ bytes, 3 blobs copied, 0 skipped, 0 mounted, 0 referrers; read back sha256:[0-9a-f]{64}\n$/);
 });
 
 test('copy-image reads its flags and refuses what it cannot do (exit 2)', async () => {
@@ -59,7 +59,11 @@ test('copy-image reads its flags and refuses what it cannot do (exit 2)', async 
     insecure: true,
     dst: { host: 'h:2', repository: 'c/d', tag: 'v1' },
   });
+  expect(parseCopyImageArgs(['h:1/a/b:v1', 'h:2/c/d']).referrers).toEqual({ artifactTypes: undefined });
+  expect(parseCopyImageArgs(['--no-referrers', 'h:1/a/b:v1', 'h:2/c/d']).referrers).toBe(false);
+  expect(parseCopyImageArgs(['--artifact-type', 'a/b', '--artifact-type', 'c/d', 'h:1/a/b:v1', 'h:2/c/d']).referrers).toEqual({ artifactTypes: ['a/b', 'c/d'] });
   const { io, lines } = quietIo();
+  expect(await copyImageCommand(['--no-referrers', '--artifact-type', 'a/b', 'h/a:v1', 'h/b'], io)).toBe(2);
   expect(await copyImageCommand(['only-one-arg'], io)).toBe(2);
   expect(await copyImageCommand(['--jobs', '0', 'h/a:v1', 'h/b'], io)).toBe(2);
   expect(await copyImageCommand(['--all-platforms', '--platform', 'linux/amd64', 'h/a:v1', 'h/b'], io)).toBe(2);

@@ -4,7 +4,8 @@
  * an image manifest, and a multi-platform index.
  */
 import { createCipheriv, createHash } from 'crypto';
-import { Readable } from 'stream';
+import { Readable, Transform } from 'stream';
+import { createGzip } from 'zlib';
 
 export interface Blob {
   readonly digest: string;
@@ -39,6 +40,75 @@ export function randomLayer(seed: string, size: number): Blob {
     mediaType: 'application/vnd.oci.image.layer.v1.tar',
     open: () => Readable.from(keystream(seed, size)),
   };
+}
+
+/** A ustar header for one regular file `name` of `size` bytes (size in octal, so up to 8 GiB). */
+function tarHeader(name: string, size: number): Buffer {
+  const h = Buffer.alloc(512);
+  const field = (offset: number, length: number, text: string) => h.write(text, offset, length, 'ascii');
+  field(0, 100, name);
+  field(100, 8, '0000644\0');
+  field(108, 8, '0000000\0');
+  field(116, 8, '0000000\0');
+  field(124, 12, `${size.toString(8).padStart(11, '0')}\0`);
+  field(136, 12, '00000000000\0');
+  field(156, 1, '0');
+  field(257, 6, 'ustar\0');
+  field(263, 2, '00');
+  h.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
+  let sum = 0;
+  for (const b of h) sum += b;
+  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+  return h;
+}
+
+/** A tar of one incompressible file: header, content, padding to 512, two zero blocks. */
+function* tarStream(seed: string, size: number): Generator<Buffer> {
+  yield tarHeader('layer/data.bin', size);
+  yield* keystream(seed, size);
+  const pad = (512 - (size % 512)) % 512;
+  yield Buffer.alloc(pad + 1024);
+}
+
+/**
+ * A real image layer: tar+gzip (zlib level 1, as fast registries' clients use) over
+ * incompressible content, so gzip cannot shrink it and the bytes moved are `size`
+ * plus the tar and deflate framing. Its digest and size are known only once it is
+ * streamed: pushGzipLayer computes them while uploading.
+ */
+export function gzipLayerStream(seed: string, size: number): Readable {
+  return Readable.from(tarStream(seed, size)).pipe(createGzip({ level: 1 }));
+}
+
+export const GZIP_LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';
+
+/** Streams a gzip layer into a chunked upload (POST, PATCH, PUT ?digest=), hashing on the way: one pass. */
+export async function pushGzipLayer(registryUrl: string, repository: string, seed: string, size: number): Promise<Blob> {
+  const start = await fetch(`${registryUrl}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
+  if (start.status !== 202) throw new Error(`POST upload ${repository}: ${start.status}`);
+  const hash = createHash('sha256');
+  let length = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      length += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const body = gzipLayerStream(seed, size).pipe(counted);
+  const patch = await fetch(new URL(start.headers.get('location')!, registryUrl), {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: body as unknown as ReadableStream,
+    duplex: 'half',
+  } as RequestInit);
+  if (patch.status !== 202) throw new Error(`PATCH blob ${repository}: ${patch.status} ${await patch.text()}`);
+  const digest = `sha256:${hash.digest('hex')}`;
+  const location = new URL(patch.headers.get('location')!, registryUrl);
+  location.searchParams.set('digest', digest);
+  const put = await fetch(location, { method: 'PUT' });
+  if (put.status !== 201) throw new Error(`PUT blob ${repository}: ${put.status} ${await put.text()}`);
+  return { digest, size: length, mediaType: GZIP_LAYER, open: () => gzipLayerStream(seed, size) };
 }
 
 function bufferBlob(bytes: Buffer, mediaType: string): Blob {
@@ -78,18 +148,24 @@ export async function pushManifest(registryUrl: string, repository: string, refe
 export interface ImageSpec {
   readonly seed: string;
   readonly layerSizes: readonly number[];
+  /** gzip: real tar+gzip layers (as registries hold them); absent: uncompressed raw bytes. */
+  readonly compression?: 'gzip';
   readonly platform?: { os: string; architecture: string; variant?: string };
 }
 
 /** Pushes layers, config and an OCI image manifest; tags it when `tag` is given, else only by digest. */
 export async function pushImage(registryUrl: string, repository: string, spec: ImageSpec, tag?: string): Promise<Pushed> {
-  const layers = spec.layerSizes.map((size, i) => randomLayer(`${spec.seed}/layer/${i}`, size));
+  const layers =
+    spec.compression === 'gzip'
+      ? await Promise.all(spec.layerSizes.map((size, i) => pushGzipLayer(registryUrl, repository, `${spec.seed}/layer/${i}`, size)))
+      : spec.layerSizes.map((size, i) => randomLayer(`${spec.seed}/layer/${i}`, size));
   const platform = spec.platform ?? { os: 'linux', architecture: 'amd64' };
+  // diff_ids name the uncompressed layers; a test image needs them only to be well-formed.
   const config = bufferBlob(
     Buffer.from(JSON.stringify({ ...platform, config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) }, seed: spec.seed })),
     'application/vnd.oci.image.config.v1+json',
   );
-  await Promise.all([config, ...layers].map((b) => pushBlob(registryUrl, repository, b)));
+  await Promise.all([config, ...(spec.compression === 'gzip' ? [] : layers)].map((b) => pushBlob(registryUrl, repository, b)));
   const mediaType = 'application/vnd.oci.image.manifest.v1+json';
   const describe = (b: Blob) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size });
   const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, config: describe(config), layers: layers.map(describe) }));

@@ -37,7 +37,15 @@ export const replicateImageAction = defineAction<ReplicateImageOptions>({
       const registries = new Registries({ insecure: options.insecure, credentials: credentialSource(options.credentials, environment.variables), retry });
       return {
         run,
-        replication: { registries, targets, deleteTags: options.deleteTags, platforms: options.platforms?.map(parsePlatform), jobs: options.jobs, retry },
+        replication: {
+          registries,
+          targets,
+          deleteTags: options.deleteTags,
+          platforms: options.platforms?.map(parsePlatform),
+          jobs: options.jobs,
+          retry,
+          referrers: options.referrers && { artifactTypes: options.artifactTypes },
+        },
       };
     });
     return async (event, ctx) => {

@@ -48,6 +48,10 @@ export const replicateImageOptions = z.strictObject({
   deleteTags: z._default(z.boolean(), false),
   /** Copy only these platforms of an index; all when absent. */
   platforms: z.optional(z.array(platform).check(z.minLength(1))),
+  /** Copy what refers to each copied manifest (cosign .sig/.att/.sbom tags, OCI `subject` referrers) after it, before the tag moves. */
+  referrers: z._default(z.boolean(), true),
+  /** Only referrers of these artifact types (e.g. application/vnd.dev.cosign.simplesigning.v1+json); all when absent. */
+  artifactTypes: z.optional(z.array(nonEmpty).check(z.minLength(1))),
   /** Blobs copied in parallel per target. */
   jobs: z._default(z.int().check(z.gte(1), z.lte(32)), 4),
   /** Plain HTTP to non-loopback registries (loopback ones always use it). */

@@ -4,7 +4,7 @@
  */
 import type { ActionResult, HandlerContext } from '../action';
 import type { ImageEvent } from '../../parse/event';
-import { copyImage, type CopyReport } from '../../registry/copy';
+import { copyImage, type CopyReport, type ReferrerOptions } from '../../registry/copy';
 import type { Platform } from '../../registry/manifest';
 import type { ImageRef } from '../../registry/reference';
 import type { Registries } from '../../registry/registries';
@@ -20,6 +20,7 @@ export interface Replication {
   readonly platforms?: readonly Platform[];
   readonly jobs: number;
   readonly retry: RetryPolicy;
+  readonly referrers: ReferrerOptions | false;
 }
 
 function sourceName(event: ImageEvent): string {
@@ -29,8 +30,10 @@ function sourceName(event: ImageEvent): string {
 
 /** `T:tag (3 blobs copied, 1 skipped, 0 mounted, 1048576 bytes)` or `T:tag (already at sha256:...)`. */
 export function describeCopy(report: CopyReport): string {
-  if (report.upToDate) return `${report.target} (already at ${report.digest})`;
-  return `${report.target} (${report.blobsCopied} blobs copied, ${report.blobsSkipped} skipped, ${report.blobsMounted} mounted, ${report.bytes} bytes)`;
+  const copied = report.referrers.filter((r) => r.copied).length;
+  const referrers = copied > 0 ? `, ${copied} referrers copied` : '';
+  if (report.upToDate) return `${report.target} (already at ${report.digest}${referrers})`;
+  return `${report.target} (${report.blobsCopied} blobs copied, ${report.blobsSkipped} skipped, ${report.blobsMounted} mounted, ${report.bytes} bytes${referrers}; read back ${report.readBack})`;
 }
 
 export function copySummary(source: string, reports: readonly CopyReport[]): string {
@@ -58,6 +61,7 @@ export async function replicateInsert(event: ImageEvent, r: Replication, ctx: Ha
         jobs: r.jobs,
         platforms: r.platforms,
         retry: r.retry,
+        referrers: r.referrers,
         signal: ctx.signal,
         observer: {
           onRetry: (attempt, delayMs, err) =>
@@ -71,9 +75,12 @@ export async function replicateInsert(event: ImageEvent, r: Replication, ctx: Ha
   const details = {
     source: sourceName(event),
     bytes: reports.reduce((n, c) => n + c.bytes, 0),
-    copies: reports.map(({ target, digest, upToDate, bytes, blobsCopied, blobsSkipped, blobsMounted, manifests }) => ({
+    // Proof of delivery per target: what its tag named when read back, and the referrers it holds now.
+    copies: reports.map(({ target, digest, upToDate, readBack, referrers, bytes, blobsCopied, blobsSkipped, blobsMounted, manifests }) => ({
       target,
       digest,
+      readBack,
+      referrers,
       upToDate,
       bytes,
       blobsCopied,
