@@ -28,7 +28,7 @@ function handlerFor(withBlock: Record<string, unknown>) {
   const sink = memorySink();
   const log = createLogger(sink);
   const handler = replicateImageAction.create(parse(replicateImageAction.options, { sources: [source.host], ...withBlock }), { variables: {}, log });
-  const ctx: HandlerContext = { log, signal: new AbortController().signal, route: 'release' };
+  const ctx: HandlerContext = { log, signal: new AbortController().signal, route: 'release', params: {} };
   return { run: (event: Parameters<typeof handler>[0]) => Promise.resolve(handler(event, ctx)), sink };
 }
 
