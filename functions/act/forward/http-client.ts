@@ -14,7 +14,7 @@
  * listener inside undici per request, and its own header and body timers are off
  * (the event's deadline, deadline.ts, bounds the whole exchange).
  */
-import type { Dispatcher, Pool as UndiciPool } from 'undici';
+import type { Client as UndiciClient, Dispatcher, Pool as UndiciPool } from 'undici';
 import { answerSnippet, SNIPPET_BYTES } from './snippet';
 import type { Deadline } from './deadline';
 
@@ -44,31 +44,71 @@ export interface HttpClientOptions {
 // Past the snippet by a token's length, so an echoed credential is seen whole and cut out.
 const KEPT_BYTES = SNIPPET_BYTES + 4096;
 
+// Streams one HTTP/2 connection carries at once (node's http2 server allows 100 by default).
+const H2_STREAMS = 100;
+
 /** undici is loaded when the route sends its first event, not at start-up (cold start is measured). */
-function loadPool(): typeof UndiciPool {
+function loadUndici(): { Pool: typeof UndiciPool; Client: typeof UndiciClient } {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  // The pool alone: the package's index also loads fetch, WebSocket and the cache stores.
-  return require('undici/lib/dispatcher/pool') as typeof UndiciPool;
+  // The pool and client alone: the package's index also loads fetch, WebSocket and the cache stores.
+  return { Pool: require('undici/lib/dispatcher/pool'), Client: require('undici/lib/dispatcher/client') };
   /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
-function createPool({ origin, maxConnections, extraCa, connectTimeoutMs }: HttpClientOptions): UndiciPool {
-  const Pool = loadPool();
+interface Dispatchers {
+  readonly pool: UndiciPool;
+  /** The HTTP/2 connection events go over once the target has chosen h2 (ALPN); undefined otherwise. */
+  h2?: UndiciClient;
+}
+
+function createDispatchers({ origin, maxConnections, extraCa, connectTimeoutMs }: HttpClientOptions): Dispatchers {
+  const { Pool, Client } = loadUndici();
   const secure = origin.startsWith('https:');
   // tls takes milliseconds to load: only for an https target with its own CA (undici loads it lazily too).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ca = secure && extraCa ? [...(require('tls') as typeof import('tls')).rootCertificates, extraCa] : undefined;
-  return new Pool(origin, {
-    connections: maxConnections,
-    pipelining: 1,
-    // Idle connections are dropped after 4 s, before common server keep-alive timeouts (node's 5 s) close them under us.
-    keepAliveTimeout: 4000,
-    keepAliveMaxTimeout: 4000,
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    allowH2: secure,
-    connect: { timeout: connectTimeoutMs, ...(ca ? { ca } : {}) },
-  });
+  const dispatchers: { pool: UndiciPool; h2?: UndiciClient } = {
+    pool: new Pool(origin, {
+      connections: maxConnections,
+      // One request at a time on an HTTP/1.1 connection: a slow answer never holds up the next event.
+      pipelining: 1,
+      // Idle connections are dropped after 4 s, before common server keep-alive timeouts (node's 5 s) close them under us.
+      keepAliveTimeout: 4000,
+      keepAliveMaxTimeout: 4000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      allowH2: secure,
+      connect: { timeout: connectTimeoutMs, ...(ca ? { ca } : {}) },
+      // The pool opens a connection per concurrent request; HTTP/2 needs only one. The first
+      // connection the target takes h2 on carries every event from then on (many streams at once),
+      // until it closes; the pool's others idle out.
+      ...(secure && {
+        factory: (url: string | URL, opts: UndiciClient.Options) => {
+          let alpn: string | undefined;
+          const connect = opts.connect as (o: object, cb: (err: Error | null, socket: { alpnProtocol?: string | false } | null) => void) => void;
+          const client = new Client(url, {
+            ...opts,
+            connect: (o: object, cb: (err: Error | null, socket: unknown) => void) =>
+              connect(o, (err, socket) => {
+                alpn = socket?.alpnProtocol || undefined;
+                cb(err, socket);
+              }),
+          } as UndiciClient.Options);
+          client.on('connect', () => {
+            if (alpn !== 'h2') return;
+            // undici counts an h2 connection busy at `pipelining` streams as well.
+            client.pipelining = H2_STREAMS;
+            dispatchers.h2 ??= client;
+          });
+          client.on('disconnect', () => {
+            if (dispatchers.h2 === client) dispatchers.h2 = undefined;
+          });
+          return client;
+        },
+      }),
+    }),
+  };
+  return dispatchers;
 }
 
 /** The value of `name` (lower case) in undici's raw header list, as node would give it (latin1). */
@@ -91,7 +131,7 @@ function isStaleConnection(err: unknown): boolean {
 }
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  let pool: UndiciPool | undefined;
+  let dispatchers: Dispatchers | undefined;
 
   const post = (url: URL, headers: Record<string, string>, body: Buffer, deadline: Deadline, retryOnStale: boolean): Promise<TargetAnswer> =>
     new Promise<TargetAnswer>((resolve, reject) => {
@@ -138,14 +178,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           }
         },
       };
-      (pool ??= createPool(options)).dispatch({ method: 'POST', path: url.pathname + url.search, headers, body }, handler);
+      dispatchers ??= createDispatchers(options);
+      const { h2 } = dispatchers;
+      // undici runs a POST alone on an h2 session unless told it may share it (a failed session then fails
+      // every request on it): each event is delivered at least once anyway, so a failure means redelivery.
+      if (h2) h2.dispatch({ method: 'POST', path: url.pathname + url.search, headers, body, idempotent: true }, handler);
+      else dispatchers.pool.dispatch({ method: 'POST', path: url.pathname + url.search, headers, body }, handler);
     });
 
   return {
     post: (url, headers, body, deadline) => post(url, headers, body, deadline, true),
     close() {
-      pool?.destroy().catch(() => undefined);
-      pool = undefined;
+      dispatchers?.pool.destroy().catch(() => undefined);
+      dispatchers = undefined;
     },
   };
 }
