@@ -18,8 +18,10 @@
  * ceiling of the framework path). With BENCH_TLS=1 (default) also an HTTPS
  * target offering h2 and http/1.1: nginx proxy_pass over TLS (HTTP/1.1, nginx has
  * no h2 upstream) against forward on the lean server (h2 by ALPN).
+ * BENCH_BEFORE=<directory of another built checkout> adds its lean server's
+ * forward as one more path, for a before/after ratio within the same run.
  * Environment: BENCH_RATE, BENCH_SECONDS (per path per round), BENCH_ROUNDS,
- * BENCH_MAX_SECONDS, BENCH_MAX_ROUNDS, BENCH_TLS. Everything runs on 127.0.0.1; peers are stopped by PID.
+ * BENCH_MAX_SECONDS, BENCH_MAX_ROUNDS, BENCH_TLS, BENCH_BEFORE. Everything runs on 127.0.0.1; peers are stopped by PID.
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -36,6 +38,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 5);
 const MAX_ROUNDS = Number(process.env.BENCH_MAX_ROUNDS ?? 3);
 const TLS = (process.env.BENCH_TLS ?? '1') !== '0';
+const BEFORE = process.env.BENCH_BEFORE;
 const WARMUP_SECONDS = 1;
 const WRK = '/usr/bin/wrk';
 
@@ -257,6 +260,11 @@ async function main(): Promise<void> {
       { name: 'forward, FF', url: `${framework.url}/`, relay: [framework.peer.pid], fixedRate: true },
       { name: 'FF http no-op', url: `${frameworkNoop.url}/`, relay: [frameworkNoop.peer.pid], fixedRate: false },
     ];
+    if (BEFORE) {
+      const before = await startService(path.resolve(BEFORE), relayRoute(targetUrl), 'lean');
+      peers.push(before.peer);
+      paths.push({ name: 'forward, lean, before', url: `${before.url}/`, relay: [before.peer.pid], fixedRate: true });
+    }
     if (TLS) {
       const cert = makeCertificate();
       const tlsPort = await freePort();
@@ -340,6 +348,10 @@ async function main(): Promise<void> {
     console.log(`  p99 added: ${leanAdded.toFixed(2)} ms against nginx's ${nginxAdded.toFixed(2)} ms, gap ${goals.p99Gap.toFixed(2)} ms (goal <= 1) -> ${goals.p99Gap <= 1 ? 'MET' : 'NOT MET'}`);
     console.log(`  max throughput: ${goals.throughputRatio.toFixed(2)} of nginx's (goal >= 0.5) -> ${goals.throughputRatio >= 0.5 ? 'MET' : 'NOT MET'}`);
     console.log(`  under Functions Framework: ${goals.frameworkRatio.toFixed(2)} of its own http no-op's throughput (goal >= 0.9) -> ${goals.frameworkRatio >= 0.9 ? 'MET' : 'NOT MET'}`);
+    if (BEFORE) {
+      const b = byName('forward, lean, before');
+      console.log(`before (${BEFORE}) and after, lean server: relay CPU per event ${(leanRow.cpuUsPerEvent / b.cpuUsPerEvent).toFixed(2)} x before's; throughput ${roundRatio('forward, lean', 'forward, lean, before').toFixed(2)} x before's`);
+    }
     if (TLS) {
       const nt = byName('nginx -> TLS h1');
       const ft = byName('forward, lean -> TLS h2');
