@@ -15,7 +15,8 @@
  *    median. wrk is C and drives nginx far past what autocannon (Node) can.
  * Paths: nginx proxy_pass; forward on the lean server (dist/service/serve.js);
  * forward under Functions Framework; Functions Framework's own `http` no-op (the
- * ceiling of the framework path). With BENCH_TLS=1 (default) also an HTTPS
+ * ceiling of the framework path); the lean server with a `log` route writing
+ * nowhere (the pipeline without the relay: forward's own cost is the difference). With BENCH_TLS=1 (default) also an HTTPS
  * target offering h2 and http/1.1: nginx proxy_pass over TLS (HTTP/1.1, nginx has
  * no h2 upstream) against forward on the lean server (h2 by ALPN).
  * BENCH_BEFORE=<directory of another built checkout> adds its lean server's
@@ -252,6 +253,10 @@ async function main(): Promise<void> {
     peers.push(framework.peer);
     const frameworkNoop = await startService(root, [], 'framework-noop');
     peers.push(frameworkNoop.peer);
+    // The lean server without the relay (a `log` route writing nowhere): what receiving, parsing,
+    // routing and answering cost there, so forward's own share is the difference.
+    const leanFloor = await startService(root, [{ name: 'no-relay', match: {}, action: 'log', with: { output: 'null' } }], 'lean');
+    peers.push(leanFloor.peer);
 
     const paths: BenchPath[] = [
       { name: 'direct', url: targetUrl, relay: [], fixedRate: true },
@@ -259,6 +264,7 @@ async function main(): Promise<void> {
       { name: 'forward, lean', url: `${lean.url}/`, relay: [lean.peer.pid], fixedRate: true },
       { name: 'forward, FF', url: `${framework.url}/`, relay: [framework.peer.pid], fixedRate: true },
       { name: 'FF http no-op', url: `${frameworkNoop.url}/`, relay: [frameworkNoop.peer.pid], fixedRate: false },
+      { name: 'lean, log to null', url: `${leanFloor.url}/`, relay: [leanFloor.peer.pid], fixedRate: true },
     ];
     if (BEFORE) {
       const before = await startService(path.resolve(BEFORE), relayRoute(targetUrl), 'lean');
