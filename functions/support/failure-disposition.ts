@@ -19,8 +19,9 @@ const CONNECTION_FAILED = new Set([
   'UND_ERR_SOCKET',
 ]);
 
-// Node refuses to build a request with an invalid header name or value: the event makes it so every time.
-const UNBUILDABLE = new Set(['ERR_INVALID_HTTP_TOKEN', 'ERR_INVALID_CHAR', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_UNESCAPED_CHARACTERS']);
+// Node (or undici, the forward action's client) refuses to build a request with an invalid header name or value:
+// the event makes it so every time.
+const UNBUILDABLE = new Set(['ERR_INVALID_HTTP_TOKEN', 'ERR_INVALID_CHAR', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_UNESCAPED_CHARACTERS', 'UND_ERR_INVALID_ARG']);
 
 export function dispositionOfFailure(err: unknown): Disposition | undefined {
   const carried = carriedDisposition(err);

@@ -3,6 +3,7 @@
  * answers as the test scripts it (status, delay, redirect).
  */
 import * as http from 'http';
+import * as http2 from 'http2';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
 
@@ -15,6 +16,8 @@ export interface Received {
   readonly body: Buffer;
   /** Which TCP connection carried it (keep-alive checks). */
   readonly connection: number;
+  /** '1.1' or '2.0'. */
+  readonly httpVersion: string;
 }
 
 export interface Reply {
@@ -35,7 +38,8 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-export async function startTarget(tls?: { key: string; cert: string }): Promise<Target> {
+/** `h2`: over TLS, offer HTTP/2 in ALPN (and still take HTTP/1.1), as a GKE ingress or Cloud Run would. */
+export async function startTarget(tls?: { key: string; cert: string; h2?: boolean }): Promise<Target> {
   let connections = 0;
   let concurrent = 0;
   let maxConcurrent = 0;
@@ -53,6 +57,7 @@ export async function startTarget(tls?: { key: string; cert: string }): Promise<
         rawHeaders: req.rawHeaders,
         body: Buffer.concat(chunks),
         connection: (req.socket as unknown as { id: number }).id,
+        httpVersion: req.httpVersion,
       };
       received.push(entry);
       const reply = target.respond(entry, received.length - 1);
@@ -63,9 +68,16 @@ export async function startTarget(tls?: { key: string; cert: string }): Promise<
       }, reply.delayMs ?? 0);
     });
   };
-  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handle) : http.createServer(handle);
-  server.on(tls ? 'secureConnection' : 'connection', (socket) => {
+  const server = tls?.h2
+    ? http2.createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: true }, handle as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
+    : tls
+      ? https.createServer({ key: tls.key, cert: tls.cert }, handle)
+      : http.createServer(handle);
+  const sockets = new Set<import('net').Socket>();
+  server.on(tls ? 'secureConnection' : 'connection', (socket: import('net').Socket) => {
     (socket as unknown as { id: number }).id = ++connections;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -79,7 +91,8 @@ export async function startTarget(tls?: { key: string; cert: string }): Promise<
     },
     stop: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        else for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
   };

@@ -3,8 +3,9 @@
  * - the Dockerfile's stages, base images, user, entry point and what the runtime stage copies;
  * - .dockerignore keeps dependencies, tests and .git out of the build context;
  * - the build stage's own COPY set compiles; the runtime stage's RUN makes the code cache with the image's
- *   environment alone, and its files started with its ENTRYPOINT (no $HOME, no other environment than the
- *   image's) use that cache and answer on $PORT, writing nothing;
+ *   environment alone, and its files started with its ENTRYPOINT (the lean server) and with Functions
+ *   Framework (no $HOME, no other environment than the image's) answer on $PORT, writing nothing; the
+ *   framework uses that cache;
  * - cloudbuild.yaml tests, builds, pushes and deploys the same image, in that order.
  */
 import { spawn, spawnSync } from 'child_process';
@@ -128,18 +129,25 @@ describe('Dockerfile', () => {
     expect(runs).toEqual([['/nodejs/bin/node', 'scripts/code-cache.js']]);
   });
 
-  test('the entry point is Functions Framework with target router and signature type http, as `npm start`', () => {
+  test('the entry point is the lean server, as `npm run serve`, on $PORT', () => {
     const ep = entrypoint();
-    expect(ep[0]).toBe('/nodejs/bin/node');
     const pkg = JSON.parse(read('package.json'));
-    const ffPkg = JSON.parse(read('node_modules/@google-cloud/functions-framework/package.json'));
-    expect(ep[1]).toBe(path.posix.join('node_modules/@google-cloud/functions-framework', ffPkg.bin['functions-framework']));
-    const startArgs = (pkg.scripts.start as string).split(/\s+/).slice(1).sort();
-    expect(ep.slice(2).sort()).toEqual(startArgs);
-    expect(ep).toEqual(expect.arrayContaining(['--target=router', '--signature-type=http', '--source=dist/service/router.js']));
+    // `npm run serve` builds if needed, then runs this file with node.
+    const served = (pkg.scripts.serve as string).split('&&').pop()!.trim().split(/\s+/);
+    expect(ep).toEqual(['/nodejs/bin/node', ...served.slice(1)]);
+    expect(ep).toEqual(['/nodejs/bin/node', 'dist/service/serve.js']);
+    expect(all(buildStage, 'RUN').map((r) => r.args).join(' ')).toContain('test -f dist/service/serve.js');
     // The port comes from $PORT (Cloud Run sets it); the entry point does not pin one.
     expect(ep.some((a) => a.startsWith('--port'))).toBe(false);
     expect(last(runtime, 'ENV')?.args).toMatch(/PORT=8080/);
+  });
+
+  test('Cloud Functions keeps Functions Framework: `main`, `gcp-build` and `npm start`, whose files the image has too', () => {
+    const pkg = JSON.parse(read('package.json'));
+    expect(pkg.main).toBe('dist/service/router.js');
+    expect(pkg.scripts['gcp-build']).toBe('npm run build');
+    expect(pkg.scripts.start).toBe('functions-framework --source=dist/service/router.js --target=router --signature-type=http');
+    expect(all(buildStage, 'RUN').map((r) => r.args).join(' ')).toContain('test -f node_modules/@google-cloud/functions-framework/build/src/main.js');
   });
 
   test('nothing in the runtime stage needs $HOME or a writable filesystem', () => {
@@ -277,47 +285,56 @@ describe('the image, emulated without a Docker engine', () => {
       expect({ status: made.status, stderr: made.stderr }).toEqual({ status: 0, stderr: '' });
     }
     const before = listFiles(runDir);
+    const ffPkg = JSON.parse(read('node_modules/@google-cloud/functions-framework/package.json'));
+    const frameworkCommand = [
+      path.posix.join('node_modules/@google-cloud/functions-framework', ffPkg.bin['functions-framework']),
+      ...(JSON.parse(read('package.json')).scripts.start as string).split(/\s+/).slice(1),
+    ];
+    // The image's own entry point, then Functions Framework as docs/deploy.md overrides the command to it.
+    for (const [name, args, startLine] of [
+      ['entry point (lean server)', entrypoint().slice(1), '(lean server)'],
+      ['Functions Framework, by --command/--args', frameworkCommand, '"codeCache":"used"'],
+    ] as const) {
+      const port = await freePort();
+      const runEnv = { ...env, PORT: String(port) }; // what Cloud Run does; no HOME, no PATH
+      let log = '';
+      child = spawn(process.execPath, [...args], { cwd: runDir, env: runEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.on('data', (d) => (log += d));
+      child.stderr!.on('data', (d) => (log += d));
 
-    const port = await freePort();
-    env.PORT = String(port); // what Cloud Run does; no HOME, no PATH
-    const [, ...args] = entrypoint();
-    let log = '';
-    child = spawn(process.execPath, args, { cwd: runDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (d) => (log += d));
-    child.stderr!.on('data', (d) => (log += d));
+      let health = { status: 0, body: '' };
+      for (let i = 0; i < 100 && health.status !== 200; i++) {
+        health = await request(port, 'GET', '/healthz').catch(() => ({ status: 0, body: '' }));
+        if (health.status !== 200) await new Promise((r) => setTimeout(r, 100));
+        if (child.exitCode !== null) break;
+      }
+      expect({ name, status: health.status, log: health.status === 200 ? '' : log }).toEqual({ name, status: 200, log: '' });
+      // The lean server says so; the framework's bundle was compiled from the code cache the RUN made, not from source.
+      expect(log).toContain(startLine);
 
-    let health = { status: 0, body: '' };
-    for (let i = 0; i < 100 && health.status !== 200; i++) {
-      health = await request(port, 'GET', '/healthz').catch(() => ({ status: 0, body: '' }));
-      if (health.status !== 200) await new Promise((r) => setTimeout(r, 100));
-      if (child.exitCode !== null) break;
+      // A structured CloudEvent, as any producer would send it: handled by the default `log` route.
+      const ev = await request(
+        port,
+        'POST',
+        '/',
+        { 'content-type': 'application/cloudevents+json; charset=utf-8' },
+        JSON.stringify({
+          specversion: '1.0',
+          id: 'ship-1',
+          source: '//storage.googleapis.com/projects/_/buckets/shop-uploads',
+          type: 'google.cloud.storage.object.v1.finalized',
+          subject: 'objects/a.txt',
+          time: '2026-01-01T00:00:00Z',
+          datacontenttype: 'application/json',
+          data: { bucket: 'shop-uploads', name: 'a.txt', generation: '1' },
+        }),
+      );
+      expect({ name, status: ev.status }).toEqual({ name, status: 204 });
+
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+      expect(listFiles(runDir)).toEqual(before);
     }
-    expect({ status: health.status, log: health.status === 200 ? '' : log }).toEqual({ status: 200, log: '' });
-    // The bundle was compiled from the code cache the RUN made, not from source.
-    expect(log).toContain('"codeCache":"used"');
-
-    // A structured CloudEvent, as any producer would send it: handled by the default `log` route.
-    const ev = await request(
-      port,
-      'POST',
-      '/',
-      { 'content-type': 'application/cloudevents+json; charset=utf-8' },
-      JSON.stringify({
-        specversion: '1.0',
-        id: 'ship-1',
-        source: '//storage.googleapis.com/projects/_/buckets/shop-uploads',
-        type: 'google.cloud.storage.object.v1.finalized',
-        subject: 'objects/a.txt',
-        time: '2026-01-01T00:00:00Z',
-        datacontenttype: 'application/json',
-        data: { bucket: 'shop-uploads', name: 'a.txt', generation: '1' },
-      }),
-    );
-    expect(ev.status).toBe(204);
-
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
-    expect(listFiles(runDir)).toEqual(before);
   }, 120000);
 });
 

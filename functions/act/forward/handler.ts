@@ -9,6 +9,7 @@ import type { ForwardOptions } from './options';
 import { buildOutboundRequest } from './outbound-request';
 import { createHttpClient, type HttpClient, type TargetAnswer } from './http-client';
 import { createInFlightLimit } from './in-flight';
+import { startDeadline, type Deadline } from './deadline';
 import { createIdTokenCache, type IdTokenCache, type IdTokenSource } from './id-token';
 import { raiseForStatus, failedRequestError } from './outcome';
 import { MAX_REDIRECTS, redirectDecision } from './redirect';
@@ -32,7 +33,12 @@ function displayUrl(url: URL): string {
 
 export function createForwardHandler(options: ForwardOptions, deps: ForwardDependencies): ForwardHandler {
   const target = new URL(options.url);
-  const client: HttpClient = createHttpClient({ maxSockets: options.maxInFlight, extraCa: deps.extraCa });
+  const client: HttpClient = createHttpClient({
+    origin: target.origin,
+    maxConnections: options.maxInFlight,
+    extraCa: deps.extraCa,
+    connectTimeoutMs: Math.min(options.timeoutMs, 10_000),
+  });
   const limit = createInFlightLimit(options.maxInFlight);
   const tokens = options.idToken ? createIdTokenCache({ source: deps.idTokenSource }) : undefined;
   const audience = options.idToken?.audience ?? target.origin;
@@ -50,58 +56,50 @@ export function createForwardHandler(options: ForwardOptions, deps: ForwardDepen
 
   // The common case (no redirect) costs one await: every promise is tracked when the
   // framework's per-request domain is active, so the hot path keeps them few.
-  const postFollowingRedirects = async (headers: Record<string, string>, body: Buffer, signal: AbortSignal) => {
+  const postFollowingRedirects = async (headers: Record<string, string>, body: Buffer, deadline: Deadline) => {
     let url = target;
-    let answer: TargetAnswer = await client.post(url, headers, body, signal);
+    let answer: TargetAnswer = await client.post(url, headers, body, deadline);
     for (let hop = 1; ; hop++) {
       const decision = redirectDecision(url, answer.status, answer.location);
       if (!decision) return { answer, url };
       if ('refuse' in decision) throw new PermanentError(`${displayUrl(url)} answered ${answer.status}: ${decision.refuse}`);
       if (hop >= MAX_REDIRECTS) throw new PermanentError(`${targetDisplay}: more than ${MAX_REDIRECTS} redirects`);
       url = decision.follow;
-      answer = await client.post(url, headers, body, signal);
+      answer = await client.post(url, headers, body, deadline);
     }
   };
 
   const handler = async (event: Parameters<Handler>[0], ctx: Parameters<Handler>[1]): Promise<ActionResult> => {
     const outbound = buildOutboundRequest(event, options.format, options.headers);
-    // One controller and one timer per event: cheaper on the hot path than AbortSignal.any/timeout.
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error(`timeout after ${options.timeoutMs} ms`));
-    }, options.timeoutMs);
-    const onCoreAbort = () => controller.abort(ctx.signal.reason);
-    if (ctx.signal.aborted) onCoreAbort();
-    else ctx.signal.addEventListener('abort', onCoreAbort, { once: true });
-    const signal = controller.signal;
-    const started = performance.now();
+    // One timer and one listener on the core's signal per event, and no AbortController unless a slot must be waited for.
+    const deadline = startDeadline(options.timeoutMs, ctx.signal);
     let release: (() => void) | undefined;
     try {
-      release = limit.tryAcquire() ?? (await limit.acquire(signal));
+      release = limit.tryAcquire() ?? (await limit.acquire(deadline.signal()));
       // A slot freed as the deadline passes can be taken before the (late) timer fires: the clock decides.
-      if (performance.now() - started >= options.timeoutMs) {
-        timedOut = true;
-        throw new Error(`timeout after ${options.timeoutMs} ms`);
+      if (deadline.reason === undefined && deadline.elapsedMs() >= options.timeoutMs) {
+        throw new TimeoutReached(`timeout after ${options.timeoutMs} ms`);
       }
+      if (deadline.reason !== undefined) throw deadline.reason;
       const headers = tokens ? await withAuthorization(outbound.headers, tokens) : outbound.headers;
-      const { answer, url } = await postFollowingRedirects(headers, outbound.body, signal);
+      const { answer, url } = await postFollowingRedirects(headers, outbound.body, deadline);
       const where = shown(url);
       raiseForStatus(answer.status, options.retryStatuses, where, answer.bodySnippet);
-      const ms = Math.round((performance.now() - started) * 10) / 10;
+      const ms = Math.round(deadline.elapsedMs() * 10) / 10;
       return {
         summary: `forwarded to ${where}: ${answer.status} in ${ms} ms`,
         details: { target: where, status: answer.status, bytes: outbound.body.length, ms },
       };
     } catch (err) {
       if (err instanceof PermanentError || err instanceof RetryableError) throw err;
-      throw failedRequestError(err, targetDisplay, timedOut, options.timeoutMs);
+      throw failedRequestError(err, targetDisplay, deadline.timedOut || err instanceof TimeoutReached, options.timeoutMs);
     } finally {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onCoreAbort);
+      deadline.clear();
       release?.();
     }
   };
   return Object.assign(handler, { close: () => client.close() });
 }
+
+/** The budget was spent waiting for a slot, whose release beat the timer. */
+class TimeoutReached extends Error {}
