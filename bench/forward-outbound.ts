@@ -11,7 +11,7 @@
  */
 import * as path from 'path';
 import { freePort, startPeer } from '../test/support/peer';
-import { eventarcPubSubEvent } from '../test/forward/events';
+import { eventarcPubSubEvent } from '../test/support/events/forward';
 import { createLogger, memorySink } from '../functions/support/logger';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5000);

@@ -31,7 +31,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { freePort, requireExecutable, startPeer, type Peer } from '../test/support/peer';
 import { startNginx } from '../test/support/nginx';
-import { makeCertificate } from '../test/forward/tls';
+import { makeCertificate } from '../test/support/tls';
 
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);

@@ -34,7 +34,7 @@ import { Registries } from '../functions/registry/registries';
 import { DEFAULT_RETRY } from '../functions/registry/retry';
 import { requireExecutable } from '../test/support/peer';
 import { startRegistry, type Registry } from '../test/support/registry';
-import { pushImage, pushIndex, tagDigest, type Pushed } from '../test/replicate-image/synthetic';
+import { pushImage, pushIndex, tagDigest, type Pushed } from '../test/support/synthetic-images';
 
 const MIB = 1024 * 1024;
 const SKOPEO = requireExecutable('/usr/bin/skopeo', 'skopeo');

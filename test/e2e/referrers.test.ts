@@ -26,8 +26,8 @@ import {
   signingKeys,
   verifyCosign,
   type Described,
-} from '../replicate-image/signed';
-import { blobDigest, pushBlob, pushImage, tagDigest } from '../replicate-image/synthetic';
+} from '../support/signed-images';
+import { blobDigest, pushBlob, pushImage, tagDigest } from '../support/synthetic-images';
 import { Readable } from 'stream';
 import { createHash } from 'crypto';
 

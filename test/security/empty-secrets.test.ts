@@ -9,7 +9,7 @@
 import type { ServerKind } from '../support/service';
 import { runRefusedStart } from '../support/start-up';
 import { startSecretServer, type SecretServer } from '../support/secret-manager-server';
-import { pushOf } from '../hardening/idempotency-harness';
+import { pushOf } from '../support/idempotency-harness';
 
 const SECRETS = {
   'projects/test-project/secrets/empty-key/versions/latest': '',

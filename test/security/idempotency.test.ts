@@ -16,7 +16,7 @@ import { memorySink } from '../../functions/support/logger';
 import { createFirestoreStore } from '../../functions/route/idempotency/firestore-store';
 import type { IdempotencyStore, LockState } from '../../functions/route/idempotency/store';
 import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator';
-import { cloudEventOf, newMeter, pushOf, slowAction, slowRoutesFile, type Meter } from '../hardening/idempotency-harness';
+import { cloudEventOf, newMeter, pushOf, slowAction, slowRoutesFile, type Meter } from '../support/idempotency-harness';
 
 type Handled = Awaited<ReturnType<App['handle']>>;
 const acked = (r: Handled) => r.answer.status === 200 || r.answer.status === 204;

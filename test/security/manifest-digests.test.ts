@@ -17,8 +17,8 @@ import { credentialSource } from '../../functions/registry/credentials';
 import { parseImageRef } from '../../functions/registry/reference';
 import { Registries } from '../../functions/registry/registries';
 import { startRegistry, type Registry } from '../support/registry';
-import { startRecorder, type Recorder } from '../replicate-image/hostile-peer';
-import { pushImage, tagDigest, type Pushed } from '../replicate-image/synthetic';
+import { startRecorder, type Recorder } from '../support/hostile-registry';
+import { pushImage, tagDigest, type Pushed } from '../support/synthetic-images';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'net';
 import { startService, type ServerKind, type Service } from '../support/service';
 import { pushClaims, startIssuer, type Issuer } from '../support/oidc-issuer';
 import { runRefusedStart } from '../support/start-up';
-import { pushOf } from '../hardening/idempotency-harness';
+import { pushOf } from '../support/idempotency-harness';
 
 const AUDIENCE = 'https://router.example.run.app';
 const EMAIL = 'pusher@test-project.iam.gserviceaccount.com';

@@ -20,9 +20,9 @@ import { PermanentError } from '../../functions/act/errors';
 import { createForwardHandler, type ForwardHandler } from '../../functions/act/forward/handler';
 import { forwardOptions } from '../../functions/act/forward/options';
 import { createLogger, memorySink } from '../../functions/support/logger';
-import { eventarcPubSubEvent } from '../forward/events';
+import { eventarcPubSubEvent } from '../support/events/forward';
 import { parseDelivery, PayloadError } from '../../functions/parse/delivery';
-import { startTarget, type Target } from '../forward/target';
+import { startTarget, type Target } from '../support/forward-target';
 
 /** Cloud Logging's entry limit; our ERROR entries must stay under it. */
 const ENTRY_LIMIT = 256 * 1024;

@@ -14,8 +14,8 @@ import { parseImageRef } from '../../functions/registry/reference';
 import { Registries } from '../../functions/registry/registries';
 import { untag } from '../../functions/registry/untag';
 import { startRegistry, type Registry } from '../support/registry';
-import { basic, basicChallenge, makeCertificate, startRecorder, type Recorder } from '../replicate-image/hostile-peer';
-import { pushImage, type Pushed } from '../replicate-image/synthetic';
+import { basic, basicChallenge, makeCertificate, startRecorder, type Recorder } from '../support/hostile-registry';
+import { pushImage, type Pushed } from '../support/synthetic-images';
 
 const USER = 'robot';
 const PASSWORD = 'registry-password-issued-for-the-hostile-host';
@@ -171,7 +171,7 @@ test('a plain-http token realm named by an https registry is refused: the passwo
       env: {
         ...process.env,
         NODE_EXTRA_CA_CERTS: cert.certFile,
-        NODE_OPTIONS: `--require ${path.join(__dirname, '..', 'replicate-image', 'loopback-dns.js')}`,
+        NODE_OPTIONS: `--require ${path.join(__dirname, '..', 'support', 'loopback-dns.js')}`,
         LOOPBACK_DNS: 'registry.example',
         // Even credentials that name that realm are not sent over plain http.
         EVENTARC_ROUTER_REGISTRY_CREDENTIALS: JSON.stringify([{ host: registryHost, username: USER, password: PASSWORD, realm: other.host }]),

@@ -14,8 +14,8 @@ import { parseImageReference } from '../../functions/parse/payloads/image-refere
 import { formatImageRef, isGoogleRegistryHost, parseImageRef, registryBaseUrl } from '../../functions/registry/reference';
 import { startService, type Service } from '../support/service';
 import { startRegistry, type Registry } from '../support/registry';
-import { notification, pushBody } from '../replicate-image/events';
-import { makeCertificate, startRecorder, type Certificate, type Recorder } from '../replicate-image/hostile-peer';
+import { notification, pushBody } from '../support/events/replicate-image';
+import { makeCertificate, startRecorder, type Certificate, type Recorder } from '../support/hostile-registry';
 
 /** The hosts Google serves registries on, as the request URL (not the reference text) names them. */
 const GOOGLE_URL_HOST = /^(?:(?:us|eu|asia)\.)?gcr\.io$|^[a-z0-9]+(?:-[a-z0-9]+)*-docker\.pkg\.dev$/;

@@ -11,10 +11,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { startService, type Service } from '../support/service';
 import { startRegistry, type Registry } from '../support/registry';
-import { notification, pushBody } from '../replicate-image/events';
-import { startFaultProxy, type FaultProxy } from '../replicate-image/fault-proxy';
-import { startRecorder, type Recorder } from '../replicate-image/hostile-peer';
-import { pushImage, tagDigest } from '../replicate-image/synthetic';
+import { notification, pushBody } from '../support/events/replicate-image';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { startRecorder, type Recorder } from '../support/hostile-registry';
+import { pushImage, tagDigest } from '../support/synthetic-images';
 
 const PROJECT = 'build-proj';
 let dir: string;

@@ -8,8 +8,8 @@ import { createLogger, memorySink } from '../../functions/support/logger';
 import { createForwardHandler } from '../../functions/act/forward/handler';
 import { forwardOptions } from '../../functions/act/forward/options';
 import { answerSnippet, SNIPPET_BYTES } from '../../functions/act/forward/snippet';
-import { eventarcPubSubEvent } from '../forward/events';
-import { startTarget, type Target } from '../forward/target';
+import { eventarcPubSubEvent } from '../support/events/forward';
+import { startTarget, type Target } from '../support/forward-target';
 
 const ID_TOKEN = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ sub: 'runtime-sa', exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url')}.c2lnbmF0dXJlLW9mLXRoZS1ydW50aW1lLXRva2Vu`;
 const API_KEY = 'route-api-key-0123456789abcdef';

@@ -8,9 +8,9 @@ import type { HandlerContext } from '../../../functions/act/action';
 import { createLogger, memorySink } from '../../../functions/support/logger';
 import { parse, safeParse } from '../../../functions/support/schema';
 import { startRegistry, type Registry } from '../../support/registry';
-import { imageEvent } from '../../replicate-image/events';
-import { SIMPLE_SIGNING, attestationSpec, cosignSign, pushArtifact, pushFallbackIndex, signingKeys, verifyCosign } from '../../replicate-image/signed';
-import { pushImage, tagDigest } from '../../replicate-image/synthetic';
+import { imageEvent } from '../../support/events/replicate-image';
+import { SIMPLE_SIGNING, attestationSpec, cosignSign, pushArtifact, pushFallbackIndex, signingKeys, verifyCosign } from '../../support/signed-images';
+import { pushImage, tagDigest } from '../../support/synthetic-images';
 
 let source: Registry;
 let target: Registry;
