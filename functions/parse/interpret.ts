@@ -9,11 +9,18 @@ import type { EventContext, Payload } from './payloads/payload';
 import { MESSAGE_PUBLISHED, messageOf, pubsubMessageEvent } from './payloads/pubsub-message';
 import { storageObjectPayload } from './payloads/storage-object';
 import { artifactRegistryImagePayload } from './payloads/artifact-registry-image';
+import { decoderPayload } from './payloads/payload';
+import { FIRESTORE_DOCUMENT_TYPES, firestoreDocumentEventOf } from './payloads/firestore-document';
+import { AUDIT_LOG_WRITTEN, auditLogEventOf } from './payloads/audit-log';
+import { BUILD_STATUS_CHANGED, cloudBuildEventOf, cloudBuildEventOfMessage, isCloudBuildNotification } from './payloads/cloud-build';
 import { otherCloudEvent } from './payloads/cloudevent';
 
 /** Every event family, in the order a Pub/Sub message is offered to them. Add a family here. */
 const PAYLOADS: readonly Payload[] = [
   storageObjectPayload,
+  decoderPayload(FIRESTORE_DOCUMENT_TYPES, firestoreDocumentEventOf),
+  decoderPayload([AUDIT_LOG_WRITTEN], auditLogEventOf),
+  decoderPayload([BUILD_STATUS_CHANGED], cloudBuildEventOf, { claims: isCloudBuildNotification, decode: cloudBuildEventOfMessage, type: BUILD_STATUS_CHANGED }),
   artifactRegistryImagePayload,
 ];
 

@@ -11,6 +11,7 @@ import { PayloadError, fromZodError } from '../errors';
 import { stringifyJson } from '../payloads/bytes';
 import { backgroundEventSchema } from '../schemas';
 import { MESSAGE_PUBLISHED, messageFromJson } from '../payloads/pubsub-message';
+import { firestoreCloudEventOfBackground } from '../payloads/firestore-document';
 import { cloudEventTypeOfStorageChange, parseStorageResource, storageChangeOfBackgroundType, storageSource } from '../payloads/storage-object';
 import type { Envelope } from './envelope';
 import { unwrapped, type Unwrapped } from '../unwrapped';
@@ -19,7 +20,7 @@ const SHAPE = 'background';
 const PUBSUB_TYPES = new Set(['google.pubsub.topic.publish', 'providers/cloud.pubsub/eventTypes/topic.publish']);
 const LEGACY_STORAGE_CHANGE = 'providers/cloud.storage/eventTypes/object.change';
 
-type Context = { eventId: string; eventType: string; timestamp?: string | undefined; resource: string | { name: string; service?: string | undefined } };
+type Context = { eventId: string; eventType: string; timestamp?: string | undefined; resource: string | { name: string } };
 
 /** The CloudEvent a 1st-gen event converts to: its type, source and subject, and its message when it is a publish. */
 interface Converted {
@@ -29,12 +30,8 @@ interface Converted {
   readonly message?: PubSubMessage;
 }
 
-// Functions Framework's names for the 1st-gen types that are neither Pub/Sub nor Storage.
+// Functions Framework's names for the 1st-gen types that are neither Pub/Sub, Storage nor Firestore.
 const OTHER_TYPES: ReadonlyMap<string, string> = new Map([
-  ['providers/cloud.firestore/eventTypes/document.write', 'google.cloud.firestore.document.v1.written'],
-  ['providers/cloud.firestore/eventTypes/document.create', 'google.cloud.firestore.document.v1.created'],
-  ['providers/cloud.firestore/eventTypes/document.update', 'google.cloud.firestore.document.v1.updated'],
-  ['providers/cloud.firestore/eventTypes/document.delete', 'google.cloud.firestore.document.v1.deleted'],
   ['providers/firebase.auth/eventTypes/user.create', 'google.firebase.auth.user.v1.created'],
   ['providers/firebase.auth/eventTypes/user.delete', 'google.firebase.auth.user.v1.deleted'],
   ['providers/google.firebase.analytics/eventTypes/event.log', 'google.firebase.analytics.log.v1.written'],
@@ -43,6 +40,11 @@ const OTHER_TYPES: ReadonlyMap<string, string> = new Map([
   ['providers/google.firebase.database/eventTypes/ref.update', 'google.firebase.database.ref.v1.updated'],
   ['providers/google.firebase.database/eventTypes/ref.delete', 'google.firebase.database.ref.v1.deleted'],
 ]);
+const SERVICES: readonly (readonly [string, string])[] = [
+  ['providers/firebase.auth/', 'firebaseauth.googleapis.com'],
+  ['providers/google.firebase.analytics/', 'firebaseanalytics.googleapis.com'],
+  ['providers/google.firebase.database/', 'firebasedatabase.googleapis.com'],
+];
 
 function detect(raw: RawRequest): boolean {
   const json = raw.bodyJson;
@@ -72,20 +74,22 @@ function convert(context: Context, resourceName: string, data: unknown, resource
     // The object's own bucket when it names one (as before the conversion moved here); else the resource's.
     return { type: cloudEventTypeOfStorageChange(change), source: storageSource(typeof bucket === 'string' && bucket !== '' ? bucket : resource.bucket) };
   }
-  const service = typeof context.resource === 'string' ? undefined : context.resource.service;
-  return convertOther(eventType, resourceName, data, domain, service);
+  return convertOther(eventType, resourceName, data, domain, resourcePath);
 }
 
 /**
- * Any other 1st-gen event (Firebase, Firestore, or one we know nothing of) becomes
- * the CloudEvent Functions Framework converts it to, and so a `cloudevent` (or the
- * family its type names): never refused, as its sender will not send it otherwise.
- * An unknown type keeps its own name, under a source built from its resource.
+ * The other 1st-gen events Functions Framework converts (Firestore, Firebase Auth,
+ * Realtime Database, Analytics) become the CloudEvent it converts them to, and so
+ * their family's event or a `cloudevent`. A type not in the table is refused: it
+ * names nothing we could route on, and a name such as `constructor` must find nothing.
  */
-function convertOther(eventType: string, resource: string, data: unknown, domain: string | undefined, service: string | undefined): Converted {
-  const type = OTHER_TYPES.get(eventType) ?? eventType;
-  const firestore = /^(projects\/[^/]+\/databases\/[^/]+)\/(documents\/.+)$/.exec(resource);
-  if (eventType.startsWith('providers/cloud.firestore/') && firestore) return { type, source: `//firestore.googleapis.com/${firestore[1]}`, subject: firestore[2]! };
+function convertOther(eventType: string, resource: string, data: unknown, domain: string | undefined, resourcePath: string): Converted {
+  const firestore = firestoreCloudEventOfBackground(eventType, resource);
+  if (firestore) return firestore;
+  const type = OTHER_TYPES.get(eventType);
+  if (type === undefined) {
+    throw new PayloadError(SHAPE, resourcePath.replace(/resource$/, 'eventType'), `"${eventType}" is not a Pub/Sub, Cloud Storage, Firestore or Firebase event`);
+  }
   const database = /^projects\/_\/instances\/([^/]+)\/(refs\/.*)$/.exec(resource);
   if (eventType.startsWith('providers/google.firebase.database/') && database) {
     // The location is in the instance's domain: `firebaseio.com` is us-central1, else `LOCATION.firebasedatabase.app`.
@@ -96,7 +100,8 @@ function convertOther(eventType: string, resource: string, data: unknown, domain
     const uid = (data as { uid?: unknown } | null)?.uid;
     return { type, source: `//firebaseauth.googleapis.com/${resource}`, ...(typeof uid === 'string' && { subject: `users/${uid}` }) };
   }
-  return { type, source: service !== undefined ? `//${service}/${resource}` : resource };
+  // Analytics, and a resource of another form: the service's resource, as Functions Framework names it.
+  return { type, source: `//${SERVICES.find(([prefix]) => eventType.startsWith(prefix))![1]}/${resource}` };
 }
 
 function unwrap(raw: RawRequest): Unwrapped {

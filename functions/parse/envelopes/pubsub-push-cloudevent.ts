@@ -21,6 +21,9 @@ const REQUIRED = ['specversion', 'id', 'type', 'source'];
 /** `ce-` when the message names its context attributes so, `` when it uses the plain names, else undefined. */
 function prefixOf(attributes: unknown): 'ce-' | '' | undefined {
   if (typeof attributes !== 'object' || attributes === null) return undefined;
+  // Every push is asked: most messages have neither spec version, and are answered by this alone.
+  const a = attributes as Record<string, unknown>;
+  if (a['ce-specversion'] === undefined && a['specversion'] === undefined) return undefined;
   const has = (name: string) => typeof (attributes as Record<string, unknown>)[name] === 'string' && Object.hasOwn(attributes, name);
   if (REQUIRED.every((n) => has(`ce-${n}`))) return 'ce-';
   // Plain names only when all four required ones are there: a message with a `type` attribute is no CloudEvent.

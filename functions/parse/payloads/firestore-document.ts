@@ -58,6 +58,7 @@ const BACKGROUND_CHANGES: ReadonlyMap<string, FirestoreChange> = new Map([
 ]);
 
 export const isFirestoreDocumentType = (type: string): boolean => TYPES.has(type);
+export const FIRESTORE_DOCUMENT_TYPES: readonly string[] = [...TYPES.keys()];
 
 /**
  * The CloudEvent a 1st-gen Firestore background event is (Functions Framework's

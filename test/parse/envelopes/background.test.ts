@@ -4,7 +4,7 @@
  * `cloudevent` a route can match on type, source and subject, never refused.
  */
 import { createApp } from '../../../functions/app';
-import { parseDelivery } from '../../../functions/parse/delivery';
+import { parseDelivery, PayloadError } from '../../../functions/parse/delivery';
 import type { RawRequest } from '../../../functions/receive/raw-request';
 import { FIELDS } from '../../../functions/route/fields';
 import { memorySink } from '../../../functions/support/logger';
@@ -37,10 +37,8 @@ describe.each(CASES)('conformance case %s, legacy input', (name) => {
   });
 });
 
-it('keeps an unknown 1st-gen type under its own name, with a source built from its resource', () => {
-  const event = parseDelivery(post({
-    context: { eventId: 'x1', eventType: 'providers/example.com/eventTypes/thing.happen', resource: { service: 'example.googleapis.com', name: 'projects/p9/things/t' } },
-    data: { a: 1 },
-  }));
-  expect(event).toMatchObject({ kind: 'cloudevent', id: 'x1', type: 'providers/example.com/eventTypes/thing.happen', source: '//example.googleapis.com/projects/p9/things/t', project: 'p9' });
+it('still refuses a 1st-gen type it knows nothing of, naming it (acknowledged and preserved, not routed)', () => {
+  const raw = post({ context: { eventId: 'x1', eventType: 'providers/example.com/eventTypes/thing.happen', resource: 'projects/p9/things/t' }, data: { a: 1 } });
+  expect(() => parseDelivery(raw)).toThrow(PayloadError);
+  expect(() => parseDelivery(raw)).toThrow('background context.eventType: "providers/example.com/eventTypes/thing.happen" is not a Pub/Sub, Cloud Storage, Firestore or Firebase event');
 });
