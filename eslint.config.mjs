@@ -21,7 +21,10 @@ export default tseslint.config(
     files: ['functions/**/*.ts'],
     rules: {
       // Each setting is declared once, in functions/config.ts: nothing else reads the environment.
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'declare the setting in functions/config.ts and read it from there' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'declare the setting in functions/config.ts and read it from there' },
+      ],
       // The service logs one JSON line per entry through support/logger.ts, which Cloud Logging parses.
       'no-console': 'error',
     },

@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${port}/events`;
   const here = path.resolve(__dirname, '..', '..');
   const handlers: { name: string; handler: Handler; cpuUs: number[] }[] = [{ name: 'this checkout', handler: loadHandler(here, url), cpuUs: [] }];
-  if (process.env.BENCH_BEFORE) handlers.push({ name: `before (${process.env.BENCH_BEFORE})`, handler: loadHandler(path.resolve(process.env.BENCH_BEFORE), url), cpuUs: [] });
+  if (process.env.BENCH_BEFORE)
+    handlers.push({ name: `before (${process.env.BENCH_BEFORE})`, handler: loadHandler(path.resolve(process.env.BENCH_BEFORE), url), cpuUs: [] });
   const event = eventarcPubSubEvent();
   const log = createLogger(memorySink());
   const run = async (handler: Handler, n: number) => {
@@ -56,10 +57,11 @@ async function main(): Promise<void> {
         h.cpuUs.push((used.user + used.system) / EVENTS);
       }
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     console.log(`outbound path: ${EVENTS} events x ${ROUNDS} rounds, ${CONCURRENCY} at a time; CPU us per event of this process`);
     for (const h of handlers) console.log(`${h.name.padEnd(40)} ${h.cpuUs.map((x) => x.toFixed(0)).join(' / ')}  (median ${median(h.cpuUs).toFixed(0)})`);
-    if (handlers.length === 2) console.log(`ratio this / before (median of per-round ratios): ${median(handlers[0]!.cpuUs.map((x, i) => x / handlers[1]!.cpuUs[i]!)).toFixed(2)}`);
+    if (handlers.length === 2)
+      console.log(`ratio this / before (median of per-round ratios): ${median(handlers[0].cpuUs.map((x, i) => x / handlers[1].cpuUs[i])).toFixed(2)}`);
   } finally {
     for (const h of handlers) h.handler.close();
     await target.stop();

@@ -84,7 +84,11 @@ function eventarcRequest(): { headers: Record<string, string>; body: Buffer } {
 function wrkScript(dir: string): string {
   const { headers, body } = eventarcRequest();
   const lua = (v: string) => JSON.stringify(v); // JSON string escapes are valid Lua for this ASCII text
-  const lines = ['wrk.method = "POST"', `wrk.body = ${lua(body.toString('utf8'))}`, ...Object.entries(headers).map(([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`)];
+  const lines = [
+    'wrk.method = "POST"',
+    `wrk.body = ${lua(body.toString('utf8'))}`,
+    ...Object.entries(headers).map(([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`),
+  ];
   const file = path.join(dir, 'post.lua');
   fs.writeFileSync(file, lines.join('\n') + '\n');
   return file;
@@ -200,7 +204,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 interface WrkResult {
@@ -288,7 +292,9 @@ async function main(): Promise<void> {
     const samples = new Map(paths.map((p) => [p.name, { latenciesMs: [] as number[], failures: 0, cpuMs: 0 }]));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-    console.log(`fixed rate: ${RATE} events/s, ${ROUNDS} round(s) x ${SECONDS} s per path (after ${WARMUP_SECONDS} s warm-up), ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`);
+    console.log(
+      `fixed rate: ${RATE} events/s, ${ROUNDS} round(s) x ${SECONDS} s per path (after ${WARMUP_SECONDS} s warm-up), ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`,
+    );
     for (let round = 1; round <= ROUNDS; round++) {
       for (const p of paths.filter((x) => x.fixedRate)) {
         await fixedRate(p.url, RATE, WARMUP_SECONDS, agent);
@@ -308,7 +314,15 @@ async function main(): Promise<void> {
         const s = samples.get(p.name)!;
         const sorted = [...s.latenciesMs].sort((a, b) => a - b);
         const cpuUsPerEvent = (s.cpuMs * 1000) / Math.max(1, sorted.length + s.failures);
-        return { path: p.name, n: sorted.length, failures: s.failures, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1], cpuUsPerEvent };
+        return {
+          path: p.name,
+          n: sorted.length,
+          failures: s.failures,
+          p50: percentile(sorted, 50),
+          p99: percentile(sorted, 99),
+          max: sorted[sorted.length - 1],
+          cpuUsPerEvent,
+        };
       });
     const byName = (name: string) => summary.find((s) => s.path === name)!;
     const direct = byName('direct');
@@ -326,18 +340,21 @@ async function main(): Promise<void> {
         await wrk(p.url, 1, script); // warm-up: connections, JIT
         const cpuBefore = cpuMs(p.relay);
         const t = await wrk(p.url, MAX_SECONDS, script);
-        rounds[p.name]!.push({ rps: t.rps, failed: t.failed, cpuUsPerRequest: ((cpuMs(p.relay) - cpuBefore) * 1000) / Math.max(1, t.requests) });
+        rounds[p.name].push({ rps: t.rps, failed: t.failed, cpuUsPerRequest: ((cpuMs(p.relay) - cpuBefore) * 1000) / Math.max(1, t.requests) });
       }
     }
     console.log('path                         req/s (median)  per round                 failed  relay CPU us/req');
     for (const p of paths) {
-      const r = rounds[p.name]!;
+      const r = rounds[p.name];
       console.log(
-        `${p.name.padEnd(25)} ${fmt(median(r.map((x) => x.rps)), 0)}        ${r.map((x) => x.rps.toFixed(0)).join(' / ').padEnd(25)} ${String(r.reduce((a, x) => a + x.failed, 0)).padStart(6)} ${fmt(median(r.map((x) => x.cpuUsPerRequest)), 0)}`,
+        `${p.name.padEnd(25)} ${fmt(median(r.map((x) => x.rps)), 0)}        ${r
+          .map((x) => x.rps.toFixed(0))
+          .join(' / ')
+          .padEnd(25)} ${String(r.reduce((a, x) => a + x.failed, 0)).padStart(6)} ${fmt(median(r.map((x) => x.cpuUsPerRequest)), 0)}`,
       );
     }
     /** Median over rounds of a / b within each round (both measured minutes apart at most). */
-    const roundRatio = (a: string, b: string) => median(rounds[a]!.map((x, i) => x.rps / rounds[b]![i]!.rps));
+    const roundRatio = (a: string, b: string) => median(rounds[a].map((x, i) => x.rps / rounds[b][i].rps));
 
     const nginxRow = byName('nginx proxy_pass');
     const leanRow = byName('forward, lean');
@@ -351,18 +368,26 @@ async function main(): Promise<void> {
     };
     console.log('\ngoals (issue 14, item 2), forward on the lean server against nginx proxy_pass:');
     console.log(`  relay CPU per event at ${RATE}/s: ${goals.cpuRatio.toFixed(2)} x nginx's (goal <= 2) -> ${goals.cpuRatio <= 2 ? 'MET' : 'NOT MET'}`);
-    console.log(`  p99 added: ${leanAdded.toFixed(2)} ms against nginx's ${nginxAdded.toFixed(2)} ms, gap ${goals.p99Gap.toFixed(2)} ms (goal <= 1) -> ${goals.p99Gap <= 1 ? 'MET' : 'NOT MET'}`);
+    console.log(
+      `  p99 added: ${leanAdded.toFixed(2)} ms against nginx's ${nginxAdded.toFixed(2)} ms, gap ${goals.p99Gap.toFixed(2)} ms (goal <= 1) -> ${goals.p99Gap <= 1 ? 'MET' : 'NOT MET'}`,
+    );
     console.log(`  max throughput: ${goals.throughputRatio.toFixed(2)} of nginx's (goal >= 0.5) -> ${goals.throughputRatio >= 0.5 ? 'MET' : 'NOT MET'}`);
-    console.log(`  under Functions Framework: ${goals.frameworkRatio.toFixed(2)} of its own http no-op's throughput (goal >= 0.9) -> ${goals.frameworkRatio >= 0.9 ? 'MET' : 'NOT MET'}`);
+    console.log(
+      `  under Functions Framework: ${goals.frameworkRatio.toFixed(2)} of its own http no-op's throughput (goal >= 0.9) -> ${goals.frameworkRatio >= 0.9 ? 'MET' : 'NOT MET'}`,
+    );
     if (BEFORE) {
       const b = byName('forward, lean, before');
-      console.log(`before (${BEFORE}) and after, lean server: relay CPU per event ${(leanRow.cpuUsPerEvent / b.cpuUsPerEvent).toFixed(2)} x before's; throughput ${roundRatio('forward, lean', 'forward, lean, before').toFixed(2)} x before's`);
+      console.log(
+        `before (${BEFORE}) and after, lean server: relay CPU per event ${(leanRow.cpuUsPerEvent / b.cpuUsPerEvent).toFixed(2)} x before's; throughput ${roundRatio('forward, lean', 'forward, lean, before').toFixed(2)} x before's`,
+      );
     }
     if (TLS) {
       const nt = byName('nginx -> TLS h1');
       const ft = byName('forward, lean -> TLS h2');
       console.log('TLS target (item 3), forward h2 against nginx TLS HTTP/1.1:');
-      console.log(`  relay CPU per event: ${(ft.cpuUsPerEvent / nt.cpuUsPerEvent).toFixed(2)} x nginx's; p99 added ${(ft.p99 - direct.p99).toFixed(2)} ms against ${(nt.p99 - direct.p99).toFixed(2)} ms; throughput ${roundRatio('forward, lean -> TLS h2', 'nginx -> TLS h1').toFixed(2)} of nginx's`);
+      console.log(
+        `  relay CPU per event: ${(ft.cpuUsPerEvent / nt.cpuUsPerEvent).toFixed(2)} x nginx's; p99 added ${(ft.p99 - direct.p99).toFixed(2)} ms against ${(nt.p99 - direct.p99).toFixed(2)} ms; throughput ${roundRatio('forward, lean -> TLS h2', 'nginx -> TLS h1').toFixed(2)} of nginx's`,
+      );
     }
     console.log('\n' + JSON.stringify({ bench: 'forward', rate: RATE, rounds: ROUNDS, seconds: SECONDS, fixedRate: summary, throughput: rounds, goals }));
   } finally {

@@ -35,29 +35,104 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 const control = fc.string({ unit: fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)), maxLength: 8 });
 const nameWithControls = fc.tuple(fc.string({ maxLength: 10 }), control, fc.string({ maxLength: 10 })).map(([a, c, b]) => `${a}${c}${b}`);
 const push = (data: string, attributes: Record<string, string> = {}, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ subscription: 'projects/p/subscriptions/s', message: { data, attributes, messageId: '1', publishTime: '2026-11-22T14:13:05.699Z' }, ...extra });
+  JSON.stringify({
+    subscription: 'projects/p/subscriptions/s',
+    message: { data, attributes, messageId: '1', publishTime: '2026-11-22T14:13:05.699Z' },
+    ...extra,
+  });
 
 const hostile: fc.Arbitrary<{ kind: string; headers: [string, string][]; body: string | Buffer; method?: string; contentLength?: number }> = fc.oneof(
-  fc.nat({ max: 40000 }).map((n) => ({ kind: 'huge-header', headers: [['content-type', 'application/json'], ['x-big', 'a'.repeat(n)]] as [string, string][], body: push(b64('{}')) })),
-  fc.integer({ min: 10, max: 200 }).map((n) => ({ kind: 'many-headers', headers: Array.from({ length: n }, (_, i) => [`x-h${i}`, 'v'.repeat(100)] as [string, string]).concat([['content-type', 'application/json']]), body: push(b64('{}')) })),
-  fc.integer({ min: 100, max: 200000 }).map((depth) => ({ kind: 'deep-json', headers: [['content-type', 'application/json']] as [string, string][], body: '['.repeat(depth) + ']'.repeat(depth) })),
-  fc.integer({ min: 100, max: 50000 }).map((depth) => ({ kind: 'deep-json-data', headers: [['content-type', 'application/json']] as [string, string][], body: push(b64('{"a":'.repeat(depth) + '1' + '}'.repeat(depth))) })),
-  fc.string({ maxLength: 60 }).map((s) => ({ kind: 'bad-base64', headers: [['content-type', 'application/json']] as [string, string][], body: push(`${s}!!==`) })),
+  fc.nat({ max: 40000 }).map((n) => ({
+    kind: 'huge-header',
+    headers: [
+      ['content-type', 'application/json'],
+      ['x-big', 'a'.repeat(n)],
+    ] as [string, string][],
+    body: push(b64('{}')),
+  })),
+  fc
+    .integer({ min: 10, max: 200 })
+    .map((n) => ({
+      kind: 'many-headers',
+      headers: Array.from({ length: n }, (_, i) => [`x-h${i}`, 'v'.repeat(100)] as [string, string]).concat([['content-type', 'application/json']]),
+      body: push(b64('{}')),
+    })),
+  fc
+    .integer({ min: 100, max: 200000 })
+    .map((depth) => ({
+      kind: 'deep-json',
+      headers: [['content-type', 'application/json']] as [string, string][],
+      body: '['.repeat(depth) + ']'.repeat(depth),
+    })),
+  fc
+    .integer({ min: 100, max: 50000 })
+    .map((depth) => ({
+      kind: 'deep-json-data',
+      headers: [['content-type', 'application/json']] as [string, string][],
+      body: push(b64('{"a":'.repeat(depth) + '1' + '}'.repeat(depth))),
+    })),
+  fc
+    .string({ maxLength: 60 })
+    .map((s) => ({ kind: 'bad-base64', headers: [['content-type', 'application/json']] as [string, string][], body: push(`${s}!!==`) })),
   nameWithControls.map((name) => ({
     kind: 'control-chars-in-names',
     headers: [['content-type', 'application/json']] as [string, string][],
-    body: push(b64(JSON.stringify({ kind: 'storage#object', bucket: 'b', name, generation: '1' })), { eventType: 'OBJECT_FINALIZE', payloadFormat: 'JSON_API_V1', bucketId: 'b', objectId: name }),
+    body: push(b64(JSON.stringify({ kind: 'storage#object', bucket: 'b', name, generation: '1' })), {
+      eventType: 'OBJECT_FINALIZE',
+      payloadFormat: 'JSON_API_V1',
+      bucketId: 'b',
+      objectId: name,
+    }),
   })),
-  fc.tuple(fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/cloudevents-batch+json', 'image/png', ';;;', 'application/json; charset=ebcdic'), fc.uint8Array({ maxLength: 300 })).map(([ct, bytes]) => ({
-    kind: 'wrong-content-type',
-    headers: [['content-type', ct], ['ce-specversion', '1.0'], ['ce-id', 'x'], ['ce-type', 'google.cloud.pubsub.topic.v1.messagePublished'], ['ce-source', '//pubsub.googleapis.com/projects/p/topics/t']] as [string, string][],
-    body: Buffer.from(bytes),
+  fc
+    .tuple(
+      fc.constantFrom(
+        'text/plain',
+        'application/xml',
+        'multipart/form-data; boundary=x',
+        'application/cloudevents-batch+json',
+        'image/png',
+        ';;;',
+        'application/json; charset=ebcdic',
+      ),
+      fc.uint8Array({ maxLength: 300 }),
+    )
+    .map(([ct, bytes]) => ({
+      kind: 'wrong-content-type',
+      headers: [
+        ['content-type', ct],
+        ['ce-specversion', '1.0'],
+        ['ce-id', 'x'],
+        ['ce-type', 'google.cloud.pubsub.topic.v1.messagePublished'],
+        ['ce-source', '//pubsub.googleapis.com/projects/p/topics/t'],
+      ] as [string, string][],
+      body: Buffer.from(bytes),
+    })),
+  fc
+    .uint8Array({ maxLength: 2000 })
+    .map((bytes) => ({ kind: 'binary-junk', headers: [['content-type', 'application/json']] as [string, string][], body: Buffer.from(bytes) })),
+  fc
+    .integer({ min: 1, max: 500 })
+    .map((extra) => ({
+      kind: 'short-body',
+      headers: [['content-type', 'application/json']] as [string, string][],
+      body: push(b64('{}')),
+      contentLength: push(b64('{}')).length - Math.min(extra, 50),
+    })),
+  fc
+    .nat({ max: 300000 })
+    .map((n) => ({ kind: 'big-body', headers: [['content-type', 'application/json']] as [string, string][], body: push(b64('x'.repeat(n))) })),
+  fc.string({ maxLength: 200 }).map((t) => ({
+    kind: 'junk-token',
+    headers: [
+      ['content-type', 'application/json'],
+      ['authorization', `Bearer ${t.replace(/[\r\n]/g, '')}`],
+    ] as [string, string][],
+    body: push(b64('{}')),
   })),
-  fc.uint8Array({ maxLength: 2000 }).map((bytes) => ({ kind: 'binary-junk', headers: [['content-type', 'application/json']] as [string, string][], body: Buffer.from(bytes) })),
-  fc.integer({ min: 1, max: 500 }).map((extra) => ({ kind: 'short-body', headers: [['content-type', 'application/json']] as [string, string][], body: push(b64('{}')), contentLength: push(b64('{}')).length - Math.min(extra, 50) })),
-  fc.nat({ max: 300000 }).map((n) => ({ kind: 'big-body', headers: [['content-type', 'application/json']] as [string, string][], body: push(b64('x'.repeat(n))) })),
-  fc.string({ maxLength: 200 }).map((t) => ({ kind: 'junk-token', headers: [['content-type', 'application/json'], ['authorization', `Bearer ${t.replace(/[\r\n]/g, '')}`]] as [string, string][], body: push(b64('{}')) })),
-  fc.constantFrom('GET', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE').map((m) => ({ kind: 'method', method: m, headers: [['content-type', 'application/json']] as [string, string][], body: push(b64('{}')) })),
+  fc
+    .constantFrom('GET', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE')
+    .map((m) => ({ kind: 'method', method: m, headers: [['content-type', 'application/json']] as [string, string][], body: push(b64('{}')) })),
 );
 
 function wire(r: { kind: string; headers: [string, string][]; body: string | Buffer; method?: string; contentLength?: number }): Wire {
@@ -100,8 +175,18 @@ async function main(): Promise<void> {
   const service = await startPeer(
     'eventarc-router',
     process.execPath,
-    [path.join(root, 'node_modules/@google-cloud/functions-framework/build/src/main.js'), `--source=${path.join(root, 'dist/service/router.js')}`, '--target=router', '--signature-type=http'],
-    { env: { ...process.env, PORT: String(port), ROUTES_FILE: '', MAX_BODY_BYTES: String(256 * 1024), EVENT_DEADLINE_SECONDS: '8', NODE_ENV: 'production' }, readyPort: port, readyTimeoutMs: 20000, cwd: root },
+    [
+      path.join(root, 'node_modules/@google-cloud/functions-framework/build/src/main.js'),
+      `--source=${path.join(root, 'dist/service/router.js')}`,
+      '--target=router',
+      '--signature-type=http',
+    ],
+    {
+      env: { ...process.env, PORT: String(port), ROUTES_FILE: '', MAX_BODY_BYTES: String(256 * 1024), EVENT_DEADLINE_SECONDS: '8', NODE_ENV: 'production' },
+      readyPort: port,
+      readyTimeoutMs: 20000,
+      cwd: root,
+    },
   );
   service.process.stdout?.removeAllListeners('data');
   service.process.stdout?.resume();
@@ -114,7 +199,7 @@ async function main(): Promise<void> {
   const worker = async () => {
     while (next < requests.length && Date.now() - started < TIMEOUT_MS) {
       const i = next++;
-      const w = requests[i]!;
+      const w = requests[i];
       const status = await send(port, w);
       const counts = byKind.get(w.kind) ?? new Map<number, number>();
       counts.set(status, (counts.get(status) ?? 0) + 1);
@@ -138,7 +223,24 @@ async function main(): Promise<void> {
     }
   }
   const sent = [...byKind.values()].reduce((n, m) => n + [...m.values()].reduce((a, b) => a + b, 0), 0);
-  console.log(JSON.stringify({ sent, seconds, perSecond: Math.round(sent / seconds), fivexx, noAnswer, serviceAlive: alive, rssAfterWarmupMiB: rssWarm, rssEndMiB: rssEnd, rssSamplesMiB: rssSamples, histogram }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        sent,
+        seconds,
+        perSecond: Math.round(sent / seconds),
+        fivexx,
+        noAnswer,
+        serviceAlive: alive,
+        rssAfterWarmupMiB: rssWarm,
+        rssEndMiB: rssEnd,
+        rssSamplesMiB: rssSamples,
+        histogram,
+      },
+      null,
+      2,
+    ),
+  );
   await service.stop();
   process.exitCode = fivexx === 0 && alive && sent === N ? 0 : 1;
 }

@@ -60,7 +60,14 @@ for (const [glob, name] of TYPICAL) {
   const re = picomatch.makeRe(glob, { dot: true });
   const ours = nsPerTest(linear, name, tests, rounds);
   const theirs = nsPerTest((s) => re.test(s), name, tests, rounds);
-  console.log(glob.padEnd(30), name.padEnd(44), String(linear(name)).padEnd(5), ours.toFixed(1).padStart(9), theirs.toFixed(1).padStart(9), (ours / theirs).toFixed(2).padStart(5));
+  console.log(
+    glob.padEnd(30),
+    name.padEnd(44),
+    String(linear(name)).padEnd(5),
+    ours.toFixed(1).padStart(9),
+    theirs.toFixed(1).padStart(9),
+    (ours / theirs).toFixed(2).padStart(5),
+  );
 }
 for (const [glob, name] of HOSTILE) {
   const ours = nsPerTest(compileGlob(glob), name, Math.ceil(tests / 100), rounds);
@@ -73,7 +80,14 @@ for (const [source, glob, name] of PATH_PATTERNS) {
   const test = (s: string) => !(pattern.match(s) instanceof PathMiss);
   const ours = nsPerTest(test, name, tests, rounds);
   const globs = nsPerTest(compileGlob(glob), name, tests, rounds);
-  console.log(source.padEnd(30), name.padEnd(44), String(test(name)).padEnd(5), ours.toFixed(1).padStart(10), globs.toFixed(1).padStart(7), (ours / globs).toFixed(2).padStart(5));
+  console.log(
+    source.padEnd(30),
+    name.padEnd(44),
+    String(test(name)).padEnd(5),
+    ours.toFixed(1).padStart(10),
+    globs.toFixed(1).padStart(7),
+    (ours / globs).toFixed(2).padStart(5),
+  );
 }
 for (const [source, name] of HOSTILE_PATHS) {
   const pattern = compilePathPattern(source);

@@ -33,7 +33,9 @@ async function measure(events: number, rounds: number, perRequestDomain = false)
   for (let round = 0; round < rounds; round++) {
     const before = process.cpuUsage();
     for (let i = 0; i < events; i++) {
-      const handled = perRequestDomain ? domain.create().run(() => ((process as { domain?: { exit(): void } | null }).domain?.exit(), app.handle(raw))) : app.handle(raw);
+      const handled = perRequestDomain
+        ? domain.create().run(() => ((process as { domain?: { exit(): void } | null }).domain?.exit(), app.handle(raw)))
+        : app.handle(raw);
       if (handled instanceof Promise) await handled;
     }
     const used = process.cpuUsage(before);
@@ -46,14 +48,16 @@ async function main() {
   const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' } } });
   const events = Number(values.events);
   const rounds = Number(values.rounds);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const outside = await measure(events, rounds);
   const inside = await new Promise<number[]>((resolve, reject) => domain.create().run(() => measure(events, rounds).then(resolve, reject)));
   const exited = await measure(events, rounds, true);
   console.log(`pipeline benchmark: ${rounds} rounds of ${events} events, node ${process.version}`);
   console.log(`CPU µs per event, outside a domain: ${median(outside).toFixed(2)} (rounds: ${outside.map((x) => x.toFixed(2)).join(' ')})`);
   console.log(`CPU µs per event, inside a node:domain: ${median(inside).toFixed(2)} (rounds: ${inside.map((x) => x.toFixed(2)).join(' ')})`);
-  console.log(`CPU µs per event, in a domain per request, left first (as httpHandler under Functions Framework): ${median(exited).toFixed(2)} (rounds: ${exited.map((x) => x.toFixed(2)).join(' ')})`);
+  console.log(
+    `CPU µs per event, in a domain per request, left first (as httpHandler under Functions Framework): ${median(exited).toFixed(2)} (rounds: ${exited.map((x) => x.toFixed(2)).join(' ')})`,
+  );
 }
 
 main().catch((err) => {

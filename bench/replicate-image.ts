@@ -187,7 +187,20 @@ function printRow(row: Row): void {
     const registriesCpu = runs.every((r) => r.registriesCpuS !== undefined) ? `${median(runs.map((r) => r.registriesCpuS ?? 0)).toFixed(2)} s` : '';
     const spread = `${fmtMs(Math.min(...runs.map((r) => r.ms)))}-${fmtMs(Math.max(...runs.map((r) => r.ms)))}`;
     console.log(
-      [row.image.padEnd(22), row.mode.padEnd(7), k.padEnd(20), fmtMs(med).padStart(9), spread.padStart(19), rate.padStart(10), ratio.padStart(14), vsCeiling.padStart(15), rss.padStart(9), cpu.padStart(8), registriesCpu.padStart(9), `n=${runs.length}`].join('  '),
+      [
+        row.image.padEnd(22),
+        row.mode.padEnd(7),
+        k.padEnd(20),
+        fmtMs(med).padStart(9),
+        spread.padStart(19),
+        rate.padStart(10),
+        ratio.padStart(14),
+        vsCeiling.padStart(15),
+        rss.padStart(9),
+        cpu.padStart(8),
+        registriesCpu.padStart(9),
+        `n=${runs.length}`,
+      ].join('  '),
     );
   }
 }
@@ -207,7 +220,9 @@ async function bench(source: Registry, target: Registry, image: string, repo: st
     for (const who of order) {
       await target.reset();
       cold.results[who].push(
-        await withRegistryCpu(() => (who === 'ceiling (curl|curl)' ? ceiling(source, target, repo, pushed) : who === 'skopeo --all' ? skopeo(src, dst) : ours(src, dst))),
+        await withRegistryCpu(() =>
+          who === 'ceiling (curl|curl)' ? ceiling(source, target, repo, pushed) : who === 'skopeo --all' ? skopeo(src, dst) : ours(src, dst),
+        ),
       );
       await checkTarget(who, target, repo, pushed, who === 'ceiling (curl|curl)');
     }
@@ -244,7 +259,9 @@ async function main(): Promise<void> {
   const [source, target] = await Promise.all([startRegistry('bench-source'), startRegistry('bench-target')]);
   registryPids = () => [source.pid(), target.pid()];
   try {
-    console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}; docker-registry (distribution 2.8) x 2 on loopback; --jobs ${JOBS} for ours and the ceiling`);
+    console.log(
+      `machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}; docker-registry (distribution 2.8) x 2 on loopback; --jobs ${JOBS} for ours and the ceiling`,
+    );
     console.log('generating gzip images in the source registry ...');
     const layers = await pushImage(source.url, 'bench/images/layers', { seed: 'bench-8x32', layerSizes: Array(8).fill(32 * MIB), compression: 'gzip' }, 'v1');
     const multi = await pushIndex(
@@ -256,7 +273,9 @@ async function main(): Promise<void> {
       ],
       'v1',
     );
-    const big = skipBig ? undefined : await pushImage(source.url, 'bench/images/big', { seed: 'bench-1g', layerSizes: [1024 * MIB], compression: 'gzip' }, 'v1');
+    const big = skipBig
+      ? undefined
+      : await pushImage(source.url, 'bench/images/big', { seed: 'bench-1g', layerSizes: [1024 * MIB], compression: 'gzip' }, 'v1');
 
     const rows: Row[] = [];
     rows.push(...(await bench(source, target, '8 x 32 MiB gzip', 'bench/images/layers', layers, runs, Math.max(runs, 10))));
@@ -268,7 +287,12 @@ async function main(): Promise<void> {
     );
     for (const row of rows) printRow(row);
     console.log('\nevery run checked: the target held exactly the source digests (tag, child manifests, blobs and sizes)');
-    console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other work shares this machine: compare within a run only)`);
+    console.log(
+      `load average at the end: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (other work shares this machine: compare within a run only)`,
+    );
   } finally {
     await Promise.all([source.stop(), target.stop()]);
   }

@@ -1,6 +1,13 @@
 /** The event the serving and pipeline benchmarks send: an Eventarc messagePublished, binary mode. */
 export const body = JSON.stringify({
-  message: { data: Buffer.from('{"hello":"bench"}').toString('base64'), attributes: { a: '1' }, messageId: '42', message_id: '42', publishTime: '2026-11-22T14:00:00.000Z', publish_time: '2026-11-22T14:00:00.000Z' },
+  message: {
+    data: Buffer.from('{"hello":"bench"}').toString('base64'),
+    attributes: { a: '1' },
+    messageId: '42',
+    message_id: '42',
+    publishTime: '2026-11-22T14:00:00.000Z',
+    publish_time: '2026-11-22T14:00:00.000Z',
+  },
   subscription: 'projects/bench/subscriptions/s',
 });
 

@@ -36,7 +36,6 @@ const TARGETS: Target[] = [
   },
 ];
 
-
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -71,11 +70,11 @@ async function stop(child: ChildProcess): Promise<void> {
   await gone;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** CPU time (user + system) the process has used, in microseconds, from /proc: steadier than req/s on a shared machine. */
 function cpuMicros(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
   return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
 }
@@ -89,7 +88,9 @@ async function load(port: number, seconds: number, pid: number) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, rounds: { type: 'string', default: '5' }, starts: { type: 'string', default: '15' } } });
+  const { values } = parseArgs({
+    options: { seconds: { type: 'string', default: '6' }, rounds: { type: 'string', default: '5' }, starts: { type: 'string', default: '15' } },
+  });
   const seconds = Number(values.seconds);
   const rounds = Number(values.rounds);
   const starts = Number(values.starts);
@@ -114,7 +115,7 @@ async function main() {
   }
 
   const summary = TARGETS.map((t) => {
-    const rs = runs[t.name]!;
+    const rs = runs[t.name];
     return {
       target: t.name,
       'req/s (median)': Math.round(median(rs.map((r) => r.rps))),
@@ -122,7 +123,7 @@ async function main() {
       'p99 ms': median(rs.map((r) => r.p99)),
       'CPU µs/req': Math.round(median(rs.map((r) => r.cpuPerRequest))),
       'non-2xx': rs.reduce((a, r) => a + r.non2xx, 0),
-      'cold start ms (median)': Math.round(median(cold[t.name]!)),
+      'cold start ms (median)': Math.round(median(cold[t.name])),
     };
   });
   console.log(`serving benchmark: ${rounds} x ${seconds} s at 50 connections per target, ${starts} cold starts each, node ${process.version}`);
@@ -132,8 +133,7 @@ async function main() {
   // http no-op (the same framework path the router takes).
   // Ratios are taken round by round (the targets of one round ran back to back, on the machine as
   // it was then) and the median of those is reported: a shared machine drifts between rounds.
-  const paired = (noop: string, pick: (r: (typeof runs)[string][number]) => number) =>
-    median(runs['router']!.map((r, i) => pick(r) / pick(runs[noop]![i]!)));
+  const paired = (noop: string, pick: (r: (typeof runs)[string][number]) => number) => median(runs['router'].map((r, i) => pick(r) / pick(runs[noop][i])));
   for (const noop of summary.filter((s) => s.target !== 'router')) {
     console.log(`router / ${noop.target} (median of per-round ratios):`);
     console.log(`  throughput ratio: ${paired(noop.target, (r) => r.rps).toFixed(3)} (goal >= 0.95)`);

@@ -80,13 +80,21 @@ async function main(): Promise<void> {
   const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/effect`;
 
   const routes = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'soak-')), 'routes.yaml');
-  fs.writeFileSync(routes, `routes:\n  - name: effect\n    action: forward\n    idempotent: true\n    timeoutSeconds: 30\n    with: { url: "${targetUrl}", timeoutMs: 30000 }\n`);
+  fs.writeFileSync(
+    routes,
+    `routes:\n  - name: effect\n    action: forward\n    idempotent: true\n    timeoutSeconds: 30\n    with: { url: "${targetUrl}", timeoutMs: 30000 }\n`,
+  );
   const emulator = await startPubSubEmulator();
   const port = await freePort();
   const service = await startPeer(
     'eventarc-router',
     process.execPath,
-    [path.join(root, 'node_modules/@google-cloud/functions-framework/build/src/main.js'), `--source=${path.join(root, 'dist/service/router.js')}`, '--target=router', '--signature-type=http'],
+    [
+      path.join(root, 'node_modules/@google-cloud/functions-framework/build/src/main.js'),
+      `--source=${path.join(root, 'dist/service/router.js')}`,
+      '--target=router',
+      '--signature-type=http',
+    ],
     { env: { ...process.env, PORT: String(port), ROUTES_FILE: routes, NODE_ENV: 'production' }, readyPort: port, readyTimeoutMs: 20000, cwd: root },
   );
   // The service logs one line per failure; keep its output from piling up in this process.
@@ -102,11 +110,16 @@ async function main(): Promise<void> {
     await emulator.createTopic('soak');
     await emulator.createTopic('soak-dead');
     await emulator.createSubscription('soak-dead-pull', 'soak-dead', {});
-    await emulator.createPushSubscription('soak-push', 'soak', { pushEndpoint: `http://127.0.0.1:${port}/` }, {
-      deadLetterPolicy: { deadLetterTopic: `projects/${PROJECT}/topics/soak-dead`, maxDeliveryAttempts: MAX_ATTEMPTS },
-      // The emulator retries a nack about every second without a retry policy; SOAK_RETRY_POLICY=1 sets one.
-      ...(process.env['SOAK_RETRY_POLICY'] === '1' && { retryPolicy: { minimumBackoff: '0.1s', maximumBackoff: '2s' } }),
-    });
+    await emulator.createPushSubscription(
+      'soak-push',
+      'soak',
+      { pushEndpoint: `http://127.0.0.1:${port}/` },
+      {
+        deadLetterPolicy: { deadLetterTopic: `projects/${PROJECT}/topics/soak-dead`, maxDeliveryAttempts: MAX_ATTEMPTS },
+        // The emulator retries a nack about every second without a retry policy; SOAK_RETRY_POLICY=1 sets one.
+        ...(process.env['SOAK_RETRY_POLICY'] === '1' && { retryPolicy: { minimumBackoff: '0.1s', maximumBackoff: '2s' } }),
+      },
+    );
     for (let i = 0; i < N; i += 1000) {
       const batch = Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ data: JSON.stringify({ n: String(i + j) }) }));
       await emulator.publish('soak', batch);
@@ -131,7 +144,9 @@ async function main(): Promise<void> {
       const settled = [...Array(N).keys()].filter((n) => effects.has(String(n)) || dead.has(String(n))).length;
       if (Date.now() - lastReport > 5000) {
         lastReport = Date.now();
-        process.stderr.write(`  ${((Date.now() - started) / 1000).toFixed(0)} s: ${effects.size} effects, ${dead.size} dead-lettered, ${targetRequests} target requests, rss ${rssMax} MiB\n`);
+        process.stderr.write(
+          `  ${((Date.now() - started) / 1000).toFixed(0)} s: ${effects.size} effects, ${dead.size} dead-lettered, ${targetRequests} target requests, rss ${rssMax} MiB\n`,
+        );
       }
       if (settled === N) break;
       await new Promise((r) => setTimeout(r, 250));

@@ -20,8 +20,16 @@ type ServerKind = 'lean' | 'framework';
 
 async function startService(server: ServerKind): Promise<{ port: number; peer: Peer }> {
   const port = await freePort();
-  const args = server === 'lean' ? [path.join(ROOT, 'dist', 'service', 'serve.js')] : [FRAMEWORK, `--source=${path.join(ROOT, 'dist', 'service', 'router.js')}`, '--target=router', '--signature-type=http'];
-  const peer = await startPeer('eventarc-router', process.execPath, args, { env: { ...process.env, PORT: String(port), ROUTES_FILE: '' }, cwd: ROOT, readyPort: port, readyTimeoutMs: 20000 });
+  const args =
+    server === 'lean'
+      ? [path.join(ROOT, 'dist', 'service', 'serve.js')]
+      : [FRAMEWORK, `--source=${path.join(ROOT, 'dist', 'service', 'router.js')}`, '--target=router', '--signature-type=http'];
+  const peer = await startPeer('eventarc-router', process.execPath, args, {
+    env: { ...process.env, PORT: String(port), ROUTES_FILE: '' },
+    cwd: ROOT,
+    readyPort: port,
+    readyTimeoutMs: 20000,
+  });
   return { port, peer };
 }
 
@@ -42,7 +50,7 @@ const FLOODS: Flood[] = [
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { servers: { type: 'string', default: 'lean,framework' } } });
-  for (const server of values.servers!.split(',') as ServerKind[]) {
+  for (const server of values.servers.split(',') as ServerKind[]) {
     const service = await startService(server);
     try {
       console.log(`${server}: idle VmHWM ${(peakRssBytes(service.peer.pid) / MiB).toFixed(1)} MiB`);

@@ -100,7 +100,15 @@ function defaultRoutes(actions: readonly ActionDefinition<unknown>[], environmen
   const [name, options] = proxy ? ['forward', proxy] : ['log', {}];
   const action = actions.find((a) => a.name === name);
   if (!action) return [];
-  return [{ name: `default-${name}`, action: name, filter: compileMatchSpec({}), timeoutMs: settings.routeTimeoutMs, handler: action.create(parse(action.options, options), environment) }];
+  return [
+    {
+      name: `default-${name}`,
+      action: name,
+      filter: compileMatchSpec({}),
+      timeoutMs: settings.routeTimeoutMs,
+      handler: action.create(parse(action.options, options), environment),
+    },
+  ];
 }
 
 /**
@@ -116,19 +124,33 @@ function leaveFrameworkDomain(): void {
 const handledOf = (outcome: Outcome): Handled => ({ outcome, answer: answerOf(outcome) });
 
 function authCheckOf(settings: Settings, log: Logger): AuthCheck | undefined {
-  return createAuthCheck({
-    ...(settings.authOidc && {
-      oidc: { audiences: settings.authAudiences, emails: settings.authEmails, subjects: settings.authSubjects, certsUrl: settings.authCertsUrl, clockSkewSeconds: settings.authClockSkewSeconds },
-    }),
-    ...(settings.authApiKey !== undefined && { apiKey: settings.authApiKey }),
-  }, log);
+  return createAuthCheck(
+    {
+      ...(settings.authOidc && {
+        oidc: {
+          audiences: settings.authAudiences,
+          emails: settings.authEmails,
+          subjects: settings.authSubjects,
+          certsUrl: settings.authCertsUrl,
+          clockSkewSeconds: settings.authClockSkewSeconds,
+        },
+      }),
+      ...(settings.authApiKey !== undefined && { apiKey: settings.authApiKey }),
+    },
+    log,
+  );
 }
 
 /** The stores a request may need: the idempotency store, made when a matching route first needs it (routes from code may be added after start), and the dead-letter topic. */
-function storesOf(settings: Settings, options: AppOptions, log: Logger): { readonly idempotency: () => IdempotencySettings; readonly deadLetters?: DeadLetters } {
+function storesOf(
+  settings: Settings,
+  options: AppOptions,
+  log: Logger,
+): { readonly idempotency: () => IdempotencySettings; readonly deadLetters?: DeadLetters } {
   let idempotency: IdempotencySettings | undefined;
   const deadLetters =
-    options.deadLetters ?? (settings.deadLetterTopic ? createDeadLetters({ topic: settings.deadLetterTopic, ...(settings.project && { projectId: settings.project }) }) : undefined);
+    options.deadLetters ??
+    (settings.deadLetterTopic ? createDeadLetters({ topic: settings.deadLetterTopic, ...(settings.project && { projectId: settings.project }) }) : undefined);
   return {
     idempotency: () =>
       (idempotency ??= {
@@ -203,7 +225,7 @@ export function createApp(options: AppOptions = {}): App {
 
   async function serve(req: Request, res: Response): Promise<void> {
     const signal = (req as unknown as { abortController?: AbortController }).abortController?.signal;
-    const received = await toRawRequest(req as unknown as Parameters<typeof toRawRequest>[0], receiveLimits, bodyBudget);
+    const received = await toRawRequest(req, receiveLimits, bodyBudget);
     if ('refusal' in received) return sendRefusal(req, res, received.refusal);
     // The body's bytes count against the budget until the answer has gone.
     res.once('close', received.release);

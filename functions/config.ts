@@ -65,7 +65,11 @@ const flag: Kind<boolean> = {
   },
   show: String,
 };
-const list = (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 /** A security list that names nothing (`,`) is a mistake, not "anyone". */
 const namedList: Kind<readonly string[]> = {
   parse: (v) => {
@@ -88,7 +92,11 @@ type Protocol = 'http' | 'https';
 /** "https" and "https://" alike: people copy either from the nginx template. */
 const protocol: Kind<Protocol> = {
   parse: (v) => {
-    const p = v.trim().replace(/:(\/\/)?$/, '').toLowerCase() || 'https';
+    const p =
+      v
+        .trim()
+        .replace(/:(\/\/)?$/, '')
+        .toLowerCase() || 'https';
     if (p !== 'http' && p !== 'https') throw new Refused('is not http or https');
     return p;
   },
@@ -145,96 +153,174 @@ const NO_CREDENTIALS: readonly CredentialEntry[] = [];
 
 export const SETTINGS = {
   port: {
-    names: ['PORT'], kind: port, default: 8080, beforeSecrets: true, section: 'service',
+    names: ['PORT'],
+    kind: port,
+    default: 8080,
+    beforeSecrets: true,
+    section: 'service',
     about: 'port the server listens on (Cloud Run sets it; under Functions Framework the framework reads it)',
   },
   routesFile: {
-    names: ['ROUTES_FILE'], kind: text, default: undefined, section: 'service',
+    names: ['ROUTES_FILE'],
+    kind: text,
+    default: undefined,
+    section: 'service',
     about: 'routes file (YAML or JSON); without it every event goes to `log`, or to `forward` with `PROXY_HOST`',
   },
   // Below Pub/Sub's default 10 s ack deadline.
   routeTimeoutMs: {
-    names: ['ROUTE_TIMEOUT_SECONDS'], kind: seconds, default: 9000, section: 'service',
+    names: ['ROUTE_TIMEOUT_SECONDS'],
+    kind: seconds,
+    default: 9000,
+    section: 'service',
     about: "a route's deadline unless it sets `timeoutSeconds`",
   },
   eventDeadlineMs: {
-    names: ['EVENT_DEADLINE_SECONDS'], kind: seconds, default: undefined, section: 'service',
+    names: ['EVENT_DEADLINE_SECONDS'],
+    kind: seconds,
+    default: undefined,
+    section: 'service',
     about: 'whole-event deadline (keep it below the ack deadline): answers 503 and aborts the routes',
   },
   shutdownGraceMs: {
-    names: ['SHUTDOWN_GRACE_SECONDS'], kind: seconds, default: 8000, section: 'service',
+    names: ['SHUTDOWN_GRACE_SECONDS'],
+    kind: seconds,
+    default: 8000,
+    section: 'service',
     about: 'on SIGTERM, new requests get 503 and those in flight get this long (Cloud Run gives 10 s), then exit 0',
   },
   project: {
-    names: ['GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'GCP_PROJECT'], kind: text, default: undefined, section: 'service',
+    names: ['GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'GCP_PROJECT'],
+    kind: text,
+    default: undefined,
+    section: 'service',
     about: 'project for trace ids in logs, the idempotency store and dead letters; else the project the event names',
   },
   proxyHost: {
-    names: ['PROXY_HOST'], kind: trimmed, default: undefined, section: 'service',
+    names: ['PROXY_HOST'],
+    kind: trimmed,
+    default: undefined,
+    section: 'service',
     about: 'without a routes file, forward every event to this `host[:port]` (drop-in for the nginx proxy)',
   },
   proxyProtocol: {
-    names: ['PROXY_PROTOCOL'], kind: protocol, default: HTTPS, section: 'service',
+    names: ['PROXY_PROTOCOL'],
+    kind: protocol,
+    default: HTTPS,
+    section: 'service',
     about: '`http` or `https` (`https://` accepted) for `PROXY_HOST`',
   },
   proxyPath: { names: ['PROXY_PATH'], kind: urlPath, default: '/', section: 'service', about: 'path on `PROXY_HOST`' },
 
   authOidc: {
-    names: ['AUTH_OIDC'], kind: flag, default: false, security: true, section: 'auth',
-    about: 'require a Google OIDC bearer token, as Pub/Sub push and Eventarc send (implied by the three below); needs an audience and an allow-list, else start-up stops',
+    names: ['AUTH_OIDC'],
+    kind: flag,
+    default: false,
+    security: true,
+    section: 'auth',
+    about:
+      'require a Google OIDC bearer token, as Pub/Sub push and Eventarc send (implied by the three below); needs an audience and an allow-list, else start-up stops',
   },
   authAudiences: {
-    names: ['AUTH_OIDC_AUDIENCE'], kind: namedList, default: NOBODY, security: true, section: 'auth',
+    names: ['AUTH_OIDC_AUDIENCE'],
+    kind: namedList,
+    default: NOBODY,
+    security: true,
+    section: 'auth',
     about: 'accepted audiences (`aud`), comma-separated; required with OIDC, never taken from the request',
   },
   authEmails: {
-    names: ['AUTH_OIDC_EMAILS'], kind: emails, default: NOBODY, security: true, section: 'auth',
+    names: ['AUTH_OIDC_EMAILS'],
+    kind: emails,
+    default: NOBODY,
+    security: true,
+    section: 'auth',
     about: 'allowed service-account emails (`email_verified` required)',
   },
   authSubjects: {
-    names: ['AUTH_OIDC_SUBJECTS'], kind: namedList, default: NOBODY, security: true, section: 'auth',
+    names: ['AUTH_OIDC_SUBJECTS'],
+    kind: namedList,
+    default: NOBODY,
+    security: true,
+    section: 'auth',
     about: "allowed token subjects (`sub`, a service account's unique id); this or `AUTH_OIDC_EMAILS` is required with OIDC",
   },
   authCertsUrl: {
-    names: ['AUTH_OIDC_CERTS_URL'], kind: text, default: 'https://www.googleapis.com/oauth2/v1/certs', security: true, section: 'auth',
+    names: ['AUTH_OIDC_CERTS_URL'],
+    kind: text,
+    default: 'https://www.googleapis.com/oauth2/v1/certs',
+    security: true,
+    section: 'auth',
     about: 'signing certificates (PEM map, as Google serves it)',
   },
   authClockSkewSeconds: {
-    names: ['AUTH_CLOCK_SKEW_SECONDS'], kind: count, default: 30, security: true, section: 'auth',
+    names: ['AUTH_CLOCK_SKEW_SECONDS'],
+    kind: count,
+    default: 30,
+    security: true,
+    section: 'auth',
     about: 'allowed lateness past `exp`, in seconds',
   },
   authApiKey: {
-    names: ['AUTH_API_KEY'], kind: text, default: undefined, security: true, section: 'auth',
+    names: ['AUTH_API_KEY'],
+    kind: text,
+    default: undefined,
+    security: true,
+    section: 'auth',
     about: 'require `X-Api-Key` equal to this (use a secret reference; compared in constant time); either credential passes',
   },
   idempotencyStore: {
-    names: ['IDEMPOTENCY_STORE'], kind: store, default: MEMORY, section: 'auth',
+    names: ['IDEMPOTENCY_STORE'],
+    kind: store,
+    default: MEMORY,
+    section: 'auth',
     about: 'for routes marked idempotent: `memory` (per instance) or `firestore` (shared across instances)',
   },
   idempotencyCollection: {
-    names: ['IDEMPOTENCY_COLLECTION'], kind: text, default: 'eventarc-router-idempotency', section: 'auth',
+    names: ['IDEMPOTENCY_COLLECTION'],
+    kind: text,
+    default: 'eventarc-router-idempotency',
+    section: 'auth',
     about: 'Firestore collection of the idempotency keys',
   },
   // At least the subscription's retention (7 days by default).
   idempotencyTtlMs: {
-    names: ['IDEMPOTENCY_TTL_SECONDS'], kind: seconds, default: 7 * 86_400_000, section: 'auth',
+    names: ['IDEMPOTENCY_TTL_SECONDS'],
+    kind: seconds,
+    default: 7 * 86_400_000,
+    section: 'auth',
     about: 'how long done keys are kept (set a TTL policy on the field `expireAt`)',
   },
   idempotencyLeaseMarginMs: {
-    names: ['IDEMPOTENCY_LEASE_MARGIN_SECONDS'], kind: seconds, default: 5000, section: 'auth',
-    about: "a running lock's lease is the route's deadline plus this; renewed while the handler runs, it is how long a crashed instance's lock blocks redeliveries",
+    names: ['IDEMPOTENCY_LEASE_MARGIN_SECONDS'],
+    kind: seconds,
+    default: 5000,
+    section: 'auth',
+    about:
+      "a running lock's lease is the route's deadline plus this; renewed while the handler runs, it is how long a crashed instance's lock blocks redeliveries",
   },
   // Pub/Sub's longest ack deadline and retry backoff: by then every redelivery has waited its longest (see route/idempotency/heartbeat.ts).
   idempotencyMaxHoldMs: {
-    names: ['IDEMPOTENCY_MAX_HOLD_SECONDS'], kind: seconds, default: 600_000, section: 'auth',
-    about: 'a handler that ignores its abort keeps its lock this long after it started at most; then an ERROR says its lock lapses and a redelivery may run the route while it still runs',
+    names: ['IDEMPOTENCY_MAX_HOLD_SECONDS'],
+    kind: seconds,
+    default: 600_000,
+    section: 'auth',
+    about:
+      'a handler that ignores its abort keeps its lock this long after it started at most; then an ERROR says its lock lapses and a redelivery may run the route while it still runs',
   },
   idempotencyMemoryMaxKeys: {
-    names: ['IDEMPOTENCY_MEMORY_MAX_KEYS'], kind: count, default: 100_000, section: 'auth',
-    about: 'bound of the memory store in keys: past it the oldest done keys are forgotten with a WARNING, and a redelivery of a forgotten key runs again; running locks are never dropped (a full store answers 503)',
+    names: ['IDEMPOTENCY_MEMORY_MAX_KEYS'],
+    kind: count,
+    default: 100_000,
+    section: 'auth',
+    about:
+      'bound of the memory store in keys: past it the oldest done keys are forgotten with a WARNING, and a redelivery of a forgotten key runs again; running locks are never dropped (a full store answers 503)',
   },
   idempotencyMemoryMaxBytes: {
-    names: ['IDEMPOTENCY_MEMORY_MAX_BYTES'], kind: bytes, default: 64 * MIB, section: 'auth',
+    names: ['IDEMPOTENCY_MEMORY_MAX_BYTES'],
+    kind: bytes,
+    default: 64 * MIB,
+    section: 'auth',
     about: 'bound of the memory store in bytes, as `IDEMPOTENCY_MEMORY_MAX_KEYS`',
   },
   deadLetterTopic: {
@@ -246,7 +332,10 @@ export const SETTINGS = {
       "publish rejected deliveries (the raw request without credentials, and the reason) to this topic (`projects/P/topics/T` or `T`): data `{reason, eventId, request: {method, path, headers, body or bodyBase64, bodyLength, bodySha256, truncated?}}`, the whole body when it fits Pub/Sub's 10 MB (else a 9 MB prefix); attributes `reason` and `eventId` cut to 1,024 bytes of UTF-8. If the topic is unreachable, missing or forbidden the answer is 503 (redelivered); a letter the topic refuses for what it is (`INVALID_ARGUMENT`) is logged once with the request instead and acknowledged",
   },
   deadLetterMaxAttempts: {
-    names: ['DEAD_LETTER_MAX_ATTEMPTS'], kind: count, default: undefined, section: 'auth',
+    names: ['DEAD_LETTER_MAX_ATTEMPTS'],
+    kind: count,
+    default: undefined,
+    section: 'auth',
     about: 'at this `deliveryAttempt`, a failing event is dead-lettered and acknowledged',
   },
 
@@ -262,32 +351,61 @@ export const SETTINGS = {
   },
   // One largest body and many small ones.
   maxBodyBytesInFlight: {
-    names: ['MAX_BODY_BYTES_IN_FLIGHT'], kind: bytes, default: 24 * MIB, beforeSecrets: true, section: 'limits',
-    about: 'request bodies one instance holds at once (at least `MAX_BODY_BYTES`); past it a request is answered 503 and closed, and Pub/Sub redelivers it later',
+    names: ['MAX_BODY_BYTES_IN_FLIGHT'],
+    kind: bytes,
+    default: 24 * MIB,
+    beforeSecrets: true,
+    section: 'limits',
+    about:
+      'request bodies one instance holds at once (at least `MAX_BODY_BYTES`); past it a request is answered 503 and closed, and Pub/Sub redelivers it later',
   },
   maxHeaderBytes: {
-    names: ['MAX_HEADER_BYTES'], kind: bytes, default: 160 * KIB, beforeSecrets: true, section: 'limits',
-    about: 'larger request heads are answered 431; admits a noWrapper push with `writeMetadata` and 100 attributes of 256-byte names and 1 KB values. More than 256 headers are answered 431 too',
+    names: ['MAX_HEADER_BYTES'],
+    kind: bytes,
+    default: 160 * KIB,
+    beforeSecrets: true,
+    section: 'limits',
+    about:
+      'larger request heads are answered 431; admits a noWrapper push with `writeMetadata` and 100 attributes of 256-byte names and 1 KB values. More than 256 headers are answered 431 too',
   },
   receiveTimeoutMs: {
-    names: ['RECEIVE_TIMEOUT_SECONDS'], kind: seconds, default: 30_000, beforeSecrets: true, section: 'limits',
+    names: ['RECEIVE_TIMEOUT_SECONDS'],
+    kind: seconds,
+    default: 30_000,
+    beforeSecrets: true,
+    section: 'limits',
     about: 'a head, and then a body, that takes longer to arrive is answered 408 and the connection closed; idle keep-alive connections are not affected',
   },
 
   secretManagerEmulatorHost: {
-    names: ['SECRET_MANAGER_EMULATOR_HOST'], kind: text, default: undefined, beforeSecrets: true, section: 'local',
+    names: ['SECRET_MANAGER_EMULATOR_HOST'],
+    kind: text,
+    default: undefined,
+    beforeSecrets: true,
+    section: 'local',
     about: '`host:port` of a local Secret Manager stand-in (plain HTTP, no credentials), for local runs and tests only',
   },
   storageEmulatorHost: {
-    names: ['STORAGE_EMULATOR_HOST'], kind: text, default: undefined, section: 'local',
+    names: ['STORAGE_EMULATOR_HOST'],
+    kind: text,
+    default: undefined,
+    section: 'local',
     about: "where `copy-object`'s Cloud Storage client sends requests unless the route sets `apiEndpoint` (the client also reads it itself)",
   },
   pubsubEmulatorHost: {
-    names: ['PUBSUB_EMULATOR_HOST'], kind: text, default: undefined, readBy: 'client library', section: 'local',
+    names: ['PUBSUB_EMULATOR_HOST'],
+    kind: text,
+    default: undefined,
+    readBy: 'client library',
+    section: 'local',
     about: '`host:port` of a Pub/Sub emulator, for dead letters',
   },
   firestoreEmulatorHost: {
-    names: ['FIRESTORE_EMULATOR_HOST'], kind: text, default: undefined, readBy: 'client library', section: 'local',
+    names: ['FIRESTORE_EMULATOR_HOST'],
+    kind: text,
+    default: undefined,
+    readBy: 'client library',
+    section: 'local',
     about: '`host:port` of a Firestore emulator, for `IDEMPOTENCY_STORE=firestore`',
   },
 
@@ -297,7 +415,8 @@ export const SETTINGS = {
     default: NO_CREDENTIALS,
     readBy: 'copy-image',
     section: 'copy-image',
-    about: 'JSON list of `{host, username, password | passwordEnv, realm?}` for non-Google registries (prefer `passwordEnv`, the name of a variable holding the password)',
+    about:
+      'JSON list of `{host, username, password | passwordEnv, realm?}` for non-Google registries (prefer `passwordEnv`, the name of a variable holding the password)',
   },
 } satisfies Record<string, Row<unknown>>;
 
@@ -364,7 +483,9 @@ export function readCopyImageSettings(env: Env): CopyImageSettings {
 function checkOidc(settings: Settings): void {
   if (!settings.authOidc) return;
   if (settings.authAudiences.length === 0) {
-    throw new Error('AUTH_OIDC is on but AUTH_OIDC_AUDIENCE is not set: set it to the audience of the push subscription or trigger token (typically the service URL)');
+    throw new Error(
+      'AUTH_OIDC is on but AUTH_OIDC_AUDIENCE is not set: set it to the audience of the push subscription or trigger token (typically the service URL)',
+    );
   }
   if (settings.authEmails.length === 0 && settings.authSubjects.length === 0) {
     throw new Error('AUTH_OIDC is on but neither AUTH_OIDC_EMAILS nor AUTH_OIDC_SUBJECTS is set: name the service accounts allowed to call');

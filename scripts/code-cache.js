@@ -21,7 +21,11 @@ const child = spawnSync(
   process.execPath,
   ['-e', `const r = require(${JSON.stringify(maker)}).writeCodeCache(${JSON.stringify(bundle)}); process.stderr.write(JSON.stringify(r)); process.exit(0);`],
   {
-    env: { PATH: process.env.PATH ?? '', ROUTES_FILE: path.join(__dirname, 'code-cache-routes.yaml'), ...(process.env.NODE_OPTIONS && { NODE_OPTIONS: process.env.NODE_OPTIONS }) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      ROUTES_FILE: path.join(__dirname, 'code-cache-routes.yaml'),
+      ...(process.env.NODE_OPTIONS && { NODE_OPTIONS: process.env.NODE_OPTIONS }),
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   },
 );

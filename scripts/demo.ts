@@ -27,7 +27,10 @@ async function waitForPort(port: number, what: string, child: ChildProcess, time
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1').once('connect', () => (s.destroy(), resolve(true))).once('error', () => resolve(false));
+      const s = net
+        .connect(port, '127.0.0.1')
+        .once('connect', () => (s.destroy(), resolve(true)))
+        .once('error', () => resolve(false));
     });
     if (open) return;
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
@@ -45,13 +48,17 @@ async function main() {
   console.log(`starting the Pub/Sub emulator on 127.0.0.1:${emulatorPort} and eventarc-router on 127.0.0.1:${servicePort} ...`);
   const emulator = spawn(EMULATOR, ['--host=127.0.0.1', `--port=${emulatorPort}`], { stdio: 'ignore' });
   emulator.once('error', () => console.error(`cannot run ${EMULATOR}: install the Debian package google-cloud-cli-pubsub-emulator`));
-  const service = spawn(process.execPath, [FRAMEWORK, `--source=${path.join(ROOT, 'dist', 'service', 'router.js')}`, '--target=router', '--signature-type=http'], {
-    env: { ...process.env, PORT: String(servicePort), ROUTES_FILE: '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const service = spawn(
+    process.execPath,
+    [FRAMEWORK, `--source=${path.join(ROOT, 'dist', 'service', 'router.js')}`, '--target=router', '--signature-type=http'],
+    {
+      env: { ...process.env, PORT: String(servicePort), ROUTES_FILE: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   children.push(emulator, service);
   let shown = 0;
-  service.stdout!.on('data', (chunk: Buffer) => {
+  service.stdout.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
       if (!line.startsWith('{')) continue;
       const e = JSON.parse(line) as { severity: string; message: string };
@@ -62,31 +69,71 @@ async function main() {
   await Promise.all([waitForPort(emulatorPort, 'the Pub/Sub emulator', emulator), waitForPort(servicePort, 'the service', service)]);
 
   const api = async (method: string, p: string, body?: Record<string, unknown>) => {
-    const res = await fetch(`http://127.0.0.1:${emulatorPort}/v1/projects/${PROJECT}/${p}`, { method, headers: { 'content-type': 'application/json' }, ...(body && { body: JSON.stringify(body) }) });
+    const res = await fetch(`http://127.0.0.1:${emulatorPort}/v1/projects/${PROJECT}/${p}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body && { body: JSON.stringify(body) }),
+    });
     if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<Record<string, unknown>>;
   };
   const push = `http://127.0.0.1:${servicePort}/`;
   for (const t of ['events', 'gcs-notifications', 'gcr']) await api('PUT', `topics/${t}`);
   await api('PUT', 'subscriptions/events-push', { topic: `projects/${PROJECT}/topics/events`, pushConfig: { pushEndpoint: push } });
-  await api('PUT', 'subscriptions/events-nowrap', { topic: `projects/${PROJECT}/topics/events`, pushConfig: { pushEndpoint: push, noWrapper: { writeMetadata: true } } });
+  await api('PUT', 'subscriptions/events-nowrap', {
+    topic: `projects/${PROJECT}/topics/events`,
+    pushConfig: { pushEndpoint: push, noWrapper: { writeMetadata: true } },
+  });
   await api('PUT', 'subscriptions/gcs-push', { topic: `projects/${PROJECT}/topics/gcs-notifications`, pushConfig: { pushEndpoint: push } });
   await api('PUT', 'subscriptions/gcr-push', { topic: `projects/${PROJECT}/topics/gcr`, pushConfig: { pushEndpoint: push } });
   console.log('created topics events, gcs-notifications, gcr and push subscriptions to the service\n');
 
   const b64 = (s: string) => Buffer.from(s).toString('base64');
-  const object = { kind: 'storage#object', bucket: 'demo-bucket', name: 'uploads/2026/report.csv', generation: '1700000000000001', size: '1024', contentType: 'text/csv' };
+  const object = {
+    kind: 'storage#object',
+    bucket: 'demo-bucket',
+    name: 'uploads/2026/report.csv',
+    generation: '1700000000000001',
+    size: '1024',
+    contentType: 'text/csv',
+  };
   console.log('publishing: a plain message (to two subscriptions), a Cloud Storage notification, an Artifact Registry notification');
   await api('POST', 'topics/events:publish', { messages: [{ data: b64('{"hello":"eventarc-router"}'), attributes: { origin: 'demo' } }] });
   await api('POST', 'topics/gcs-notifications:publish', {
-    messages: [{ data: b64(JSON.stringify(object)), attributes: { eventType: 'OBJECT_FINALIZE', payloadFormat: 'JSON_API_V1', bucketId: object.bucket, objectId: object.name, objectGeneration: object.generation, eventTime: new Date().toISOString() } }],
+    messages: [
+      {
+        data: b64(JSON.stringify(object)),
+        attributes: {
+          eventType: 'OBJECT_FINALIZE',
+          payloadFormat: 'JSON_API_V1',
+          bucketId: object.bucket,
+          objectId: object.name,
+          objectGeneration: object.generation,
+          eventTime: new Date().toISOString(),
+        },
+      },
+    ],
   });
   await api('POST', 'topics/gcr:publish', {
-    messages: [{ data: b64(JSON.stringify({ action: 'INSERT', digest: `us-docker.pkg.dev/${PROJECT}/images/app@sha256:${'ab'.repeat(32)}`, tag: `us-docker.pkg.dev/${PROJECT}/images/app:v1.0.0` })) }],
+    messages: [
+      {
+        data: b64(
+          JSON.stringify({
+            action: 'INSERT',
+            digest: `us-docker.pkg.dev/${PROJECT}/images/app@sha256:${'ab'.repeat(32)}`,
+            tag: `us-docker.pkg.dev/${PROJECT}/images/app:v1.0.0`,
+          }),
+        ),
+      },
+    ],
   });
   const deadline = Date.now() + 15000;
   while (shown < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  console.log(shown >= 4 ? '\nall four deliveries logged. Next: write a routes file (README: "Routes file") and run `ROUTES_FILE=routes.yaml npm start`.' : `\nonly ${shown} of 4 deliveries logged in 15 s`);
+  console.log(
+    shown >= 4
+      ? '\nall four deliveries logged. Next: write a routes file (README: "Routes file") and run `ROUTES_FILE=routes.yaml npm start`.'
+      : `\nonly ${shown} of 4 deliveries logged in 15 s`,
+  );
   stopAll();
   process.exitCode = shown >= 4 ? 0 : 1;
 }

@@ -32,7 +32,11 @@ export function deadLettering(publisher: DeadLetters): Stage<Incoming, Outcome> 
       }
       // The rejection is recorded as it happened; the answer is the unavailable topic's.
       writeLine(log, raw, outcome);
-      return { kind: 'dead-letter-unavailable', rejected: outcome, line: { message: `dead-letter publish failed; not acknowledging, so it is redelivered: ${(err as Error).message}` } };
+      return {
+        kind: 'dead-letter-unavailable',
+        rejected: outcome,
+        line: { message: `dead-letter publish failed; not acknowledging, so it is redelivered: ${(err as Error).message}` },
+      };
     }
   };
 }

@@ -39,7 +39,11 @@ export const OUTCOMES: { readonly [K in OutcomeKind]: Row<K> } = {
       // 200 and 204 are both acknowledgements.
       const results = o.routes.flatMap((r) => (r.status === 'done' && r.result ? [{ route: r.route, ...r.result }] : []));
       if (results.length === 0) return { status: 204, headers: {} };
-      return { status: 200, headers: JSON_TYPE, body: JSON.stringify({ acknowledged: true, handled: true, results }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) };
+      return {
+        status: 200,
+        headers: JSON_TYPE,
+        body: JSON.stringify({ acknowledged: true, handled: true, results }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+      };
     },
   },
   'in-progress': { answer: (o) => text(409, `in progress on route ${o.routes.join(', ')}\n`), severity: 'INFO' },
@@ -65,7 +69,7 @@ export const OUTCOMES: { readonly [K in OutcomeKind]: Row<K> } = {
 };
 
 function rowOf<K extends OutcomeKind>(outcome: Of<K>): Row<K> {
-  return OUTCOMES[outcome.kind as K];
+  return OUTCOMES[outcome.kind];
 }
 
 export function answerOf(outcome: Outcome): Answer {

@@ -108,7 +108,11 @@ export async function copyImageCommand(argv: string[], io: CopyImageIo = { stder
   process.once('SIGTERM', onSignal);
   let registries: Registries | undefined;
   try {
-    registries = new Registries({ insecure: args.insecure, credentials: credentialSource(readCopyImageSettings(io.env).registryCredentials, io.env), retry: DEFAULT_RETRY });
+    registries = new Registries({
+      insecure: args.insecure,
+      credentials: credentialSource(readCopyImageSettings(io.env).registryCredentials, io.env),
+      retry: DEFAULT_RETRY,
+    });
     const report = await copyImage(registries.client(args.src.host), args.src, registries.client(args.dst.host), args.dst, {
       jobs: args.jobs,
       platforms: args.platforms,

@@ -50,12 +50,30 @@ export async function emitCommand(argv: string[], io: Io): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      url: { type: 'string' }, fixture: { type: 'string' }, id: { type: 'string' }, time: { type: 'string' },
-      project: { type: 'string' }, topic: { type: 'string' }, subscription: { type: 'string' }, data: { type: 'string' },
-      attr: { type: 'string', multiple: true }, bucket: { type: 'string' }, name: { type: 'string' }, generation: { type: 'string' },
-      size: { type: 'string' }, 'content-type': { type: 'string' }, change: { type: 'string' }, action: { type: 'string' },
-      digest: { type: 'string' }, tag: { type: 'string' }, header: { type: 'string', multiple: true }, help: { type: 'boolean' },
-      document: { type: 'string' }, fields: { type: 'string' }, 'old-fields': { type: 'string' }, database: { type: 'string' },
+      url: { type: 'string' },
+      fixture: { type: 'string' },
+      id: { type: 'string' },
+      time: { type: 'string' },
+      project: { type: 'string' },
+      topic: { type: 'string' },
+      subscription: { type: 'string' },
+      data: { type: 'string' },
+      attr: { type: 'string', multiple: true },
+      bucket: { type: 'string' },
+      name: { type: 'string' },
+      generation: { type: 'string' },
+      size: { type: 'string' },
+      'content-type': { type: 'string' },
+      change: { type: 'string' },
+      action: { type: 'string' },
+      digest: { type: 'string' },
+      tag: { type: 'string' },
+      header: { type: 'string', multiple: true },
+      help: { type: 'boolean' },
+      document: { type: 'string' },
+      fields: { type: 'string' },
+      'old-fields': { type: 'string' },
+      database: { type: 'string' },
     },
   });
   if (values.help || !values.url || (!values.fixture && positionals.length !== 1)) {
@@ -66,7 +84,7 @@ export async function emitCommand(argv: string[], io: Io): Promise<number> {
   if (values.fixture) {
     raw = readEventFile(values.fixture);
   } else if (values.document !== undefined) {
-    if (positionals[0]!.toUpperCase() !== 'B') throw new Error('--document builds an Eventarc Firestore event: shape B');
+    if (positionals[0].toUpperCase() !== 'B') throw new Error('--document builds an Eventarc Firestore event: shape B');
     const change = (values.change ?? 'written') as DocumentChange;
     if (!DOCUMENT_CHANGES.includes(change)) throw new Error(`--change: a document is ${DOCUMENT_CHANGES.join(', ')}, not "${change}"`);
     raw = buildDocumentEvent({
@@ -80,7 +98,7 @@ export async function emitCommand(argv: string[], io: Io): Promise<number> {
       ...(values['old-fields'] !== undefined && { oldFields: jsonObject(values['old-fields'], '--old-fields') }),
     });
   } else {
-    const shape = positionals[0]!.toUpperCase();
+    const shape = positionals[0].toUpperCase();
     if (!/^[A-H]$/.test(shape)) throw new Error(`unknown shape "${positionals[0]}" (A to H)`);
     const change = values.change as StorageChange | undefined;
     if (change && !['finalized', 'deleted', 'archived', 'metadataUpdated'].includes(change)) throw new Error(`--change: unknown change "${change}"`);

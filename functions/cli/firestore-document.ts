@@ -55,7 +55,8 @@ export function buildDocumentEvent(e: DocumentEventSpec): RawRequest {
   });
   const after = e.change === 'deleted' ? undefined : snapshot(e.fields ?? {});
   const before = e.oldFields ? snapshot(e.oldFields) : undefined;
-  const changed = after && before ? Object.keys({ ...e.fields, ...e.oldFields }).filter((k) => JSON.stringify(e.fields?.[k]) !== JSON.stringify(e.oldFields?.[k])) : [];
+  const changed =
+    after && before ? Object.keys({ ...e.fields, ...e.oldFields }).filter((k) => JSON.stringify(e.fields?.[k]) !== JSON.stringify(e.oldFields?.[k])) : [];
   const data = {
     ...(after && { value: after }),
     ...(before && { oldValue: before }),

@@ -35,21 +35,35 @@ const NOTIFICATION = { finalized: 'OBJECT_FINALIZE', deleted: 'OBJECT_DELETE', a
 const BACKGROUND = { finalized: 'finalize', deleted: 'delete', archived: 'archive', metadataUpdated: 'metadataUpdate' } as const;
 
 const json = (headers: Record<string, string>, body: unknown, path = '/'): RawRequest => ({
-  method: 'POST', path, headers: { 'content-type': 'application/json', ...headers }, body: Buffer.from(JSON.stringify(body)),
+  method: 'POST',
+  path,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: Buffer.from(JSON.stringify(body)),
 });
 
 function storageObject(e: EventSpec): Record<string, string> {
   if (!e.bucket || !e.name) throw new Error('a storage event needs --bucket and --name');
   return {
-    kind: 'storage#object', bucket: e.bucket, name: e.name, generation: e.generation ?? '1', metageneration: '1',
-    size: e.size ?? '0', contentType: e.contentType ?? 'application/octet-stream', timeCreated: e.time, updated: e.time,
+    kind: 'storage#object',
+    bucket: e.bucket,
+    name: e.name,
+    generation: e.generation ?? '1',
+    metageneration: '1',
+    size: e.size ?? '0',
+    contentType: e.contentType ?? 'application/octet-stream',
+    timeCreated: e.time,
+    updated: e.time,
   };
 }
 
 function message(e: EventSpec, data: string | undefined = e.data, attributes = e.attributes ?? {}): Record<string, unknown> {
   return {
     ...(data !== undefined && data !== '' && { data: Buffer.from(data).toString('base64') }),
-    attributes, messageId: e.id, message_id: e.id, publishTime: e.time, publish_time: e.time,
+    attributes,
+    messageId: e.id,
+    message_id: e.id,
+    publishTime: e.time,
+    publish_time: e.time,
   };
 }
 
@@ -60,8 +74,13 @@ function storageNotification(e: EventSpec): { data: string; attributes: Record<s
   return {
     data: JSON.stringify(o),
     attributes: {
-      eventType: NOTIFICATION[e.change ?? 'finalized'], payloadFormat: 'JSON_API_V1', bucketId: o['bucket']!, objectId: o['name']!,
-      objectGeneration: o['generation']!, eventTime: e.time, notificationConfig: `projects/_/buckets/${o['bucket']}/notificationConfigs/1`,
+      eventType: NOTIFICATION[e.change ?? 'finalized'],
+      payloadFormat: 'JSON_API_V1',
+      bucketId: o['bucket'],
+      objectId: o['name'],
+      objectGeneration: o['generation'],
+      eventTime: e.time,
+      notificationConfig: `projects/_/buckets/${o['bucket']}/notificationConfigs/1`,
     },
   };
 }
@@ -70,31 +89,65 @@ export function buildDelivery(shape: ShapeLetter, e: EventSpec): RawRequest {
   switch (shape) {
     case 'A':
       return json(
-        { 'ce-specversion': '1.0', 'ce-id': e.id, 'ce-type': MESSAGE_PUBLISHED, 'ce-time': e.time, 'ce-source': `//pubsub.googleapis.com/projects/${e.project}/topics/${e.topic}`, 'content-type': 'application/json; charset=utf-8' },
+        {
+          'ce-specversion': '1.0',
+          'ce-id': e.id,
+          'ce-type': MESSAGE_PUBLISHED,
+          'ce-time': e.time,
+          'ce-source': `//pubsub.googleapis.com/projects/${e.project}/topics/${e.topic}`,
+          'content-type': 'application/json; charset=utf-8',
+        },
         { message: message(e), subscription: subscriptionName(e) },
       );
     case 'B': {
       const o = storageObject(e);
       return json(
-        { 'ce-specversion': '1.0', 'ce-id': e.id, 'ce-type': `google.cloud.storage.object.v1.${e.change ?? 'finalized'}`, 'ce-time': e.time,
-          'ce-source': `//storage.googleapis.com/projects/_/buckets/${o['bucket']}`, 'ce-subject': `objects/${encodeURI(o['name']!)}`, 'ce-bucket': o['bucket']!,
-          'content-type': 'application/json; charset=utf-8' },
+        {
+          'ce-specversion': '1.0',
+          'ce-id': e.id,
+          'ce-type': `google.cloud.storage.object.v1.${e.change ?? 'finalized'}`,
+          'ce-time': e.time,
+          'ce-source': `//storage.googleapis.com/projects/_/buckets/${o['bucket']}`,
+          'ce-subject': `objects/${encodeURI(o['name'])}`,
+          'ce-bucket': o['bucket'],
+          'content-type': 'application/json; charset=utf-8',
+        },
         o,
       );
     }
     case 'C': {
       const storage = e.bucket !== undefined;
       const ce = storage
-        ? { specversion: '1.0', id: e.id, time: e.time, type: `google.cloud.storage.object.v1.${e.change ?? 'finalized'}`, source: `//storage.googleapis.com/projects/_/buckets/${e.bucket}`, subject: `objects/${e.name}`, datacontenttype: 'application/json', data: storageObject(e) }
-        : { specversion: '1.0', id: e.id, time: e.time, type: MESSAGE_PUBLISHED, source: `//pubsub.googleapis.com/projects/${e.project}/topics/${e.topic}`, datacontenttype: 'application/json', data: { message: message(e), subscription: subscriptionName(e) } };
+        ? {
+            specversion: '1.0',
+            id: e.id,
+            time: e.time,
+            type: `google.cloud.storage.object.v1.${e.change ?? 'finalized'}`,
+            source: `//storage.googleapis.com/projects/_/buckets/${e.bucket}`,
+            subject: `objects/${e.name}`,
+            datacontenttype: 'application/json',
+            data: storageObject(e),
+          }
+        : {
+            specversion: '1.0',
+            id: e.id,
+            time: e.time,
+            type: MESSAGE_PUBLISHED,
+            source: `//pubsub.googleapis.com/projects/${e.project}/topics/${e.topic}`,
+            datacontenttype: 'application/json',
+            data: { message: message(e), subscription: subscriptionName(e) },
+          };
       return { ...json({}, ce), headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' } };
     }
     case 'D':
       return json({}, { message: message(e), subscription: subscriptionName(e) });
     case 'E': {
       const headers: Record<string, string> = {
-        'content-type': 'application/octet-stream', 'x-goog-pubsub-message-id': e.id, 'x-goog-pubsub-publish-time': e.time,
-        'x-goog-pubsub-subscription-name': subscriptionName(e), ...e.attributes,
+        'content-type': 'application/octet-stream',
+        'x-goog-pubsub-message-id': e.id,
+        'x-goog-pubsub-publish-time': e.time,
+        'x-goog-pubsub-subscription-name': subscriptionName(e),
+        ...e.attributes,
       };
       return { method: 'POST', path: '/', headers, body: Buffer.from(e.data ?? '') };
     }
@@ -110,17 +163,35 @@ export function buildDelivery(shape: ShapeLetter, e: EventSpec): RawRequest {
     case 'H': {
       if (e.bucket !== undefined) {
         const o = storageObject(e);
-        return json({}, {
-          context: { eventId: e.id, timestamp: e.time, eventType: `google.storage.object.${BACKGROUND[e.change ?? 'finalized']}`,
-            resource: { service: 'storage.googleapis.com', name: `projects/_/buckets/${o['bucket']}/objects/${o['name']}`, type: 'storage#object' } },
-          data: o,
-        });
+        return json(
+          {},
+          {
+            context: {
+              eventId: e.id,
+              timestamp: e.time,
+              eventType: `google.storage.object.${BACKGROUND[e.change ?? 'finalized']}`,
+              resource: { service: 'storage.googleapis.com', name: `projects/_/buckets/${o['bucket']}/objects/${o['name']}`, type: 'storage#object' },
+            },
+            data: o,
+          },
+        );
       }
-      return json({}, {
-        context: { eventId: e.id, timestamp: e.time, eventType: 'google.pubsub.topic.publish',
-          resource: { service: 'pubsub.googleapis.com', name: `projects/${e.project}/topics/${e.topic}`, type: 'type.googleapis.com/google.pubsub.v1.PubsubMessage' } },
-        data: { '@type': 'type.googleapis.com/google.pubsub.v1.PubsubMessage', ...message(e) },
-      });
+      return json(
+        {},
+        {
+          context: {
+            eventId: e.id,
+            timestamp: e.time,
+            eventType: 'google.pubsub.topic.publish',
+            resource: {
+              service: 'pubsub.googleapis.com',
+              name: `projects/${e.project}/topics/${e.topic}`,
+              type: 'type.googleapis.com/google.pubsub.v1.PubsubMessage',
+            },
+          },
+          data: { '@type': 'type.googleapis.com/google.pubsub.v1.PubsubMessage', ...message(e) },
+        },
+      );
     }
   }
 }

@@ -26,7 +26,8 @@ export function setAttribute(attributes: Record<string, string>, name: string, v
 
 /** Refuses a name that is no CloudEvents attribute name, naming it (cut) in the error. */
 export function requireAttributeName(name: string, shape: string, prefix: string): void {
-  if (!isAttributeName(name)) throw new PayloadError(shape, `${prefix}${JSON.stringify(name.slice(0, 64))}`, 'is not a CloudEvents attribute name (lower-case a-z and 0-9 only)');
+  if (!isAttributeName(name))
+    throw new PayloadError(shape, `${prefix}${JSON.stringify(name.slice(0, 64))}`, 'is not a CloudEvents attribute name (lower-case a-z and 0-9 only)');
 }
 
 /** The required context attributes of CloudEvents 1.0. */

@@ -8,7 +8,22 @@
  * Matching words, not names, is deliberate: a new `x-foo-authorization` or
  * `x-bar-token` is excluded without anyone updating a list.
  */
-const CREDENTIAL_WORDS = ['authorization', 'authentication', 'cookie', 'token', 'api-key', 'apikey', 'api_key', 'secret', 'password', 'passwd', 'credential', 'jwt', 'assertion', 'signature'];
+const CREDENTIAL_WORDS = [
+  'authorization',
+  'authentication',
+  'cookie',
+  'token',
+  'api-key',
+  'apikey',
+  'api_key',
+  'secret',
+  'password',
+  'passwd',
+  'credential',
+  'jwt',
+  'assertion',
+  'signature',
+];
 
 export function isCredentialHeader(name: string): boolean {
   const lower = name.toLowerCase();

@@ -9,7 +9,11 @@ export function describeEvent(event: RouterEvent): string {
     case 'storage.object':
       return `GCS object ${CHANGE_WORDS[event.change]}: gs://${event.object.bucket}/${event.object.name}`;
     case 'pubsub.message': {
-      const where = event.topic ? `topic ${event.topic}` : event.delivery.subscription ? `subscription ${event.delivery.subscription}` : 'an unnamed subscription';
+      const where = event.topic
+        ? `topic ${event.topic}`
+        : event.delivery.subscription
+          ? `subscription ${event.delivery.subscription}`
+          : 'an unnamed subscription';
       return `Pub/Sub message ${event.message.id ?? '(no id)'} on ${where} (${event.message.data.length} bytes)`;
     }
     case 'registry.image':
@@ -49,7 +53,13 @@ export function eventFields(event: RouterEvent, includeData: boolean): Record<st
     case 'registry.image':
       return Object.assign(common, { change: event.change, image: event.image });
     case 'firestore.document':
-      return Object.assign(common, { change: event.change, database: event.database, namespace: event.namespace, document: event.document, updateMask: event.updateMask });
+      return Object.assign(common, {
+        change: event.change,
+        database: event.database,
+        namespace: event.namespace,
+        document: event.document,
+        updateMask: event.updateMask,
+      });
     case 'audit.log':
       return Object.assign(common, {
         serviceName: event.serviceName,

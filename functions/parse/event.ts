@@ -146,4 +146,12 @@ export interface BuildStatusEvent extends EventBase, BuildStatusChange {}
 
 export type RouterEvent = PubSubMessageEvent | StorageObjectEvent | ImageEvent | FirestoreDocumentEvent | AuditLogEvent | BuildStatusEvent | OtherCloudEvent;
 export type EventKind = RouterEvent['kind'];
-export const EVENT_KINDS: readonly EventKind[] = ['pubsub.message', 'storage.object', 'registry.image', 'firestore.document', 'audit.log', 'build.status', 'cloudevent'];
+export const EVENT_KINDS: readonly EventKind[] = [
+  'pubsub.message',
+  'storage.object',
+  'registry.image',
+  'firestore.document',
+  'audit.log',
+  'build.status',
+  'cloudevent',
+];

@@ -50,7 +50,8 @@ const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 /** The one constructor of an Unwrapped and its delivery record: no envelope assembles either by hand. */
 export function unwrapped(p: UnwrappedParts): Unwrapped {
   const dataContentType = p.dataContentType;
-  const cloudEvent: CloudEventView = p.view ?? (dataContentType !== undefined ? { attributes: p.attributes, data: p.data, dataContentType } : { attributes: p.attributes, data: p.data });
+  const cloudEvent: CloudEventView =
+    p.view ?? (dataContentType !== undefined ? { attributes: p.attributes, data: p.data, dataContentType } : { attributes: p.attributes, data: p.data });
   const record = { shape: p.shape, attributes: p.messageAttributes ?? NO_ATTRIBUTES, cloudEvent, raw: p.raw };
   const delivery = p.subscription === undefined && p.deliveryAttempt === undefined && p.orderingKey === undefined ? record : withDeliveryMetadata(record, p);
   // Every field present, set or undefined: one object shape for every envelope.

@@ -21,7 +21,10 @@ export function deadline(deadlineMs: number): Stage<Incoming, Outcome> {
         resolve({
           kind: 'late',
           deadlineMs,
-          line: { message: `event deadline passed: answered 503 to be redelivered`, fields: { request: { method: request.raw.method, path: request.raw.path } } },
+          line: {
+            message: `event deadline passed: answered 503 to be redelivered`,
+            fields: { request: { method: request.raw.method, path: request.raw.path } },
+          },
         });
       }, deadlineMs);
     });

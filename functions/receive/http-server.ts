@@ -18,7 +18,11 @@ export interface RequestHandler {
   handle(raw: RawRequest, signal?: AbortSignal): { readonly answer: Answer } | Promise<{ readonly answer: Answer }>;
 }
 
-export function createRequestListener(app: () => RequestHandler | Promise<RequestHandler>, limits: ReceiveLimits, budget: BodyBudget = createBodyBudget(limits.maxBodyBytesInFlight)): http.RequestListener {
+export function createRequestListener(
+  app: () => RequestHandler | Promise<RequestHandler>,
+  limits: ReceiveLimits,
+  budget: BodyBudget = createBodyBudget(limits.maxBodyBytesInFlight),
+): http.RequestListener {
   return (req, res) => {
     const read = readBody(req, limits, budget);
     if (read instanceof Promise) void read.then((r) => answer(req, res, r));

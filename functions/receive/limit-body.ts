@@ -12,7 +12,12 @@ export function oversizeOf(raw: RawRequest, maxBodyBytes: number): Outcome | und
   const declared = Number(raw.headers['content-length'] ?? raw.body.length);
   if (raw.body.length <= maxBodyBytes && declared <= maxBodyBytes) return undefined;
   const reason = `request body larger than ${maxBodyBytes} bytes`;
-  return { kind: 'not-a-delivery', status: 413, reason, line: { message: reason, fields: { httpRequest: { requestMethod: raw.method, requestUrl: raw.path, status: 413 } } } };
+  return {
+    kind: 'not-a-delivery',
+    status: 413,
+    reason,
+    line: { message: reason, fields: { httpRequest: { requestMethod: raw.method, requestUrl: raw.path, status: 413 } } },
+  };
 }
 
 export function limitBody(maxBodyBytes: number): Stage<Incoming, Outcome> {

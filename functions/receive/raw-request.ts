@@ -46,7 +46,12 @@ const FRAMEWORK_JSON_TYPES = new Set(['application/json', 'application/cloudeven
 
 function parsedAsUtf8Json(contentType: string): boolean {
   if (!FRAMEWORK_JSON_TYPES.has(mediaType(contentType))) return false;
-  const charset = contentType.toLowerCase().split(';').slice(1).map((p) => p.trim()).find((p) => p.startsWith('charset='));
+  const charset = contentType
+    .toLowerCase()
+    .split(';')
+    .slice(1)
+    .map((p) => p.trim())
+    .find((p) => p.startsWith('charset='));
   return charset === undefined || /^charset="?utf-8"?$/.test(charset);
 }
 
@@ -55,7 +60,8 @@ const contentTypeVerdicts = new Map<string, boolean>();
 
 /** The framework's parse of the body, when it is exactly JSON.parse of the UTF-8 bytes. */
 function frameworkJson(req: FrameworkRequest): unknown {
-  if (typeof req.body !== 'object' || req.body === null || Buffer.isBuffer(req.body) || !Buffer.isBuffer(req.rawBody) || req.rawBody.length === 0) return undefined;
+  if (typeof req.body !== 'object' || req.body === null || Buffer.isBuffer(req.body) || !Buffer.isBuffer(req.rawBody) || req.rawBody.length === 0)
+    return undefined;
   const contentType = req.headers['content-type'] ?? '';
   let verdict = contentTypeVerdicts.get(contentType);
   if (verdict === undefined) {

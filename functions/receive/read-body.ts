@@ -13,7 +13,10 @@ export type BodyRead = { readonly body: Buffer; readonly release: () => void } |
 
 const EMPTY: BodyRead = { body: Buffer.alloc(0), release: () => undefined };
 
-const busy = (limits: ReceiveLimits): Refusal => ({ status: 503, reason: `more than ${limits.maxBodyBytesInFlight} bytes of request bodies in flight; try again later` });
+const busy = (limits: ReceiveLimits): Refusal => ({
+  status: 503,
+  reason: `more than ${limits.maxBodyBytesInFlight} bytes of request bodies in flight; try again later`,
+});
 const tooLarge = (limits: ReceiveLimits): Refusal => ({ status: 413, reason: `request body larger than ${limits.maxBodyBytes} bytes` });
 
 /**
@@ -75,9 +78,12 @@ export function readBody(req: IncomingMessage, limits: ReceiveLimits, budget: Bo
       }
       size += chunk.length;
     };
-    const onEnd = () => finish({ body: buffer ?? (pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, size)), release });
+    const onEnd = () => finish({ body: buffer ?? (pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, size)), release });
     const onGone = () => finish({ refusal: { status: 400, reason: 'the client closed the connection before the whole body arrived' } });
-    const timer = setTimeout(() => finish({ refusal: { status: 408, reason: `request body not received within ${limits.receiveTimeoutMs / 1000} s` } }), limits.receiveTimeoutMs);
+    const timer = setTimeout(
+      () => finish({ refusal: { status: 408, reason: `request body not received within ${limits.receiveTimeoutMs / 1000} s` } }),
+      limits.receiveTimeoutMs,
+    );
     req.on('data', onData).on('end', onEnd).on('error', onGone).on('close', onGone);
   });
 }

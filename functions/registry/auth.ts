@@ -8,7 +8,7 @@
  */
 import { parseChallenge } from './challenge';
 import type { CredentialSource } from './credentials';
-import { HttpTransport, readText } from './http';
+import { type HttpTransport, readText } from './http';
 import { describeUrl, realmMayReceive, tokenRealm } from './peer';
 import { RegistryHttpError } from './retry';
 
@@ -91,7 +91,8 @@ export class HostAuthorizer {
     }
     const token = json.token ?? json.access_token;
     // The token becomes a header: a value with CR/LF or other controls is refused, not sent.
-    if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token)) throw new Error(`token endpoint ${describeUrl(url)} for ${this.host} returned no usable token`);
+    if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token))
+      throw new Error(`token endpoint ${describeUrl(url)} for ${this.host} returned no usable token`);
     const seconds = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : DEFAULT_TOKEN_SECONDS;
     this.cache.set(key, { header: `Bearer ${token}`, expiresAt: Date.now() + Math.max(1000, seconds * 1000 - EXPIRY_MARGIN_MS) });
     return true;

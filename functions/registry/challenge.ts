@@ -20,12 +20,12 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
   let i = 0;
   const n = header.length;
   const skipSpace = () => {
-    while (i < n && isSpace(header[i]!)) i++;
+    while (i < n && isSpace(header[i])) i++;
   };
   const token = (): string | undefined => {
-    if (i >= n || !isTokenStart(header[i]!)) return undefined;
+    if (i >= n || !isTokenStart(header[i])) return undefined;
     const start = i;
-    while (i < n && isTokenChar(header[i]!)) i++;
+    while (i < n && isTokenChar(header[i])) i++;
     return header.slice(start, i);
   };
   skipSpace();
@@ -62,7 +62,7 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
       i++; // the closing quote
     } else {
       const from = i;
-      while (i < n && !isSpace(header[i]!) && header[i] !== ',') i++;
+      while (i < n && !isSpace(header[i]) && header[i] !== ',') i++;
       value = header.slice(from, i);
     }
     params[name.toLowerCase()] = value;

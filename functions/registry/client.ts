@@ -10,7 +10,7 @@ import type { Readable } from 'stream';
 import { HostAuthorizer } from './auth';
 import type { CredentialSource } from './credentials';
 import { DigestMismatchError, digestOf, sha256Digest } from './digest';
-import { discard, header, HttpTransport, readText, type HttpResponse } from './http';
+import { discard, header, type HttpTransport, readText, type HttpResponse } from './http';
 import { nextPageLink } from './link';
 import { MANIFEST_ACCEPT, MEDIA_TYPES, ManifestError, parseManifest, type Descriptor } from './manifest';
 import { MAX_REFERRERS, referrersOf } from './referrers';

@@ -68,7 +68,11 @@ export interface CopyReport extends CopyStats {
 
 /** The target named another digest after our write (a concurrent writer): the copy is not delivered. */
 export class ReadBackMismatchError extends DispositionError {
-  constructor(readonly reference: string, readonly expected: string, readonly actual: string | undefined) {
+  constructor(
+    readonly reference: string,
+    readonly expected: string,
+    readonly actual: string | undefined,
+  ) {
     // Permanent: trying again would overwrite whoever wrote last; the failure is logged and acknowledged.
     super(`read back ${reference}: the target names ${actual ?? 'nothing'}, not the copied ${expected}`, 'permanent');
     this.name = 'ReadBackMismatchError';
@@ -206,7 +210,9 @@ class ImageCopy {
     const manifest = await this.fetch(digest);
     if (manifest.kind !== 'index' || depth >= MAX_REFERRER_DEPTH) return [digest];
     const nested = await Promise.all(
-      manifest.manifests.map((m) => (m.mediaType === MEDIA_TYPES.ociIndex || m.mediaType === MEDIA_TYPES.dockerList ? this.treeOf(m.digest, depth + 1) : [m.digest])),
+      manifest.manifests.map((m) =>
+        m.mediaType === MEDIA_TYPES.ociIndex || m.mediaType === MEDIA_TYPES.dockerList ? this.treeOf(m.digest, depth + 1) : [m.digest],
+      ),
     );
     return [digest, ...nested.flat()];
   }

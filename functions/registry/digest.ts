@@ -23,7 +23,11 @@ export function digestOf(bytes: Buffer, like: string): string {
 }
 
 export class DigestMismatchError extends DispositionError {
-  constructor(readonly expected: string, readonly actual: string, readonly what: string) {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+    readonly what: string,
+  ) {
     super(`${what}: digest mismatch (expected ${expected}, got ${actual})`, 'permanent');
     this.name = 'DigestMismatchError';
   }
@@ -31,7 +35,11 @@ export class DigestMismatchError extends DispositionError {
 
 /** A truncated stream, not a wrong blob: worth another try. */
 export class SizeMismatchError extends DispositionError {
-  constructor(readonly expected: number, readonly actual: number, readonly what: string) {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+    readonly what: string,
+  ) {
     super(`${what}: size mismatch (expected ${expected} bytes, got ${actual})`, 'retry');
     this.name = 'SizeMismatchError';
   }

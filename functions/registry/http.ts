@@ -63,7 +63,9 @@ export class HttpTransport {
         settled = true;
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
       });
-      req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(Object.assign(new Error(`${method} ${url.host}: no data for ${IDLE_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })));
+      req.setTimeout(IDLE_TIMEOUT_MS, () =>
+        req.destroy(Object.assign(new Error(`${method} ${url.host}: no data for ${IDLE_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })),
+      );
       req.on('error', fail);
       if (body === undefined) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);

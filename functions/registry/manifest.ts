@@ -67,7 +67,8 @@ function descriptor(value: unknown, where: string): Descriptor {
   if (d.urls !== undefined && !(Array.isArray(d.urls) && d.urls.every((u) => typeof u === 'string'))) {
     throw new ManifestError(`${where}: descriptor ${d.digest} has invalid urls`);
   }
-  if (d.artifactType !== undefined && typeof d.artifactType !== 'string') throw new ManifestError(`${where}: descriptor ${d.digest} has an invalid artifactType`);
+  if (d.artifactType !== undefined && typeof d.artifactType !== 'string')
+    throw new ManifestError(`${where}: descriptor ${d.digest} has an invalid artifactType`);
   if (d.annotations !== undefined && !isAnnotations(d.annotations)) throw new ManifestError(`${where}: descriptor ${d.digest} has invalid annotations`);
   return d as Descriptor;
 }
@@ -84,7 +85,7 @@ function common(body: Record<string, unknown>, mediaType: string, where: string)
     mediaType,
     ...(body.subject !== undefined && { subject: descriptor(body.subject, `${where} subject`) }),
     ...(typeof body.artifactType === 'string' && { artifactType: body.artifactType }),
-    ...(body.annotations !== undefined && { annotations: body.annotations as Record<string, string> }),
+    ...(body.annotations !== undefined && { annotations: body.annotations }),
   };
 }
 

@@ -37,7 +37,11 @@ export function cosignTags(digest: string): string[] {
   return COSIGN_SUFFIXES.map((suffix) => `${alg}-${hex}.${suffix}`);
 }
 
-const GENERIC_CONFIGS = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json', 'application/vnd.oci.empty.v1+json']);
+const GENERIC_CONFIGS = new Set([
+  'application/vnd.oci.image.config.v1+json',
+  'application/vnd.docker.container.image.v1+json',
+  'application/vnd.oci.empty.v1+json',
+]);
 
 /**
  * What an artifact is, as the referrers API reports it: `artifactType`, else the

@@ -70,12 +70,7 @@ export interface RetryObserver {
 }
 
 /** Runs `attempt` until it succeeds, fails permanently, or the policy's bounds are spent (the last error is thrown). */
-export async function withRetry<T>(
-  attempt: (n: number) => Promise<T>,
-  policy: RetryPolicy,
-  signal?: AbortSignal,
-  observer?: RetryObserver,
-): Promise<T> {
+export async function withRetry<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy, signal?: AbortSignal, observer?: RetryObserver): Promise<T> {
   const started = Date.now();
   for (let n = 1; ; n++) {
     try {

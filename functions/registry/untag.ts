@@ -34,9 +34,7 @@ export async function untag(client: RegistryClient, repository: string, tag: str
     if ((await client.headManifest(repository, other, signal))?.digest === head.digest) others.push(other);
   }
   if (others.length > 0) {
-    throw new UntagRefusedError(
-      `${client.host}/${repository}: the registry cannot delete tag ${tag} alone, and ${others.join(', ')} name the same manifest`,
-    );
+    throw new UntagRefusedError(`${client.host}/${repository}: the registry cannot delete tag ${tag} alone, and ${others.join(', ')} name the same manifest`);
   }
   return (await client.deleteManifest(repository, head.digest, signal)) ? 'removed-by-digest' : 'absent';
 }

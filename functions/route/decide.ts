@@ -53,7 +53,10 @@ async function guarded(settings: DecideSettings, request: Incoming, event: Route
     kind: 'in-progress',
     event,
     routes: result.routes,
-    line: { message: `event ${event.id ?? '(no id)'} is being handled by another delivery; answered 409 to come back later`, fields: { routes: result.routes } },
+    line: {
+      message: `event ${event.id ?? '(no id)'} is being handled by another delivery; answered 409 to come back later`,
+      fields: { routes: result.routes },
+    },
   };
 }
 
@@ -69,7 +72,11 @@ function refusedDelivery(request: Incoming, err: unknown): Outcome {
     };
   }
   if (err instanceof PayloadError) {
-    return { kind: 'rejected', reason: err.message, line: { message: `rejected delivery (acknowledged, will not be retried): ${err.message}`, fields: { reason: err.message } } };
+    return {
+      kind: 'rejected',
+      reason: err.message,
+      line: { message: `rejected delivery (acknowledged, will not be retried): ${err.message}`, fields: { reason: err.message } },
+    };
   }
   throw err;
 }

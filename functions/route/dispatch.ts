@@ -24,7 +24,6 @@ class DeadlineExceeded extends DispositionError {
   }
 }
 
-
 /** Synchronous when every handler is (the log action): no promise, timer or controller per event then. */
 export function dispatch(event: RouterEvent, routes: readonly Route[], log: Logger, requestSignal?: AbortSignal): RouteOutcome[] | Promise<RouteOutcome[]> {
   const outcomes = routes.map((route) => runRoute(event, route, log, requestSignal));

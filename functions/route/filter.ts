@@ -193,4 +193,3 @@ export function not(filter: Filter): Filter {
     describe: () => `not (${filter.describe()})`,
   };
 }
-

@@ -71,13 +71,13 @@ function singleCharacterRange(pattern: string) {
   return (...args: unknown[]): string => {
     const bounds = args.slice(0, -1) as string[]; // the last argument is picomatch's options
     const [from, to] = bounds;
-    const sameKind = bounds.length === 2 && RANGE_KINDS.some((kind) => kind.test(from!) && kind.test(to!));
+    const sameKind = bounds.length === 2 && RANGE_KINDS.some((kind) => kind.test(from) && kind.test(to));
     if (!sameKind) {
       throw new GlobError(
         pattern,
         `the range {${bounds.join('..')}} is not supported: only single digits or letters of one case ({1..9}, {a..f}); list other values ({10,11,12})`,
       );
     }
-    return `[${[from!, to!].sort().join('-')}]`;
+    return `[${[from, to].sort().join('-')}]`;
   };
 }

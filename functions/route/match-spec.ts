@@ -51,14 +51,19 @@ const kindSchema = z.enum(EVENT_KINDS as [EventKind, ...EventKind[]], {
 export const matchSpecSchema: z.ZodMiniType<MatchSpec> = z.lazy(() => {
   const shape: Record<string, z.ZodMiniType> = {
     // One kind or a list; normalised first so an error names the bad kind, not the union.
-    kind: z.optional(z.pipe(z.transform((v) => (typeof v === 'string' ? [v] : v)), z.array(kindSchema).check(z.minLength(1)))),
+    kind: z.optional(
+      z.pipe(
+        z.transform((v) => (typeof v === 'string' ? [v] : v)),
+        z.array(kindSchema).check(z.minLength(1)),
+      ),
+    ),
     attributes: z.optional(attributeMatchersSchema),
     all: z.optional(z.array(matchSpecSchema)),
     any: z.optional(z.array(matchSpecSchema)),
     not: z.optional(matchSpecSchema),
   };
   for (const name of FIELD_NAMES) if (name !== 'kind') shape[name] = z.optional(valueMatcherSchema);
-  return z.strictObject(shape) as unknown as z.ZodMiniType<MatchSpec>;
+  return z.strictObject(shape);
 });
 
 export function compileMatchSpec(spec: MatchSpec): Filter {
@@ -83,5 +88,5 @@ export function compileMatchSpec(spec: MatchSpec): Filter {
         parts.push(field(key as FieldName, value as ValueMatcher));
     }
   }
-  return parts.length === 1 ? parts[0]! : all(parts);
+  return parts.length === 1 ? parts[0] : all(parts);
 }

@@ -44,10 +44,7 @@ const routeEntrySchema = z.strictObject({
   idempotent: z.optional(z.union([z.boolean(), z.strictObject({ key: z.string().check(z.minLength(1)) })])),
 });
 
-const routesFileSchema = z.union([
-  z.strictObject({ routes: z.array(routeEntrySchema) }),
-  z.array(routeEntrySchema),
-]);
+const routesFileSchema = z.union([z.strictObject({ routes: z.array(routeEntrySchema) }), z.array(routeEntrySchema)]);
 
 /** A route as written in the file, before its action is built. */
 export interface RouteEntry {
@@ -86,7 +83,7 @@ export function parseRoutesFile(
   const syntax = doc.errors[0];
   if (syntax) {
     const pos = syntax.linePos?.[0] ?? { line: 1, col: 1 };
-    throw new RoutesFileError(file, pos.line, pos.col, syntax.message.split('\n')[0]!);
+    throw new RoutesFileError(file, pos.line, pos.col, syntax.message.split('\n')[0]);
   }
   const fail = (path: Path, problem: string): never => {
     const pos = locate(doc, lines, path);
@@ -115,7 +112,7 @@ export function parseRoutesFile(
     seen.add(name);
     const options = safeParse(action!.options, substitute(entry.with ?? {}, secrets));
     if (!options.success) {
-      const issue = options.error.issues[0]!;
+      const issue = options.error.issues[0];
       fail([...at, 'with', ...(issue.path as (string | number)[])], `${issue.message} (options of action "${entry.action}")`);
     }
     let idempotent: KeySpec | undefined;
@@ -140,7 +137,7 @@ export function parseRoutesFile(
       options: options.data,
       route: {
         name,
-        filter: filter!,
+        filter: filter,
         action: action!.name,
         timeoutMs: entry.timeoutSeconds !== undefined ? entry.timeoutSeconds * 1000 : defaultTimeoutMs,
         ...(idempotent && { idempotent }),

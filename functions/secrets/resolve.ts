@@ -11,7 +11,10 @@ export interface SecretAccessor {
 }
 
 export class SecretResolutionError extends Error {
-  constructor(readonly reference: string, cause: string) {
+  constructor(
+    readonly reference: string,
+    cause: string,
+  ) {
     super(`secret ${reference} cannot be resolved: ${cause}`);
     this.name = 'SecretResolutionError';
   }
@@ -25,11 +28,21 @@ function causeOf(err: unknown): string {
   const e = err as { code?: unknown; details?: unknown; name?: unknown };
   // gRPC codes, and the HTTP statuses the REST transport reports instead.
   const codes: Record<number, string> = {
-    3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 7: 'PERMISSION_DENIED', 14: 'UNAVAILABLE', 16: 'UNAUTHENTICATED',
-    400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED',
+    3: 'INVALID_ARGUMENT',
+    4: 'DEADLINE_EXCEEDED',
+    5: 'NOT_FOUND',
+    7: 'PERMISSION_DENIED',
+    14: 'UNAVAILABLE',
+    16: 'UNAUTHENTICATED',
+    400: 'INVALID_ARGUMENT',
+    401: 'UNAUTHENTICATED',
+    403: 'PERMISSION_DENIED',
+    404: 'NOT_FOUND',
+    503: 'UNAVAILABLE',
+    504: 'DEADLINE_EXCEEDED',
   };
   if (typeof e.code === 'number') return codes[e.code] ?? `code ${e.code}`;
-  const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
+  const first = (err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 200);
   return first || (typeof e.name === 'string' ? e.name : 'error');
 }
 
@@ -39,13 +52,13 @@ function causeOf(err: unknown): string {
  */
 export async function defaultSecretAccessor(emulatorHost?: string): Promise<SecretAccessor> {
   const { SecretManagerServiceClient } = await import('@google-cloud/secret-manager');
-  if (emulatorHost === undefined) return new SecretManagerServiceClient() as unknown as SecretAccessor;
+  if (emulatorHost === undefined) return new SecretManagerServiceClient();
   const { OAuth2Client } = await import('google-auth-library');
   const url = new URL(`http://${emulatorHost}`);
   const authClient = new OAuth2Client();
   authClient.credentials = { access_token: 'emulator' };
   const options = { fallback: true, apiEndpoint: url.hostname, port: Number(url.port || 80), protocol: 'http', authClient };
-  return new SecretManagerServiceClient(options as never) as unknown as SecretAccessor;
+  return new SecretManagerServiceClient(options as never);
 }
 
 /** The payload as text; an empty or blank one is refused: as a key or allow-list it would mean "no check". */

@@ -35,12 +35,7 @@ export interface Logger {
 function replacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Error) return { name: value.name, message: value.message };
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    (value as { type?: unknown }).type === 'Buffer' &&
-    Array.isArray((value as { data?: unknown }).data)
-  ) {
+  if (value !== null && typeof value === 'object' && (value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
     return Buffer.from((value as { data: number[] }).data).toString('base64');
   }
   return value;
@@ -83,7 +78,9 @@ function substitute(severity: Severity, message: string, context: LogContext, fi
   const entry: Record<string, unknown> = {
     severity,
     message: message.length > 2000 ? `${message.slice(0, 2000)}…` : message,
-    loggingError: `${dropped}; fields left out: ${Object.keys(fields ?? {}).join(', ').slice(0, 500)}`,
+    loggingError: `${dropped}; fields left out: ${Object.keys(fields ?? {})
+      .join(', ')
+      .slice(0, 500)}`,
   };
   if (context.trace) entry['logging.googleapis.com/trace'] = context.trace;
   if (context.spanId) entry['logging.googleapis.com/spanId'] = context.spanId;
@@ -112,9 +109,9 @@ const MAX_LABEL_CHARS = 256;
 function boundedLabels(labels: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> | undefined {
   if (!labels) return labels;
   for (const key in labels) {
-    if (labels[key]!.length > MAX_LABEL_CHARS) {
+    if (labels[key].length > MAX_LABEL_CHARS) {
       const cut: Record<string, string> = {};
-      for (const k in labels) cut[k] = labels[k]!.length > MAX_LABEL_CHARS ? `${labels[k]!.slice(0, MAX_LABEL_CHARS)}…` : labels[k]!;
+      for (const k in labels) cut[k] = labels[k].length > MAX_LABEL_CHARS ? `${labels[k].slice(0, MAX_LABEL_CHARS)}…` : labels[k];
       return cut;
     }
   }

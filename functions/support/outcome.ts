@@ -46,7 +46,13 @@ export type Outcome =
   /** An idempotent route is running this event in another delivery: come back later. */
   | { readonly kind: 'in-progress'; readonly event: OutcomeEvent; readonly routes: readonly string[]; readonly line: OutcomeLine }
   /** Can succeed later: a route failed transiently or timed out. */
-  | { readonly kind: 'retry'; readonly event: OutcomeEvent; readonly routes: readonly RouteOutcome[]; readonly unavailable: boolean; readonly line: OutcomeLine }
+  | {
+      readonly kind: 'retry';
+      readonly event: OutcomeEvent;
+      readonly routes: readonly RouteOutcome[];
+      readonly unavailable: boolean;
+      readonly line: OutcomeLine;
+    }
   /** No answer within the event deadline: redelivered. */
   | { readonly kind: 'late'; readonly deadlineMs: number; readonly line: OutcomeLine }
   /** Can never succeed: acknowledged, the raw request preserved (and dead-lettered when a topic is set). */

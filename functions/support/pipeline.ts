@@ -15,8 +15,5 @@ export type Stage<Request, Out> = (request: Request, next: Next<Out>) => Promise
 /** Runs `stages` in order for each request. The last stage must answer: passing on from it is a bug, and rejects. */
 export function pipeline<Request, Out>(stages: readonly Stage<Request, Out>[]): (request: Request) => Promise<Out> {
   const end = (): Promise<Out> => Promise.reject(new Error('the last stage of the pipeline passed the request on'));
-  return stages.reduceRight<(request: Request) => Promise<Out>>(
-    (rest, stage) => (request) => stage(request, () => rest(request)),
-    end,
-  );
+  return stages.reduceRight<(request: Request) => Promise<Out>>((rest, stage) => (request) => stage(request, () => rest(request)), end);
 }

@@ -31,8 +31,7 @@ async function run(app: App, raw: RawRequest) {
   return { status: answer.status, body: answer.body, kind: outcome.kind };
 }
 
-const messages = (sink: ReturnType<typeof memorySink>) =>
-  sink.entries().map((e) => `${String(e['severity'])} ${String(e['message']).split('\n')[0]}`);
+const messages = (sink: ReturnType<typeof memorySink>) => sink.entries().map((e) => `${String(e['severity'])} ${String(e['message']).split('\n')[0]}`);
 
 describe('handleSync and the stages agree', () => {
   it('the setups take the two paths', async () => {
@@ -47,10 +46,14 @@ describe('handleSync and the stages agree', () => {
     const staged = appOf({ EVENT_DEADLINE_SECONDS: '10' });
     // Besides the default log route: one that throws or answers later for the paths above.
     for (const { app } of [sync, staged]) {
-      app.router.on({ kind: 'pubsub.message' }, async () => {
-        if (raw.path === '/later') await new Promise((r) => setTimeout(r, 5));
-        if (raw.path === '/throw') throw new Error('boom');
-      }, { name: 'extra' });
+      app.router.on(
+        { kind: 'pubsub.message' },
+        async () => {
+          if (raw.path === '/later') await new Promise((r) => setTimeout(r, 5));
+          if (raw.path === '/throw') throw new Error('boom');
+        },
+        { name: 'extra' },
+      );
     }
     expect(await run(sync.app, raw)).toEqual(await run(staged.app, raw));
     expect(messages(sync.sink)).toEqual(messages(staged.sink));

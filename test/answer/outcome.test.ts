@@ -24,17 +24,40 @@ const cases: [string, Outcome, number, string, string | undefined][] = [
   ['not-a-delivery 413', { kind: 'not-a-delivery', status: 413, reason: 'too big', line }, 413, 'too big\n', 'WARNING'],
   ['unmatched', { kind: 'unmatched', event, line }, 204, '', 'INFO'],
   ['handled, nothing reported', { kind: 'handled', event, routes: [{ route: 'r', status: 'done' }] }, 204, '', undefined],
-  ['handled with a report', { kind: 'handled', event, routes: [{ route: 'r', status: 'done', result: { summary: 'copied' } }] }, 200, '"summary":"copied"', undefined],
+  [
+    'handled with a report',
+    { kind: 'handled', event, routes: [{ route: 'r', status: 'done', result: { summary: 'copied' } }] },
+    200,
+    '"summary":"copied"',
+    undefined,
+  ],
   ['in-progress', { kind: 'in-progress', event, routes: ['r'], line }, 409, 'in progress on route r\n', 'INFO'],
-  ['retry, unexpected', { kind: 'retry', event, routes: [{ route: 'r', status: 'retry', reason: 'x', unavailable: false }], unavailable: false, line }, 500, 'retry: route r failed', 'WARNING'],
-  ['retry, unavailable', { kind: 'retry', event, routes: [{ route: 'r', status: 'retry', reason: 'x', unavailable: true }], unavailable: true, line }, 503, 'retry: route r failed', 'WARNING'],
+  [
+    'retry, unexpected',
+    { kind: 'retry', event, routes: [{ route: 'r', status: 'retry', reason: 'x', unavailable: false }], unavailable: false, line },
+    500,
+    'retry: route r failed',
+    'WARNING',
+  ],
+  [
+    'retry, unavailable',
+    { kind: 'retry', event, routes: [{ route: 'r', status: 'retry', reason: 'x', unavailable: true }], unavailable: true, line },
+    503,
+    'retry: route r failed',
+    'WARNING',
+  ],
   ['late', { kind: 'late', deadlineMs: 250, line }, 503, 'within the event deadline of 250 ms', 'WARNING'],
   ['rejected', rejected, 200, '"acknowledged":true,"handled":false', 'ERROR'],
   ['dead-letter-unavailable', { kind: 'dead-letter-unavailable', rejected, line }, 503, 'dead-letter topic unavailable\n', 'ERROR'],
   ['internal', { kind: 'internal', line }, 500, 'internal error\n', 'ERROR'],
 ];
 
-const raw: RawRequest = { method: 'POST', path: '/', headers: { authorization: 'Bearer secret', 'content-type': 'application/json' }, body: Buffer.from('{"a":1}') };
+const raw: RawRequest = {
+  method: 'POST',
+  path: '/',
+  headers: { authorization: 'Bearer secret', 'content-type': 'application/json' },
+  body: Buffer.from('{"a":1}'),
+};
 
 describe('the outcome table', () => {
   it('has a case here for every kind', () => {
@@ -65,7 +88,7 @@ describe('the outcome table', () => {
     for (const outcome of [rejected, { kind: 'internal', line } as const]) {
       const sink = memorySink();
       writeLine(createLogger(sink), raw, outcome);
-      const request = sink.entries()[0]!['request'] as { body: string; headers: Record<string, string> };
+      const request = sink.entries()[0]['request'] as { body: string; headers: Record<string, string> };
       expect(request.body).toBe('{"a":1}');
       expect(JSON.stringify(request.headers)).not.toContain('secret');
     }

@@ -14,14 +14,29 @@ const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex'
 
 test('headers: replay headers kept, anything else dropped (an allow-list)', () => {
   const kept = preservedRequest(
-    raw({ 'content-type': 'application/json', 'ce-id': '1', 'x-goog-pubsub-attempt': '9', traceparent: 't', 'x-custom': 'c', host: 'h', 'x-serverless-authorization': 'Bearer s', 'x-made-up-credential-holder': 's' }, Buffer.from('{}')),
+    raw(
+      {
+        'content-type': 'application/json',
+        'ce-id': '1',
+        'x-goog-pubsub-attempt': '9',
+        traceparent: 't',
+        'x-custom': 'c',
+        host: 'h',
+        'x-serverless-authorization': 'Bearer s',
+        'x-made-up-credential-holder': 's',
+      },
+      Buffer.from('{}'),
+    ),
     1000,
   ).headers;
   expect(kept).toEqual({ 'content-type': 'application/json', 'ce-id': '1', 'x-goog-pubsub-attempt': '9', traceparent: 't' });
 });
 
 test('headers: a noWrapper push keeps its attribute headers, not its credentials', () => {
-  const kept = preservedRequest(raw({ 'x-goog-pubsub-message-id': '9', bucketid: 'b', 'proxy-authorization': 'Basic s', 'x-goog-iap-jwt-assertion': 'j' }, Buffer.from('x')), 1000).headers;
+  const kept = preservedRequest(
+    raw({ 'x-goog-pubsub-message-id': '9', bucketid: 'b', 'proxy-authorization': 'Basic s', 'x-goog-iap-jwt-assertion': 'j' }, Buffer.from('x')),
+    1000,
+  ).headers;
   expect(kept).toEqual({ 'x-goog-pubsub-message-id': '9', bucketid: 'b' });
 });
 
@@ -53,7 +68,8 @@ test('cutToUtf8Bytes: the longest prefix within the bytes, never a split charact
       expect(text.startsWith(cut)).toBe(true);
       expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(max);
       expect(cut).not.toContain('\ufffd');
-      if (cut.length < text.length) expect(Buffer.byteLength(text.slice(0, cut.length + (text.codePointAt(cut.length)! > 0xffff ? 2 : 1)))).toBeGreaterThan(max);
+      if (cut.length < text.length)
+        expect(Buffer.byteLength(text.slice(0, cut.length + (text.codePointAt(cut.length)! > 0xffff ? 2 : 1)))).toBeGreaterThan(max);
     }),
   );
 });

@@ -16,17 +16,25 @@ describe('record stage', () => {
 
   it('a throw is internal: 500, an ERROR line with the stack and the request', async () => {
     const { request, sink } = incomingOf({ body: Buffer.from('{"x":1}') });
-    const outcome = await record(request, nextOf(async () => Promise.reject(new Error('a bug of ours'))));
+    const outcome = await record(
+      request,
+      nextOf(async () => Promise.reject(new Error('a bug of ours'))),
+    );
     expect(outcome.kind).toBe('internal');
     expect(answerOf(outcome).status).toBe(500);
     const [entry] = sink.entries();
     expect(entry).toMatchObject({ severity: 'ERROR' });
-    expect(String(entry!['message'])).toMatch(/^internal error: Error: a bug of ours\n\s+at /);
-    expect(entry!['request']).toMatchObject({ body: '{"x":1}' });
+    expect(String(entry['message'])).toMatch(/^internal error: Error: a bug of ours\n\s+at /);
+    expect(entry['request']).toMatchObject({ body: '{"x":1}' });
   });
 
   it('a throw of a non-error is internal too', async () => {
     const { request } = incomingOf();
-    await expect(record(request, nextOf(async () => Promise.reject('text')))).resolves.toMatchObject({ kind: 'internal', line: { message: 'internal error: text' } });
+    await expect(
+      record(
+        request,
+        nextOf(async () => Promise.reject('text')),
+      ),
+    ).resolves.toMatchObject({ kind: 'internal', line: { message: 'internal error: text' } });
   });
 });

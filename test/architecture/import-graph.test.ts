@@ -57,7 +57,7 @@ export interface Edge {
 
 /** The top folder (or root file) of a path relative to functions/. */
 function layerOf(file: string): string {
-  return file.split('/')[0]!;
+  return file.split('/')[0];
 }
 
 function sourceFiles(dir: string): string[] {
@@ -75,7 +75,11 @@ function specifiersOf(file: string): string[] {
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       found.push(node.moduleSpecifier.text);
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       found.push(node.moduleReference.expression.text);
     } else if (ts.isCallExpression(node)) {
       const callee = node.expression;
@@ -169,6 +173,12 @@ describe('the import graph of functions/', () => {
     expect(backwardImports([{ from: 'parse/event.ts', to: 'somewhere/new.ts' }])).toHaveLength(1);
     expect(backwardImports([{ from: 'answer/outcome.ts', to: 'app.ts' }])).toHaveLength(1);
     expect(backwardImports([{ from: 'serve.ts', to: 'app.ts' }])).toEqual([]);
-    expect(cycles([{ from: 'a.ts', to: 'b.ts' }, { from: 'b.ts', to: 'c.ts' }, { from: 'c.ts', to: 'a.ts' }])).toEqual([['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
+    expect(
+      cycles([
+        { from: 'a.ts', to: 'b.ts' },
+        { from: 'b.ts', to: 'c.ts' },
+        { from: 'c.ts', to: 'a.ts' },
+      ]),
+    ).toEqual([['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
   });
 });

@@ -24,14 +24,17 @@ const run = async (...args: string[]) => {
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
 const routes = path.join(dir, 'routes.yaml');
-fs.writeFileSync(routes, `routes:
+fs.writeFileSync(
+  routes,
+  `routes:
   - name: csv-uploads
     match: { kind: storage.object, name: { glob: "in/**/*.csv" } }
     action: log
   - name: releases
     match: { kind: registry.image, tag: { glob: "v*" } }
     action: log
-`);
+`,
+);
 
 describe('routes check', () => {
   it('accepts a good file and lists its routes', async () => {
@@ -59,7 +62,12 @@ describe('routes explain', () => {
   });
 
   it('accepts a bare structured CloudEvent body', async () => {
-    const r = await run('routes', 'explain', routes, path.join(FIXTURES, 'real', 'google-cloudevents', 'examples', 'structured', 'storage', 'StorageObjectDataWorkflows.json'));
+    const r = await run(
+      'routes',
+      'explain',
+      routes,
+      path.join(FIXTURES, 'real', 'google-cloudevents', 'examples', 'structured', 'storage', 'StorageObjectDataWorkflows.json'),
+    );
     expect(r.stdout).toContain('no     csv-uploads: name is "MyFile"');
     expect(r.stdout).toContain('no route matches');
   });
@@ -80,7 +88,11 @@ describe('emit', () => {
     ['D', ['--data', 'hello', '--attr', 'k=v'], 'Pub/Sub message d-1 on subscription projects/local-project/subscriptions/local-push (5 bytes)'],
     ['E', ['--data', 'raw', '--attr', 'k=v'], 'Pub/Sub message e-1 on subscription projects/local-project/subscriptions/local-push (3 bytes)'],
     ['F', [...storage, '--change', 'deleted'], 'GCS object deleted: gs://b/in/x y.csv'],
-    ['G', ['--tag', 'us-docker.pkg.dev/p/r/app:v2', '--digest', `us-docker.pkg.dev/p/r/app@sha256:${'d'.repeat(64)}`], `Image inserted: us-docker.pkg.dev/p/r/app:v2@sha256:${'d'.repeat(64)}`],
+    [
+      'G',
+      ['--tag', 'us-docker.pkg.dev/p/r/app:v2', '--digest', `us-docker.pkg.dev/p/r/app@sha256:${'d'.repeat(64)}`],
+      `Image inserted: us-docker.pkg.dev/p/r/app:v2@sha256:${'d'.repeat(64)}`,
+    ],
     ['H', storage, 'GCS object finalized: gs://b/in/x y.csv'],
   ];
   it.each(cases)('shape %s is accepted and logged once', async (shape, flags, message) => {
@@ -91,7 +103,7 @@ describe('emit', () => {
     const logs = await service.waitForLogs((l) => l.some((e) => (e['event'] as { id?: string } | undefined)?.id === id));
     const lines = logs.filter((e) => (e['event'] as { id?: string } | undefined)?.id === id);
     expect(lines).toHaveLength(1);
-    expect(lines[0]!['message']).toBe(message);
+    expect(lines[0]['message']).toBe(message);
   });
 
   it('a fixture file is sent as recorded', async () => {

@@ -61,7 +61,9 @@ test('copy-image reads its flags and refuses what it cannot do (exit 2)', async 
   });
   expect(parseCopyImageArgs(['h:1/a/b:v1', 'h:2/c/d']).referrers).toEqual({ artifactTypes: undefined });
   expect(parseCopyImageArgs(['--no-referrers', 'h:1/a/b:v1', 'h:2/c/d']).referrers).toBe(false);
-  expect(parseCopyImageArgs(['--artifact-type', 'a/b', '--artifact-type', 'c/d', 'h:1/a/b:v1', 'h:2/c/d']).referrers).toEqual({ artifactTypes: ['a/b', 'c/d'] });
+  expect(parseCopyImageArgs(['--artifact-type', 'a/b', '--artifact-type', 'c/d', 'h:1/a/b:v1', 'h:2/c/d']).referrers).toEqual({
+    artifactTypes: ['a/b', 'c/d'],
+  });
   const { io, lines } = quietIo();
   expect(await copyImageCommand(['--no-referrers', '--artifact-type', 'a/b', 'h/a:v1', 'h/b'], io)).toBe(2);
   expect(await copyImageCommand(['only-one-arg'], io)).toBe(2);
@@ -82,13 +84,11 @@ test('a copy killed halfway leaves the target tag where it was', async () => {
   const next = await pushImage(source.url, 'proj/repo/killed', { seed: 'killed-new', layerSizes: Array(8).fill(2 * MIB) }, 'v1');
   // Slow each blob's answer so the kill lands with some blobs committed and others not.
   const proxy = await startFaultProxy(Number(target.host.split(':')[1]), { blobPutDelayMs: 400 });
-  const child = spawn(process.execPath, [
-    path.join(__dirname, 'run-copy-image.js'),
-    '--jobs',
-    '2',
-    `${source.host}/proj/repo/killed:v1`,
-    `${proxy.host}/other/repo/killed:v1`,
-  ], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [path.join(__dirname, 'run-copy-image.js'), '--jobs', '2', `${source.host}/proj/repo/killed:v1`, `${proxy.host}/other/repo/killed:v1`],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   try {
     const deadline = Date.now() + 20_000;

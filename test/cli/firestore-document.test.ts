@@ -17,7 +17,11 @@ describe('plain JSON as Firestore Value JSON', () => {
     ['a boolean', true, { booleanValue: true }],
     ['null', null, { nullValue: null }],
     ['an array', [1, 'x'], { arrayValue: { values: [{ integerValue: '1' }, { stringValue: 'x' }] } }],
-    ['a map, recursively', { a: { b: [false] } }, { mapValue: { fields: { a: { mapValue: { fields: { b: { arrayValue: { values: [{ booleanValue: false }] } } } } } } } }],
+    [
+      'a map, recursively',
+      { a: { b: [false] } },
+      { mapValue: { fields: { a: { mapValue: { fields: { b: { arrayValue: { values: [{ booleanValue: false }] } } } } } } } },
+    ],
   ])('%s', (_t, plain, value) => {
     expect(firestoreValue(plain)).toEqual(value);
   });
@@ -37,10 +41,10 @@ describe('the event', () => {
       'ce-document': 'users/alice/orders/o1',
     });
     const data = JSON.parse(raw.body.toString()) as Record<string, { name?: string; fields?: unknown; fieldPaths?: string[] }>;
-    expect(data['value']!.name).toBe('projects/shop-prod-1/databases/(default)/documents/users/alice/orders/o1');
-    expect(data['value']!.fields).toEqual({ total: { integerValue: '12' }, paid: { booleanValue: true }, note: { stringValue: 'x' } });
-    expect(data['oldValue']!.fields).toEqual({ total: { integerValue: '10' }, note: { stringValue: 'x' } });
-    expect(data['updateMask']!.fieldPaths).toEqual(['total', 'paid']);
+    expect(data['value'].name).toBe('projects/shop-prod-1/databases/(default)/documents/users/alice/orders/o1');
+    expect(data['value'].fields).toEqual({ total: { integerValue: '12' }, paid: { booleanValue: true }, note: { stringValue: 'x' } });
+    expect(data['oldValue'].fields).toEqual({ total: { integerValue: '10' }, note: { stringValue: 'x' } });
+    expect(data['updateMask'].fieldPaths).toEqual(['total', 'paid']);
   });
 
   it('a creation has no oldValue; a deletion no value', () => {
@@ -53,7 +57,10 @@ describe('the event', () => {
   it('is a delivery the router parses, with the type, source and id it carries', () => {
     const event = parseDelivery(buildDocumentEvent({ ...spec, change: 'written', fields: { a: 1 } }));
     expect([event.id, event.type, event.source, event.delivery.shape]).toEqual([
-      'doc-1', 'google.cloud.firestore.document.v1.written', '//firestore.googleapis.com/projects/shop-prod-1/databases/(default)', 'cloudevent-binary',
+      'doc-1',
+      'google.cloud.firestore.document.v1.written',
+      '//firestore.googleapis.com/projects/shop-prod-1/databases/(default)',
+      'cloudevent-binary',
     ]);
   });
 
@@ -88,11 +95,34 @@ describe('emit B --document', () => {
   it('sends the event built from the flags', async () => {
     const out: string[] = [];
     const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(`ERR ${l}`) };
-    const code = await emitCommand(['B', '--url', url, '--document', 'users/alice/orders/o1', '--fields', '{"total": 12, "items": ["a"]}', '--change', 'created', '--id', 'e-1', '--project', 'shop-prod-1'], io);
+    const code = await emitCommand(
+      [
+        'B',
+        '--url',
+        url,
+        '--document',
+        'users/alice/orders/o1',
+        '--fields',
+        '{"total": 12, "items": ["a"]}',
+        '--change',
+        'created',
+        '--id',
+        'e-1',
+        '--project',
+        'shop-prod-1',
+      ],
+      io,
+    );
     expect([code, out]).toEqual([0, ['204']]);
     const [got] = received;
-    expect(got!.headers).toMatchObject({ 'ce-id': 'e-1', 'ce-type': 'google.cloud.firestore.document.v1.created', 'ce-subject': 'documents/users/alice/orders/o1' });
-    expect(JSON.parse(got!.body)).toMatchObject({ value: { fields: { total: { integerValue: '12' }, items: { arrayValue: { values: [{ stringValue: 'a' }] } } } } });
+    expect(got.headers).toMatchObject({
+      'ce-id': 'e-1',
+      'ce-type': 'google.cloud.firestore.document.v1.created',
+      'ce-subject': 'documents/users/alice/orders/o1',
+    });
+    expect(JSON.parse(got.body)).toMatchObject({
+      value: { fields: { total: { integerValue: '12' }, items: { arrayValue: { values: [{ stringValue: 'a' }] } } } },
+    });
   });
 
   it.each([
@@ -103,7 +133,7 @@ describe('emit B --document', () => {
   ])('refuses %j before sending anything', async (args, message) => {
     const before = received.length;
     const io = { out: () => undefined, err: () => undefined };
-    await expect(emitCommand([args[0]!, '--url', url, '--document', 'users/alice', ...args.slice(1)], io)).rejects.toThrow(message);
+    await expect(emitCommand([args[0], '--url', url, '--document', 'users/alice', ...args.slice(1)], io)).rejects.toThrow(message);
     expect(received.length).toBe(before);
   });
 });

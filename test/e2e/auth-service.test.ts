@@ -12,7 +12,12 @@ let service: Service;
 beforeAll(async () => {
   issuer = await startIssuer();
   service = await startService({
-    env: { ROUTES_FILE: '', AUTH_OIDC_AUDIENCE: 'https://router.example.run.app', AUTH_OIDC_EMAILS: 'pusher@test-project.iam.gserviceaccount.com', AUTH_OIDC_CERTS_URL: issuer.certsUrl },
+    env: {
+      ROUTES_FILE: '',
+      AUTH_OIDC_AUDIENCE: 'https://router.example.run.app',
+      AUTH_OIDC_EMAILS: 'pusher@test-project.iam.gserviceaccount.com',
+      AUTH_OIDC_CERTS_URL: issuer.certsUrl,
+    },
   });
 }, 60000);
 afterAll(async () => {

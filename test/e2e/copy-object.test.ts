@@ -20,7 +20,14 @@ beforeAll(async () => {
   fs.writeFileSync(
     routes,
     JSON.stringify({
-      routes: [{ name: 'to-partner', match: { kind: 'storage.object', bucket: 'src-bucket' }, action: 'copy-object', with: { bucket: 'partner-bucket', prefix: 'inbox/' } }],
+      routes: [
+        {
+          name: 'to-partner',
+          match: { kind: 'storage.object', bucket: 'src-bucket' },
+          action: 'copy-object',
+          with: { bucket: 'partner-bucket', prefix: 'inbox/' },
+        },
+      ],
     }),
   );
   service = await startService({ routesFile: routes, env: gcs.env });
@@ -68,7 +75,12 @@ test('a finalized object is copied under the prefix, once, and the log names sou
 
   const copied = await service.waitForLogs((logs) => logs.some((l) => String(l.message).startsWith('copied ')));
   expect(copied.find((l) => String(l.message).startsWith('copied '))).toMatchObject({
-    copyObject: { source: 'gs://src-bucket/invoices/2026-11.pdf', target: 'gs://partner-bucket/inbox/invoices/2026-11.pdf', generation: src.generation.toString(), bytes: 16 },
+    copyObject: {
+      source: 'gs://src-bucket/invoices/2026-11.pdf',
+      target: 'gs://partner-bucket/inbox/invoices/2026-11.pdf',
+      generation: src.generation.toString(),
+      bytes: 16,
+    },
   });
 
   // Eventarc redelivers the same event: acknowledged, nothing rewritten again.

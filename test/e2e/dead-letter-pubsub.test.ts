@@ -33,7 +33,7 @@ const failing: ActionDefinition<unknown> = defineAction({
     if (event.id!.startsWith('perm-')) throw new PermanentError('target says 400: no such object');
     if (event.id!.startsWith('flaky-')) throw new RetryableError('target says 503');
   },
-}) as ActionDefinition<unknown>;
+});
 
 function app(extra: Record<string, string> = {}) {
   const sink = memorySink();
@@ -66,12 +66,12 @@ it('a permanently failing event is acknowledged (200) and published with the raw
   const { answer } = await a.handle(raw);
   expect(answer.status).toBe(200);
   const [msg] = await pullAll('dead-pull', 1);
-  const letter = JSON.parse(msg!.data.toString()) as { reason: string; eventId: string; request: { body: string; headers: Record<string, string> } };
+  const letter = JSON.parse(msg.data.toString()) as { reason: string; eventId: string; request: { body: string; headers: Record<string, string> } };
   expect(letter.eventId).toBe('perm-1');
   expect(letter.reason).toContain('no such object');
   expect(letter.request.body).toBe(raw.body.toString());
   expect(letter.request.headers['authorization']).toBeUndefined();
-  expect(msg!.attributes['eventId']).toBe('perm-1');
+  expect(msg.attributes['eventId']).toBe('perm-1');
 });
 
 it('deliveryAttempt at the limit: dead-lettered and acknowledged instead of failing again; below it: 503, nothing published', async () => {
@@ -80,7 +80,7 @@ it('deliveryAttempt at the limit: dead-lettered and acknowledged instead of fail
   expect((await a.handle(withAttempt(pushOf('flaky-1'), 5))).answer.status).toBe(200);
   const letters = await pullAll('dead-pull', 1);
   expect(letters.map((m) => m.attributes['eventId'])).toEqual(['flaky-1']);
-  expect(JSON.parse(letters[0]!.data.toString()).reason).toContain('delivery attempt 5 reached the limit 5');
+  expect(JSON.parse(letters[0].data.toString()).reason).toContain('delivery attempt 5 reached the limit 5');
   await new Promise((r) => setTimeout(r, 300));
   expect(await emulator.pull('dead-pull')).toHaveLength(0);
 });
@@ -94,7 +94,9 @@ it('when the dead-letter topic cannot take it, the delivery is not acknowledged 
 describe('through the real service and a push subscription', () => {
   let service: Service;
   beforeAll(async () => {
-    service = await startService({ env: { ROUTES_FILE: '', DEAD_LETTER_TOPIC: `projects/${PROJECT}/topics/dead`, PUBSUB_EMULATOR_HOST: emulator.host, GOOGLE_CLOUD_PROJECT: PROJECT } });
+    service = await startService({
+      env: { ROUTES_FILE: '', DEAD_LETTER_TOPIC: `projects/${PROJECT}/topics/dead`, PUBSUB_EMULATOR_HOST: emulator.host, GOOGLE_CLOUD_PROJECT: PROJECT },
+    });
     await emulator.createTopic('gcr');
     await emulator.createPushSubscription('gcr-push', 'gcr', { pushEndpoint: `${service.url}/` });
   }, 60000);
@@ -104,7 +106,7 @@ describe('through the real service and a push subscription', () => {
     const [id] = await emulator.publish('gcr', [{ data: JSON.stringify({ action: 'INSERT', tag: 'not a reference' }) }]);
     const letters = await pullAll('dead-pull', 1, 15000);
     expect(letters).toHaveLength(1);
-    const letter = JSON.parse(letters[0]!.data.toString()) as { reason: string; request: { body: string } };
+    const letter = JSON.parse(letters[0].data.toString()) as { reason: string; request: { body: string } };
     expect(letter.reason).toContain('registry-notification');
     expect(letter.request.body).toContain(`"messageId":"${id}"`);
     await new Promise((r) => setTimeout(r, 3000));

@@ -26,7 +26,13 @@ it.each(fixtures.map((f) => [f.name, f] as const))('%s', async (_name, fixture) 
 it('a CloudEvent whose JSON body is broken is acknowledged with the reason and preserved, not refused', async () => {
   const res = await fetch(service.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'broken-1', 'ce-type': 'google.cloud.storage.object.v1.finalized', 'ce-source': '//storage.googleapis.com/projects/_/buckets/b' },
+    headers: {
+      'content-type': 'application/json',
+      'ce-specversion': '1.0',
+      'ce-id': 'broken-1',
+      'ce-type': 'google.cloud.storage.object.v1.finalized',
+      'ce-source': '//storage.googleapis.com/projects/_/buckets/b',
+    },
     body: '{"bucket": "b", "name": ',
   });
   expect(res.status).toBe(200);

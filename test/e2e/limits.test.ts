@@ -28,7 +28,11 @@ describe('body size bound', () => {
   it('through the service: 413 over HTTP', async () => {
     const service = await startService({ env: { ROUTES_FILE: '', MAX_BODY_BYTES: '4096' } });
     try {
-      const res = await fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: { data: 'A'.repeat(10000), messageId: '1' } }) });
+      const res = await fetch(service.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message: { data: 'A'.repeat(10000), messageId: '1' } }),
+      });
       expect(res.status).toBe(413);
       expect(await res.text()).toContain('larger than 4096 bytes');
     } finally {
@@ -38,21 +42,33 @@ describe('body size bound', () => {
 });
 
 describe('receive limits come from the environment as given', () => {
-  it.each([['lean'], ['framework']] as const)('%s server: a secret reference as MAX_BODY_BYTES stops start-up naming the setting (limits never wait for secrets)', async (server) => {
-    const { spawnSync } = await import('child_process');
-    const { FRAMEWORK_CLI, LEAN_SERVER, SERVICE_SOURCE } = await import('../support/service');
-    const args = server === 'lean' ? [LEAN_SERVER] : [FRAMEWORK_CLI, `--source=${SERVICE_SOURCE}`, '--target=router', '--signature-type=http'];
-    const run = spawnSync(process.execPath, args, { env: { ...process.env, PORT: '0', ROUTES_FILE: '', MAX_BODY_BYTES: 'sm://test-project/limit' }, timeout: 30000, encoding: 'utf8' });
-    expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain('"severity":"CRITICAL","message":"eventarc-router cannot start: MAX_BODY_BYTES=\\"sm://test-project/limit\\" is not a positive integer');
-  }, 40000);
+  it.each([['lean'], ['framework']] as const)(
+    '%s server: a secret reference as MAX_BODY_BYTES stops start-up naming the setting (limits never wait for secrets)',
+    async (server) => {
+      const { spawnSync } = await import('child_process');
+      const { FRAMEWORK_CLI, LEAN_SERVER, SERVICE_SOURCE } = await import('../support/service');
+      const args = server === 'lean' ? [LEAN_SERVER] : [FRAMEWORK_CLI, `--source=${SERVICE_SOURCE}`, '--target=router', '--signature-type=http'];
+      const run = spawnSync(process.execPath, args, {
+        env: { ...process.env, PORT: '0', ROUTES_FILE: '', MAX_BODY_BYTES: 'sm://test-project/limit' },
+        timeout: 30000,
+        encoding: 'utf8',
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain(
+        '"severity":"CRITICAL","message":"eventarc-router cannot start: MAX_BODY_BYTES=\\"sm://test-project/limit\\" is not a positive integer',
+      );
+    },
+    40000,
+  );
 });
 
 describe('per-event deadline', () => {
   it('past EVENT_DEADLINE_SECONDS the answer is 503 at once and the handler is aborted', async () => {
     const app = createApp({ env: { ROUTES_FILE: '', EVENT_DEADLINE_SECONDS: '0.3', ROUTE_TIMEOUT_SECONDS: '30' }, sink: memorySink(), actions: [] });
     let aborted = false;
-    app.router.on({}, (_e, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => ((aborted = true), resolve(undefined)))), { name: 'slow' });
+    app.router.on({}, (_e, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => ((aborted = true), resolve(undefined)))), {
+      name: 'slow',
+    });
     const started = Date.now();
     const { answer } = await app.handle(pushOf('slow-1'));
     const took = Date.now() - started;

@@ -60,7 +60,9 @@ describe.each<ServerKind>(['framework', 'lean'])('a path-pattern route on the %s
   it('acknowledges a name outside the pattern as unmatched', async () => {
     const res = await finalized(`${server}-miss`, 'drafts/v2.1.0/app.tar.gz');
     expect(res.status).toBe(204);
-    const logs = await service.waitForLogs((l) => l.some((e) => String(e['message']).startsWith('no route matched') && JSON.stringify(e).includes(`${server}-miss`)));
+    const logs = await service.waitForLogs((l) =>
+      l.some((e) => String(e['message']).startsWith('no route matched') && JSON.stringify(e).includes(`${server}-miss`)),
+    );
     expect(logs.some((e) => (e['event'] as { id?: string } | undefined)?.id === `${server}-miss`)).toBe(false);
   });
 });

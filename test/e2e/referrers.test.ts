@@ -51,7 +51,9 @@ function copy(src: string, dst: string, extra: Partial<CopyOptions> = {}) {
 }
 
 async function manifestBytes(registryUrl: string, repository: string, reference: string): Promise<Buffer> {
-  const res = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, { headers: { accept: `${OCI_MANIFEST}, application/vnd.oci.image.index.v1+json` } });
+  const res = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, {
+    headers: { accept: `${OCI_MANIFEST}, application/vnd.oci.image.index.v1+json` },
+  });
   expect(res.status).toBe(200);
   return Buffer.from(await res.arrayBuffer());
 }
@@ -63,17 +65,28 @@ async function signedRelease(registryUrl: string, repo: string, seed: string) {
   const signature = await cosignSign(registryUrl, repo, `${registryUrl.replace('http://', '')}/${repo}`, image.digest, keys.privateKey);
   const attestation = await pushArtifact(registryUrl, repo, attestationSpec(subject, keys.privateKey));
   const sbom = await pushArtifact(registryUrl, repo, sbomSpec(subject));
-  const fallback = await pushFallbackIndex(registryUrl, repo, image.digest, [attestation, sbom].map(({ bytes: _b, ...d }) => d));
+  const fallback = await pushFallbackIndex(
+    registryUrl,
+    repo,
+    image.digest,
+    [attestation, sbom].map(({ bytes: _b, ...d }) => d),
+  );
   const attestationSignature = await cosignSign(registryUrl, repo, `${registryUrl.replace('http://', '')}/${repo}`, attestation.digest, keys.privateKey);
   return { image, subject, signature, attestation, sbom, fallback, attestationSignature };
 }
 
-test('a signed image arrives with its signature, attestation, SBOM and the attestation\'s signature; a verifier on the target accepts them', async () => {
+test("a signed image arrives with its signature, attestation, SBOM and the attestation's signature; a verifier on the target accepts them", async () => {
   const r = await signedRelease(source.url, 'build/app', 'signed-app');
   // The target already lists a referrer of its own for this image: it must survive the merge.
   await pushImage(target.url, 'prod/app', { seed: 'signed-app', layerSizes: [64 * KIB, 32 * KIB] }); // the same image, by digest
-  const own = await pushArtifact(target.url, 'prod/app', { artifactType: 'application/vnd.example.scan+json', layers: [{ mediaType: 'application/json', bytes: Buffer.from('{"ok":true}') }], subject: r.subject });
-  await pushFallbackIndex(target.url, 'prod/app', r.image.digest, [{ mediaType: own.mediaType, digest: own.digest, size: own.size, artifactType: own.artifactType }]);
+  const own = await pushArtifact(target.url, 'prod/app', {
+    artifactType: 'application/vnd.example.scan+json',
+    layers: [{ mediaType: 'application/json', bytes: Buffer.from('{"ok":true}') }],
+    subject: r.subject,
+  });
+  await pushFallbackIndex(target.url, 'prod/app', r.image.digest, [
+    { mediaType: own.mediaType, digest: own.digest, size: own.size, artifactType: own.artifactType },
+  ]);
 
   const report = await copy(`${source.host}/build/app:v1`, `${target.host}/prod/app:v1`);
   expect(report.readBack).toBe(r.image.digest);
@@ -103,10 +116,17 @@ test('a signed image arrives with its signature, attestation, SBOM and the attes
   expect(again.referrers.every((x) => !x.copied)).toBe(true);
   expect((await manifestBytes(target.url, 'prod/app', `sha256-${r.image.digest.slice(7)}`)).equals(fallbackBefore)).toBe(true);
   const late = await pushArtifact(source.url, 'build/app', { ...sbomSpec(r.subject), annotations: { late: 'yes' } });
-  await pushFallbackIndex(source.url, 'build/app', r.image.digest, [r.attestation, r.sbom, late].map(({ bytes: _b, ...d }) => d));
+  await pushFallbackIndex(
+    source.url,
+    'build/app',
+    r.image.digest,
+    [r.attestation, r.sbom, late].map(({ bytes: _b, ...d }) => d),
+  );
   const third = await copy(`${source.host}/build/app:v1`, `${target.host}/prod/app:v1`);
   expect(third.referrers.filter((x) => x.copied).map((x) => x.digest)).toEqual([late.digest]);
-  expect((await fallbackIndexDigests(target.url, 'prod/app', r.image.digest)).sort()).toEqual([own.digest, r.attestation.digest, r.sbom.digest, late.digest].sort());
+  expect((await fallbackIndexDigests(target.url, 'prod/app', r.image.digest)).sort()).toEqual(
+    [own.digest, r.attestation.digest, r.sbom.digest, late.digest].sort(),
+  );
 });
 
 test('the artifactType filter keeps only the named referrers; --no-referrers copies the image alone; copy-image copies them by default', async () => {
@@ -132,7 +152,9 @@ test('a Helm chart (any config and layer types, artifactType, annotations, subje
   const chart = await pushArtifact(source.url, 'charts/api', helmChartSpec(), '1.2.0');
   const subject = { mediaType: image.mediaType, digest: image.digest, size: image.bytes.length };
   const attached = await pushArtifact(source.url, 'charts/api', helmChartSpec(subject));
-  await pushFallbackIndex(source.url, 'charts/api', image.digest, [{ mediaType: attached.mediaType, digest: attached.digest, size: attached.size, artifactType: attached.artifactType }]);
+  await pushFallbackIndex(source.url, 'charts/api', image.digest, [
+    { mediaType: attached.mediaType, digest: attached.digest, size: attached.size, artifactType: attached.artifactType },
+  ]);
 
   const report = await copy(`${source.host}/charts/api:1.2.0`, `${target.host}/prod/charts/api:1.2.0`);
   expect(report.readBack).toBe(chart.digest);
@@ -171,30 +193,51 @@ describe('against a registry that serves the referrers API', () => {
     const report = await copy(`${api.host}/build/api:v1`, `${target.host}/prod/from-api:v1`);
     expect(api.requests).toContain(`GET /v2/build/api/referrers/${image.digest}`);
     expect(api.requests).not.toContain(`GET /v2/build/api/manifests/sha256-${image.digest.slice(7)}`); // the API answered: no fallback tag read
-    expect(report.referrers).toEqual([{ digest: attestation.digest, subject: image.digest, artifactType: 'application/vnd.in-toto+json', recordedAs: 'fallback-tag', copied: true }]);
+    expect(report.referrers).toEqual([
+      { digest: attestation.digest, subject: image.digest, artifactType: 'application/vnd.in-toto+json', recordedAs: 'fallback-tag', copied: true },
+    ]);
     expect(await fallbackIndexDigests(target.url, 'prod/from-api', image.digest)).toEqual([attestation.digest]);
   });
 
   test('a target with the API records referrers itself: no fallback tag is written, and its API lists them', async () => {
     const r = await signedRelease(source.url, 'build/to-api', 'to-api');
     const report = await copy(`${source.host}/build/to-api:v1`, `${api.host}/prod/app:v1`);
-    expect(report.referrers.filter((x) => x.recordedAs === 'referrers-api').map((x) => x.digest).sort()).toEqual([r.attestation.digest, r.sbom.digest].sort());
+    expect(
+      report.referrers
+        .filter((x) => x.recordedAs === 'referrers-api')
+        .map((x) => x.digest)
+        .sort(),
+    ).toEqual([r.attestation.digest, r.sbom.digest].sort());
     expect(api.requests.filter((q) => q.startsWith('PUT ') && q.endsWith(`/manifests/sha256-${r.image.digest.slice(7)}`))).toEqual([]);
     const listed = (await (await fetch(`${api.url}/v2/prod/app/referrers/${r.image.digest}`)).json()) as { manifests: Described[] };
     expect(listed.manifests.map((m) => m.digest).sort()).toEqual([r.attestation.digest, r.sbom.digest].sort());
     expect(await verifyCosign(api.url, 'prod/app', r.image.digest, keys.publicKey)).toBe(1);
     // The referrers went in before the tag moved.
     const tagPut = api.requests.indexOf('PUT /v2/prod/app/manifests/v1');
-    for (const d of [r.signature.digest, r.attestation.digest, r.sbom.digest]) expect(api.requests.indexOf(`PUT /v2/prod/app/manifests/${d}`)).toBeLessThan(tagPut);
+    for (const d of [r.signature.digest, r.attestation.digest, r.sbom.digest])
+      expect(api.requests.indexOf(`PUT /v2/prod/app/manifests/${d}`)).toBeLessThan(tagPut);
   });
 
   test('a source listing more referrers than the bound fails the copy permanently, and the tag is not set', async () => {
     const image = await pushImage(api.url, 'build/flood', { seed: 'flood', layerSizes: [KIB] }, 'v1');
     const empty = Buffer.from('{}');
     const emptyDigest = `sha256:${createHash('sha256').update(empty).digest('hex')}`;
-    await pushBlob(api.url, 'build/flood', { digest: emptyDigest, size: 2, mediaType: 'application/vnd.oci.empty.v1+json', open: () => Readable.from([empty]) });
+    await pushBlob(api.url, 'build/flood', {
+      digest: emptyDigest,
+      size: 2,
+      mediaType: 'application/vnd.oci.empty.v1+json',
+      open: () => Readable.from([empty]),
+    });
     for (let i = 0; i < 300; i++) {
-      const body = { schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: 'application/x-flood', config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: emptyDigest, size: 2 }, layers: [], subject: { mediaType: image.mediaType, digest: image.digest, size: image.bytes.length }, annotations: { n: String(i) } };
+      const body = {
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        artifactType: 'application/x-flood',
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: emptyDigest, size: 2 },
+        layers: [],
+        subject: { mediaType: image.mediaType, digest: image.digest, size: image.bytes.length },
+        annotations: { n: String(i) },
+      };
       const bytes = Buffer.from(JSON.stringify(body));
       api.put('build/flood', `sha256:${createHash('sha256').update(bytes).digest('hex')}`, bytes, OCI_MANIFEST);
     }

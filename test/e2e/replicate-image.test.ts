@@ -53,7 +53,7 @@ test('an Artifact Registry INSERT notification on a matching route copies the im
   expect(res.status).toBe(200);
   const answer = (await res.json()) as { handled: boolean; results: { route: string; summary: string }[] };
   expect(answer.handled).toBe(true);
-  expect(answer.results[0]!.summary).toContain(`to ${target.host}/prod/images/api:v2.0.1 (3 blobs copied, 0 skipped, 0 mounted`);
+  expect(answer.results[0].summary).toContain(`to ${target.host}/prod/images/api:v2.0.1 (3 blobs copied, 0 skipped, 0 mounted`);
   expect(await tagDigest(target.url, 'prod/images/api', 'v2.0.1')).toBe(image.digest);
   const logs = await service.waitForLogs((l) => l.some((e) => String(e.message).startsWith('copied ')));
   const entry = logs.find((e) => String(e.message).startsWith('copied '))!;

@@ -45,7 +45,7 @@ function captureAction(seen: string[]): ActionDefinition<unknown> {
       seen.push(options.token);
       if (event.id === 'boom') throw new Error('target refused the request');
     },
-  }) as ActionDefinition<unknown>;
+  });
 }
 
 describe('secret references', () => {
@@ -106,9 +106,9 @@ describe('secret references', () => {
       'secret sm://test-project/empty cannot be resolved: the secret is empty',
     );
     const routes = routesWith('sm://test-project/blank');
-    await expect(startApp({ env: { ROUTES_FILE: routes }, sink: memorySink(), actions: [captureAction([])], secretAccessor: () => server.accessor() })).rejects.toThrow(
-      'secret sm://test-project/blank cannot be resolved: the secret is only whitespace',
-    );
+    await expect(
+      startApp({ env: { ROUTES_FILE: routes }, sink: memorySink(), actions: [captureAction([])], secretAccessor: () => server.accessor() }),
+    ).rejects.toThrow('secret sm://test-project/blank cannot be resolved: the secret is only whitespace');
   });
 
   it('a malformed sm:// value stops start-up rather than being used as a literal', async () => {

@@ -11,7 +11,10 @@ const OLD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}
 
 test('agrees with the old regular expression on short inputs', () => {
   const nearBase64 = fc.string({ unit: fc.constantFrom('A', 'z', '0', '+', '/', '=', '-', '_', ' ', '\n', 'é'), maxLength: 24 });
-  fc.assert(fc.property(fc.oneof(fc.base64String(), nearBase64, fc.string()), (s) => expect(isBase64(s)).toBe(OLD_BASE64.test(s))), { numRuns: 5000 });
+  fc.assert(
+    fc.property(fc.oneof(fc.base64String(), nearBase64, fc.string()), (s) => expect(isBase64(s)).toBe(OLD_BASE64.test(s))),
+    { numRuns: 5000 },
+  );
 });
 
 test('checks Pub/Sub-sized data (13.4 M characters) without throwing', () => {

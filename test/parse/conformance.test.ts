@@ -13,12 +13,19 @@ const CASES = ['storage', 'pubsub_text', 'pubsub_binary', 'legacy_pubsub'];
 const dir = ['functions-framework-conformance', 'events', 'generate', 'data'];
 
 interface CloudEventOut {
-  id: string; type: string; source: string; time: string; subject?: string;
+  id: string;
+  type: string;
+  source: string;
+  time: string;
+  subject?: string;
   data: { message?: { data?: string; attributes?: Record<string, string>; messageId?: string; publishTime?: string } } & Record<string, unknown>;
 }
 
 const post = (json: unknown, contentType: string): RawRequest => ({
-  method: 'POST', path: '/', headers: { 'content-type': contentType }, body: Buffer.from(JSON.stringify(json)),
+  method: 'POST',
+  path: '/',
+  headers: { 'content-type': contentType },
+  body: Buffer.from(JSON.stringify(json)),
 });
 
 function assertMatchesOutput(event: RouterEvent, out: CloudEventOut) {

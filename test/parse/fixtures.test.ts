@@ -32,9 +32,9 @@ describe('every delivery shape, from fixtures', () => {
       // The default route logs each event exactly once, on one line, naming it.
       const entries = sink.entries();
       expect(entries).toHaveLength(1);
-      expect(entries[0]!['logging.googleapis.com/labels']).toMatchObject({ eventType: event!.type });
+      expect(entries[0]['logging.googleapis.com/labels']).toMatchObject({ eventType: event!.type });
       if (event!.kind === 'storage.object') {
-        expect(entries[0]!['message']).toContain(`gs://${event!.object.bucket}/${event!.object.name}`);
+        expect(entries[0]['message']).toContain(`gs://${event!.object.bucket}/${event!.object.name}`);
       }
     }
     if (fixture.expect.reason) {

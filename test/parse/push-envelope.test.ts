@@ -8,7 +8,16 @@ import fc from 'fast-check';
 import { conformsToPushEnvelopeSchema, pushEnvelopeSchema } from '../../functions/parse/schemas';
 import { loadRequestFixtures, rawOf } from '../support/fixtures';
 
-const anyValue = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }));
+const anyValue = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.array(fc.string(), { maxLength: 2 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+);
 // Mostly well-formed, sometimes anything: both verdicts are exercised.
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ arbitrary: arb, weight: 12 }, { arbitrary: anyValue, weight: 1 });
 const attributes = fc.oneof(
@@ -31,7 +40,13 @@ const messageRecord = fc.record(
 );
 const message = fc.oneof({ arbitrary: messageRecord, weight: 8 }, { arbitrary: anyValue, weight: 1 });
 const envelope = fc.oneof(
-  { arbitrary: fc.record({ message, subscription: maybe(fc.string()), deliveryAttempt: maybe(fc.integer({ min: 1, max: 100 })), extra: anyValue }, { requiredKeys: ['message'] }), weight: 8 },
+  {
+    arbitrary: fc.record(
+      { message, subscription: maybe(fc.string()), deliveryAttempt: maybe(fc.integer({ min: 1, max: 100 })), extra: anyValue },
+      { requiredKeys: ['message'] },
+    ),
+    weight: 8,
+  },
   { arbitrary: anyValue, weight: 1 },
 );
 

@@ -15,7 +15,12 @@ describe('admit stage', () => {
 
   it('leaves when the rest throws', async () => {
     const inFlight = createInFlight();
-    await expect(admit(inFlight)(incomingOf().request, nextOf(async () => Promise.reject(new Error('bug'))))).rejects.toThrow('bug');
+    await expect(
+      admit(inFlight)(
+        incomingOf().request,
+        nextOf(async () => Promise.reject(new Error('bug'))),
+      ),
+    ).rejects.toThrow('bug');
     expect(inFlight.count).toBe(0);
   });
 

@@ -13,7 +13,10 @@ describe('deadline stage', () => {
 
   it('past it: late, and the signal the routes see is aborted', async () => {
     const { request } = incomingOf();
-    const outcome = await deadline(30)(request, nextOf(() => new Promise(() => undefined)));
+    const outcome = await deadline(30)(
+      request,
+      nextOf(() => new Promise(() => undefined)),
+    );
     expect(outcome).toMatchObject({ kind: 'late', deadlineMs: 30 });
     expect(request.signal?.aborted).toBe(true);
   });
@@ -22,7 +25,10 @@ describe('deadline stage', () => {
     const outer = new AbortController();
     const { request } = incomingOf({}, outer.signal);
     let seen: AbortSignal | undefined;
-    const done = deadline(10_000)(request, nextOf(async () => ((seen = request.signal), outer.abort(new Error('client gone')), PASSED)));
+    const done = deadline(10_000)(
+      request,
+      nextOf(async () => ((seen = request.signal), outer.abort(new Error('client gone')), PASSED)),
+    );
     await expect(done).resolves.toBe(PASSED);
     expect(seen).not.toBe(outer.signal);
     expect(seen?.aborted).toBe(true);

@@ -11,23 +11,81 @@ import type { RawRequest } from '../../functions/receive/raw-request';
 import { loadRequestFixtures, rawOf } from '../support/fixtures';
 import { startService, type Service } from '../support/service';
 
-const seeds = loadRequestFixtures().filter((f) => f.request.method === 'POST').map(rawOf);
+const seeds = loadRequestFixtures()
+  .filter((f) => f.request.method === 'POST')
+  .map(rawOf);
 const app = createApp({ env: {}, sink: nullSink });
 
 const headerName = fc.oneof(
-  fc.constantFrom('content-type', 'ce-specversion', 'ce-id', 'ce-type', 'ce-source', 'ce-subject', 'ce-time', 'x-goog-pubsub-message-id', 'traceparent', 'x-cloud-trace-context'),
+  fc.constantFrom(
+    'content-type',
+    'ce-specversion',
+    'ce-id',
+    'ce-type',
+    'ce-source',
+    'ce-subject',
+    'ce-time',
+    'x-goog-pubsub-message-id',
+    'traceparent',
+    'x-cloud-trace-context',
+  ),
   fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/),
 );
-const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/cloudevents+json', 'application/cloudevents+json; charset=UTF-8', 'text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded', '');
-const ceType = fc.constantFrom('google.cloud.pubsub.topic.v1.messagePublished', 'google.cloud.storage.object.v1.finalized', 'google.cloud.storage.object.v1.deleted', 'x.y');
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/cloudevents+json',
+  'application/cloudevents+json; charset=UTF-8',
+  'text/plain',
+  'application/octet-stream',
+  'application/x-www-form-urlencoded',
+  '',
+);
+const ceType = fc.constantFrom(
+  'google.cloud.pubsub.topic.v1.messagePublished',
+  'google.cloud.storage.object.v1.finalized',
+  'google.cloud.storage.object.v1.deleted',
+  'x.y',
+);
 
 /** A JSON value that walks the envelope shapes: message/data/attributes/context keys appear often. */
 const envelopeish = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },
-    fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.base64String(),
+    fc.string(),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.base64String(),
     fc.array(tie('value'), { maxLength: 3 }),
-    fc.dictionary(fc.constantFrom('message', 'data', 'attributes', 'messageId', 'subscription', 'context', 'eventType', 'eventId', 'resource', 'bucket', 'name', 'size', 'generation', 'action', 'tag', 'digest', 'specversion', 'id', 'type', 'source', 'data_base64', 'payloadFormat'), tie('value'), { maxKeys: 5 }),
+    fc.dictionary(
+      fc.constantFrom(
+        'message',
+        'data',
+        'attributes',
+        'messageId',
+        'subscription',
+        'context',
+        'eventType',
+        'eventId',
+        'resource',
+        'bucket',
+        'name',
+        'size',
+        'generation',
+        'action',
+        'tag',
+        'digest',
+        'specversion',
+        'id',
+        'type',
+        'source',
+        'data_base64',
+        'payloadFormat',
+      ),
+      tie('value'),
+      { maxKeys: 5 },
+    ),
   ),
 })).value;
 
@@ -79,10 +137,18 @@ describe('intake under random input', () => {
     afterAll(async () => service?.stop());
 
     it('mutated deliveries never get a 5xx', async () => {
-      const samples = fc.sample(fc.oneof(mutated, randomRequest.filter((r) => r.method === 'POST')), { numRuns: 300, seed: 42 });
+      const samples = fc.sample(
+        fc.oneof(
+          mutated,
+          randomRequest.filter((r) => r.method === 'POST'),
+        ),
+        { numRuns: 300, seed: 42 },
+      );
       const statuses = new Map<number, number>();
       for (const raw of samples) {
-        const headers = Object.fromEntries(Object.entries(raw.headers).filter(([k, v]) => /^[a-z0-9-]+$/.test(k) && /^[\x20-\x7e]*$/.test(v) && k !== 'content-length' && k !== 'host'));
+        const headers = Object.fromEntries(
+          Object.entries(raw.headers).filter(([k, v]) => /^[a-z0-9-]+$/.test(k) && /^[\x20-\x7e]*$/.test(v) && k !== 'content-length' && k !== 'host'),
+        );
         const res = await fetch(service.url + raw.path, { method: 'POST', headers, body: raw.body });
         await res.arrayBuffer();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);

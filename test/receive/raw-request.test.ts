@@ -12,7 +12,7 @@ import { createBodyBudget } from '../../functions/receive/body-budget';
 
 const limits = receiveLimitsOf(readSettingsBeforeSecrets({}));
 const received = async (req: IncomingMessage): Promise<RawRequest> => {
-  const r = await toRawRequest(req as never, limits, createBodyBudget(limits.maxBodyBytesInFlight));
+  const r = await toRawRequest(req, limits, createBodyBudget(limits.maxBodyBytesInFlight));
   if ('refusal' in r) throw new Error(r.refusal.reason);
   return r.raw;
 };

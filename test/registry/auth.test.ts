@@ -21,7 +21,9 @@ beforeAll(async () => {
   tokens = await startTokenServer('ci-robot', 'pa55-w0rd-not-for-logs');
   [source, target] = await Promise.all([
     startRegistry('source-registry'),
-    startRegistry('token-registry', { tokenAuth: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.rootCertBundle } }),
+    startRegistry('token-registry', {
+      tokenAuth: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.rootCertBundle },
+    }),
   ]);
 });
 
@@ -50,7 +52,10 @@ test('a registry behind the Docker token flow takes the copy with credentials na
   const image = await pushImage(source.url, 'build/images/secure', { seed: 'auth', layerSizes: [64 * KIB, 64 * KIB, 64 * KIB] }, 'v1');
   const before = tokens.requests.length;
   const { result, sink } = run(
-    { targets: [`${target.host}/prod/images`], credentials: [{ host: target.host, username: 'ci-robot', passwordEnv: 'TARGET_PASSWORD', realm: new URL(tokens.realm).host }] },
+    {
+      targets: [`${target.host}/prod/images`],
+      credentials: [{ host: target.host, username: 'ci-robot', passwordEnv: 'TARGET_PASSWORD', realm: new URL(tokens.realm).host }],
+    },
     { TARGET_PASSWORD: 'pa55-w0rd-not-for-logs' },
     imageEvent('inserted', source.host, 'build/images/secure', { tag: 'v1', digest: image.digest }),
   );
@@ -60,8 +65,11 @@ test('a registry behind the Docker token flow takes the copy with credentials na
   // Tokens are cached per repository and access: a handful of requests, not one per blob.
   expect(tokens.requests.length - before).toBeLessThanOrEqual(3);
   // The registry's challenge lists the actions in its own order (pull,push or push,pull).
-  const pushScopes = tokens.requests.slice(before).flat().filter((s) => s.startsWith('repository:prod/images/secure:'));
-  expect(pushScopes.some((s) => new Set(s.split(':')[2]!.split(',')).has('push') && s.includes('pull'))).toBe(true);
+  const pushScopes = tokens.requests
+    .slice(before)
+    .flat()
+    .filter((s) => s.startsWith('repository:prod/images/secure:'));
+  expect(pushScopes.some((s) => new Set(s.split(':')[2].split(',')).has('push') && s.includes('pull'))).toBe(true);
   const logged = sink.lines.join('');
   for (const token of tokens.issued) expect(logged).not.toContain(token);
   expect(logged).not.toContain('pa55-w0rd-not-for-logs');
@@ -70,7 +78,10 @@ test('a registry behind the Docker token flow takes the copy with credentials na
 test('wrong credentials fail at once as a permanent error naming the registry and the status', async () => {
   const image = await pushImage(source.url, 'build/images/denied', { seed: 'denied', layerSizes: [KIB] }, 'v1');
   const { result } = run(
-    { targets: [`${target.host}/prod/images`], credentials: [{ host: target.host, username: 'ci-robot', password: 'wrong', realm: new URL(tokens.realm).host }] },
+    {
+      targets: [`${target.host}/prod/images`],
+      credentials: [{ host: target.host, username: 'ci-robot', password: 'wrong', realm: new URL(tokens.realm).host }],
+    },
     {},
     imageEvent('inserted', source.host, 'build/images/denied', { tag: 'v1', digest: image.digest }),
   );

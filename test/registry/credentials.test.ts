@@ -10,7 +10,9 @@ test('credentials come from the routes file or the environment, never echoed whe
   expect(await source(new URL('https://r.example/'))).toEqual({ username: 'u', password: 'secret' });
   expect(await source(new URL('https://us-docker.pkg.dev/'))).toEqual({ username: 'oauth2accesstoken', password: 'adc' });
   expect(await source(new URL('https://anonymous.example/'))).toBeUndefined();
-  expect(readCopyImageSettings({ EVENTARC_ROUTER_REGISTRY_CREDENTIALS: '[{"host":"h.example","username":"u","password":"p"}]' }).registryCredentials).toHaveLength(1);
+  expect(
+    readCopyImageSettings({ EVENTARC_ROUTER_REGISTRY_CREDENTIALS: '[{"host":"h.example","username":"u","password":"p"}]' }).registryCredentials,
+  ).toHaveLength(1);
   expect(() => readCopyImageSettings({ EVENTARC_ROUTER_REGISTRY_CREDENTIALS: 'hunter2' })).toThrow(/^EVENTARC_ROUTER_REGISTRY_CREDENTIALS is not JSON$/);
 });
 

@@ -39,10 +39,15 @@ test('429 with Retry-After, 503 and resets mid-blob do not stop a copy from endi
     'v1',
   );
   const waits: { delay: number; status?: number }[] = [];
-  const observer = { onRetry: (_n: number, delay: number, err: unknown) => waits.push({ delay, status: err instanceof RegistryHttpError ? err.status : undefined }) };
+  const observer = {
+    onRetry: (_n: number, delay: number, err: unknown) => waits.push({ delay, status: err instanceof RegistryHttpError ? err.status : undefined }),
+  };
   const registries = new Registries({ insecure: false, credentials: credentialSource([], {}), retry: RETRY, observer });
   try {
-    for (const [repo, pushed] of [['app', single], ['multi', index]] as const) {
+    for (const [repo, pushed] of [
+      ['app', single],
+      ['multi', index],
+    ] as const) {
       const src = parseImageRef(`${source.host}/proj/repo/${repo}:v1`);
       const dst = parseImageRef(`${proxy.host}/other/repo/${repo}:v1`);
       const report = await copyImage(registries.client(src.host), src, registries.client(dst.host), dst, { jobs: 4, retry: RETRY, observer });

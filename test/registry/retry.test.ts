@@ -19,13 +19,28 @@ test('408, 429, 5xx and resets are retried; 401, 403, 404 are not', async () => 
   expect(isRetryableFailure(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
   let calls = 0;
   const policy = { attempts: 3, maxElapsedMs: 1000, baseDelayMs: 1, maxDelayMs: 2 };
-  await expect(withRetry(async () => { calls++; throw new RegistryHttpError('busy', 503); }, policy)).rejects.toThrow('busy');
+  await expect(
+    withRetry(async () => {
+      calls++;
+      throw new RegistryHttpError('busy', 503);
+    }, policy),
+  ).rejects.toThrow('busy');
   expect(calls).toBe(3);
   calls = 0;
-  await expect(withRetry(async () => { calls++; throw new RegistryHttpError('denied', 403); }, policy)).rejects.toThrow('denied');
+  await expect(
+    withRetry(async () => {
+      calls++;
+      throw new RegistryHttpError('denied', 403);
+    }, policy),
+  ).rejects.toThrow('denied');
   expect(calls).toBe(1);
   // A Retry-After beyond the time budget ends the retries at once.
   calls = 0;
-  await expect(withRetry(async () => { calls++; throw new RegistryHttpError('later', 429, 60_000); }, policy)).rejects.toThrow('later');
+  await expect(
+    withRetry(async () => {
+      calls++;
+      throw new RegistryHttpError('later', 429, 60_000);
+    }, policy),
+  ).rejects.toThrow('later');
   expect(calls).toBe(1);
 });

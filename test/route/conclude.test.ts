@@ -3,7 +3,8 @@ import type { RouterEvent } from '../../functions/parse/event';
 import { conclude } from '../../functions/route/conclude';
 import type { RouteOutcome } from '../../functions/support/outcome';
 
-const eventAt = (deliveryAttempt?: number) => ({ id: 'm-1', type: 't', kind: 'pubsub.message', delivery: { ...(deliveryAttempt !== undefined && { deliveryAttempt }) } }) as unknown as RouterEvent;
+const eventAt = (deliveryAttempt?: number) =>
+  ({ id: 'm-1', type: 't', kind: 'pubsub.message', delivery: { ...(deliveryAttempt !== undefined && { deliveryAttempt }) } }) as unknown as RouterEvent;
 const done: RouteOutcome = { route: 'a', status: 'done' };
 const retry: RouteOutcome = { route: 'b', status: 'retry', reason: 'timeout', unavailable: true };
 const flaky: RouteOutcome = { route: 'd', status: 'retry', reason: 'TypeError', unavailable: false };
@@ -33,7 +34,9 @@ describe('conclude', () => {
   it('at the limit the reason names the attempt, the limit and the last failures', () => {
     const outcome = conclude(eventAt(5), [done, retry, flaky], 5);
     expect(outcome).toMatchObject({ kind: 'rejected', reason: 'delivery attempt 5 reached the limit 5; last failure: b: timeout; d: TypeError' });
-    expect(outcome.kind === 'rejected' && outcome.line.message).toBe('rejected event m-1 (acknowledged, will not be retried): delivery attempt 5 reached the limit 5; last failure: b: timeout; d: TypeError');
+    expect(outcome.kind === 'rejected' && outcome.line.message).toBe(
+      'rejected event m-1 (acknowledged, will not be retried): delivery attempt 5 reached the limit 5; last failure: b: timeout; d: TypeError',
+    );
   });
 
   it('a permanent failure names its route', () => {

@@ -33,7 +33,10 @@ const firestore = (contentType: 'application/json' | 'application/protobuf') =>
       ? example('real', 'google-cloudevents', 'examples', 'binary', 'firestore', 'DocumentEventData-simple.json')
       : example('protobuf', 'google-cloudevents', 'examples', 'binary', 'firestore', 'DocumentEventData-simple.binpb'),
     contentType,
-    { 'ce-subject': 'documents/gcf-test/2Vm2mI1d0wIaK2Waj5to', 'ce-dataschema': 'https://github.com/googleapis/google-cloudevents/blob/main/proto/google/events/cloud/firestore/v1/data.proto' },
+    {
+      'ce-subject': 'documents/gcf-test/2Vm2mI1d0wIaK2Waj5to',
+      'ce-dataschema': 'https://github.com/googleapis/google-cloudevents/blob/main/proto/google/events/cloud/firestore/v1/data.proto',
+    },
   );
 
 const auditLog = binary(

@@ -4,7 +4,7 @@ import { compileMatchSpec, type MatchSpec } from '../../functions/route/match-sp
 import { loadRequestFixtures, rawOf } from '../support/fixtures';
 
 const byName = Object.fromEntries(loadRequestFixtures().map((f) => [f.name, f]));
-const event = (name: string) => parseDelivery(rawOf(byName[name]!));
+const event = (name: string) => parseDelivery(rawOf(byName[name]));
 
 const cases: [string, string, MatchSpec, boolean, string][] = [
   ['kind', 'F-push-gcs-json-api-v1', { kind: 'storage.object' }, true, ''],
@@ -39,7 +39,15 @@ describe('filters', () => {
     const f = compileMatchSpec({ name: { glob: 'uploads/**/*.csv' } });
     const e = (name: string) =>
       parseDelivery({
-        method: 'POST', path: '/', headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': '1', 'ce-type': 'google.cloud.storage.object.v1.finalized', 'ce-source': '//storage.googleapis.com/projects/_/buckets/b' },
+        method: 'POST',
+        path: '/',
+        headers: {
+          'content-type': 'application/json',
+          'ce-specversion': '1.0',
+          'ce-id': '1',
+          'ce-type': 'google.cloud.storage.object.v1.finalized',
+          'ce-source': '//storage.googleapis.com/projects/_/buckets/b',
+        },
         body: Buffer.from(JSON.stringify({ bucket: 'b', name })),
       });
     expect(f.test(e('uploads/a.csv')).matched).toBe(true);

@@ -22,18 +22,25 @@ function appWith(...handlers: ((e: RouterEvent) => unknown)[]) {
 describe('outcomes', () => {
   it('handled: 204, each matching route runs once', async () => {
     const seen: string[] = [];
-    const { app } = appWith((e) => seen.push(`a:${e.id}`), (e) => seen.push(`b:${e.id}`));
+    const { app } = appWith(
+      (e) => seen.push(`a:${e.id}`),
+      (e) => seen.push(`b:${e.id}`),
+    );
     const { answer } = await app.handle(push);
     expect(answer.status).toBe(204);
     expect(seen.sort()).toEqual(['a:1036', 'b:1036']);
   });
 
-  it('handled with a report: 200 with each route\'s summary (still an acknowledgement)', async () => {
+  it("handled with a report: 200 with each route's summary (still an acknowledgement)", async () => {
     const { app } = appWith();
     app.router.on({}, () => ({ summary: 'copied gs://a/x to gs://b/x', details: { bytes: 42n } }), { name: 'copy' });
     const { answer } = await app.handle(push);
     expect(answer.status).toBe(200);
-    expect(JSON.parse(answer.body!)).toEqual({ acknowledged: true, handled: true, results: [{ route: 'copy', summary: 'copied gs://a/x to gs://b/x', details: { bytes: '42' } }] });
+    expect(JSON.parse(answer.body!)).toEqual({
+      acknowledged: true,
+      handled: true,
+      results: [{ route: 'copy', summary: 'copied gs://a/x to gs://b/x', details: { bytes: '42' } }],
+    });
   });
 
   it('no route matched: 204 and an INFO line naming the event', async () => {
@@ -43,7 +50,9 @@ describe('outcomes', () => {
     expect(answer.status).toBe(204);
     const line = sink.entries().find((e) => String(e['message']).startsWith('no route matched'));
     expect(line).toMatchObject({ severity: 'INFO', eventId: '1036' });
-    expect(line!['message']).toBe('no route matched pubsub.message event 1036: Pub/Sub message 1036 on subscription projects/test-project/subscriptions/s-plain (17 bytes)');
+    expect(line!['message']).toBe(
+      'no route matched pubsub.message event 1036: Pub/Sub message 1036 on subscription projects/test-project/subscriptions/s-plain (17 bytes)',
+    );
   });
 
   it('an image no route wants is logged as "no image will be updated" with its reference', async () => {
@@ -51,25 +60,41 @@ describe('outcomes', () => {
     const gcr = rawOf(loadRequestFixtures().find((f) => f.name === 'G-push-gcr-insert')!);
     expect((await app.handle(gcr)).answer.status).toBe(204);
     const line = sink.entries().find((e) => String(e['message']).startsWith('no route matched'));
-    expect(line!['message']).toBe(`no route matched: no image will be updated for us-docker.pkg.dev/test-project/repo/img:latest@sha256:${'0123456789abcdef'.repeat(4)} (inserted)`);
+    expect(line!['message']).toBe(
+      `no route matched: no image will be updated for us-docker.pkg.dev/test-project/repo/img:latest@sha256:${'0123456789abcdef'.repeat(4)} (inserted)`,
+    );
   });
 
   it('retryable error: 503 so Pub/Sub redelivers', async () => {
-    const { app } = appWith(() => { throw new RetryableError('target down'); });
+    const { app } = appWith(() => {
+      throw new RetryableError('target down');
+    });
     const { answer } = await app.handle(push);
     expect(answer.status).toBe(503);
     expect(answer.body).toContain('r0');
   });
 
   it('unexpected error: 500, redelivered', async () => {
-    const { app } = appWith(() => { throw new TypeError('bug'); });
+    const { app } = appWith(() => {
+      throw new TypeError('bug');
+    });
     expect((await app.handle(push)).answer.status).toBe(500);
   });
 
   it('timeout: 503 without waiting for the handler', async () => {
     let aborted = false;
     const { app } = appWith();
-    app.router.on({}, (_e, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => { aborted = true; resolve(); })), { timeoutMs: 50, name: 'slow' });
+    app.router.on(
+      {},
+      (_e, ctx) =>
+        new Promise((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve();
+          }),
+        ),
+      { timeoutMs: 50, name: 'slow' },
+    );
     const started = Date.now();
     const { answer } = await app.handle(push);
     expect(answer.status).toBe(503);
@@ -78,7 +103,9 @@ describe('outcomes', () => {
   });
 
   it('permanent error: 200 with the reason, raw request preserved without credentials', async () => {
-    const { app, sink } = appWith(() => { throw new PermanentError('target said 400'); });
+    const { app, sink } = appWith(() => {
+      throw new PermanentError('target said 400');
+    });
     const { answer } = await app.handle(withAuth);
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body!)).toMatchObject({ acknowledged: true, handled: false, reason: 'route r0: target said 400', eventId: '1036' });
@@ -89,7 +116,13 @@ describe('outcomes', () => {
 
   it('a route may declare which errors are permanent', async () => {
     const { app } = appWith();
-    app.router.on({}, () => { throw Object.assign(new Error('HTTP 404'), { status: 404 }); }, { isPermanent: (e) => (e as { status?: number }).status === 404 });
+    app.router.on(
+      {},
+      () => {
+        throw Object.assign(new Error('HTTP 404'), { status: 404 });
+      },
+      { isPermanent: (e) => (e as { status?: number }).status === 404 },
+    );
     expect((await app.handle(push)).answer.status).toBe(200);
   });
 
@@ -97,10 +130,14 @@ describe('outcomes', () => {
     const { app } = appWith();
     let runs = 0;
     let fail = true;
-    app.router.on({}, () => {
-      runs++;
-      if (fail) throw new RetryableError('first attempt fails');
-    }, { name: 'once', idempotent: true });
+    app.router.on(
+      {},
+      () => {
+        runs++;
+        if (fail) throw new RetryableError('first attempt fails');
+      },
+      { name: 'once', idempotent: true },
+    );
     expect((await app.handle(push)).answer.status).toBe(503);
     fail = false;
     expect((await app.handle(push)).answer.status).toBeLessThan(300);
@@ -109,7 +146,12 @@ describe('outcomes', () => {
   });
 
   it('a retry wins over a success on another route (the event must come back)', async () => {
-    const { app } = appWith(() => undefined, () => { throw new RetryableError('later'); });
+    const { app } = appWith(
+      () => undefined,
+      () => {
+        throw new RetryableError('later');
+      },
+    );
     expect((await app.handle(push)).answer.status).toBe(503);
   });
 

@@ -83,12 +83,12 @@ routes:
   it('matches by segments and captures; the glob beside it keeps its meaning', () => {
     const [releases, csv] = parse(RELEASES).map((e) => e.route.filter);
     const tarball = parseDelivery(storageEvent('releases/v2.1.0/linux/amd64/app.tar.gz'));
-    expect(releases!.test(tarball)).toEqual({ matched: true, params: { version: 'v2.1.0', file: 'linux/amd64/app.tar.gz' } });
-    expect(csv!.test(tarball).matched).toBe(false);
+    expect(releases.test(tarball)).toEqual({ matched: true, params: { version: 'v2.1.0', file: 'linux/amd64/app.tar.gz' } });
+    expect(csv.test(tarball).matched).toBe(false);
     const sheet = parseDelivery(storageEvent('releases/v2/notes.csv'));
-    expect(releases!.test(sheet).params).toEqual({ version: 'v2', file: 'notes.csv' });
-    expect(csv!.test(sheet)).toEqual({ matched: true });
-    expect(releases!.test(parseDelivery(storageEvent('drafts/v2/notes.csv')))).toEqual({
+    expect(releases.test(sheet).params).toEqual({ version: 'v2', file: 'notes.csv' });
+    expect(csv.test(sheet)).toEqual({ matched: true });
+    expect(releases.test(parseDelivery(storageEvent('drafts/v2/notes.csv')))).toEqual({
       matched: false,
       why: 'name is "drafts/v2/notes.csv", want path pattern "releases/{version}/{file=**}": segment 1 is "drafts", want "releases"',
     });
@@ -101,7 +101,12 @@ routes:
       4,
       'routes[0].match: "users/{uid}" reads like a path pattern, but a plain string is an exact value: write { pathPattern: "users/{uid}" } (or { exact: ... } for the literal string)',
     ],
-    ['a bad parameter name', 'routes:\n  - action: log\n    match: { name: { pathPattern: "a/{1st}" } }\n', 3, 'path pattern "a/{1st}": segment 2: "1st" is not a parameter name'],
+    [
+      'a bad parameter name',
+      'routes:\n  - action: log\n    match: { name: { pathPattern: "a/{1st}" } }\n',
+      3,
+      'path pattern "a/{1st}": segment 2: "1st" is not a parameter name',
+    ],
     ['two multi-segment parts', 'routes:\n  - action: log\n    match: { name: { pathPattern: "**/x/**" } }\n', 3, 'only one "**" or "{name=**}" per pattern'],
     [
       'one name captured by two conditions',
@@ -120,8 +125,8 @@ routes:
 
   it('an exact value with braces is still possible, with exact:', () => {
     const [entry] = parse('routes:\n  - action: log\n    match: { name: { exact: "users/{uid}" } }\n');
-    expect(entry!.route.filter.test(parseDelivery(storageEvent('users/{uid}'))).matched).toBe(true);
-    expect(entry!.route.filter.test(parseDelivery(storageEvent('users/alice'))).matched).toBe(false);
+    expect(entry.route.filter.test(parseDelivery(storageEvent('users/{uid}'))).matched).toBe(true);
+    expect(entry.route.filter.test(parseDelivery(storageEvent('users/alice'))).matched).toBe(false);
   });
 });
 
@@ -158,10 +163,12 @@ describe('what handlers receive', () => {
       method: 'POST',
       path: '/',
       headers: { 'content-type': 'application/json' },
-      body: Buffer.from(JSON.stringify({
-        message: { data: '', messageId: 'm-1', attributes: { objectId: 'uploads/alice/2026/report.csv' } },
-        subscription: 'projects/p/subscriptions/s',
-      })),
+      body: Buffer.from(
+        JSON.stringify({
+          message: { data: '', messageId: 'm-1', attributes: { objectId: 'uploads/alice/2026/report.csv' } },
+          subscription: 'projects/p/subscriptions/s',
+        }),
+      ),
     };
     const router = new Router(5000).on({ attributes: { objectId: { pathPattern: 'uploads/{user}/{path=**}' } } }, () => undefined, { name: 'uploads' });
     expect(router.matching(parseDelivery(push)).map((r) => [r.name, r.params])).toEqual([['uploads', { user: 'alice', path: '2026/report.csv' }]]);
@@ -170,13 +177,13 @@ describe('what handlers receive', () => {
   it('the log action puts the parameters in its line', async () => {
     const [entry] = parse('routes:\n  - name: orders\n    match: { subject: { pathPattern: "users/{uid}/orders/{orderId}" } }\n    action: log\n');
     const sink = memorySink();
-    const routes = buildRoutes([entry!], { log: createLogger(sink), variables: {} });
-    const router = new Router(5000).add(routes[0]!);
+    const routes = buildRoutes([entry], { log: createLogger(sink), variables: {} });
+    const router = new Router(5000).add(routes[0]);
     const event = parseDelivery(orderEvent('users/alice/orders/o-17'));
     await dispatch(event, router.matching(event), createLogger(sink));
     const [line] = sink.entries();
     expect(line).toMatchObject({ params: { uid: 'alice', orderId: 'o-17' } });
-    expect(line!['event']).toMatchObject({ id: 'order-1', type: 'com.example.order.v1.created' });
+    expect(line['event']).toMatchObject({ id: 'order-1', type: 'com.example.order.v1.created' });
   });
 });
 

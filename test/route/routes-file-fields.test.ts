@@ -6,7 +6,14 @@ const parse = (text: string) => parseRoutesFile(text, 'routes.yaml', builtInActi
 
 it('idempotent: true, a key template, or absent', () => {
   const entries = parse(
-    ['routes:', '  - { name: a, action: log, idempotent: true }', '  - name: b', '    action: log', '    idempotent: { key: "{object.bucket}/{object.name}#{object.generation}" }', '  - { name: c, action: log }'].join('\n'),
+    [
+      'routes:',
+      '  - { name: a, action: log, idempotent: true }',
+      '  - name: b',
+      '    action: log',
+      '    idempotent: { key: "{object.bucket}/{object.name}#{object.generation}" }',
+      '  - { name: c, action: log }',
+    ].join('\n'),
   );
   expect(entries.map((e) => e.route.idempotent)).toEqual([true, { key: '{object.bucket}/{object.name}#{object.generation}' }, undefined]);
 });
@@ -15,5 +22,7 @@ it('a key naming no event field, or a wrong shape, stops start-up at its line', 
   expect(() => parse(['routes:', '  - name: a', '    action: log', '    idempotent: { key: "constant" }'].join('\n'))).toThrow(
     /routes\.yaml:4:\d+: routes\[0\]\.idempotent\.key: idempotency key "constant" names no \{field\}/,
   );
-  expect(() => parse(['routes:', '  - name: a', '    action: log', '    idempotent: yes-please'].join('\n'))).toThrow(/routes\.yaml:4:\d+: routes\[0\]\.idempotent/);
+  expect(() => parse(['routes:', '  - name: a', '    action: log', '    idempotent: yes-please'].join('\n'))).toThrow(
+    /routes\.yaml:4:\d+: routes\[0\]\.idempotent/,
+  );
 });

@@ -25,9 +25,9 @@ routes:
   - action: log
 `);
     expect(entries.map((e) => e.name)).toEqual(['csv', 'log-2']);
-    expect(entries[0]!.route.timeoutMs).toBe(30000);
-    expect(entries[0]!.options).toMatchObject({ severity: 'NOTICE' });
-    expect(entries[0]!.route.filter.describe()).toBe('kind "storage.object" and name glob "uploads/**/*.csv"');
+    expect(entries[0].route.timeoutMs).toBe(30000);
+    expect(entries[0].options).toMatchObject({ severity: 'NOTICE' });
+    expect(entries[0].route.filter.describe()).toBe('kind "storage.object" and name glob "uploads/**/*.csv"');
   });
 
   it('loads JSON, also as a bare list', () => {

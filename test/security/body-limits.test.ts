@@ -44,7 +44,10 @@ function envOf(withSecret: boolean, extra: Record<string, string> = {}): Record<
 }
 
 function pushBody(id: string, padTo = 0): Buffer {
-  const body = { subscription: 'projects/test-project/subscriptions/s', message: { data: Buffer.from('{}').toString('base64'), messageId: id, publishTime: '2026-12-01T10:00:00Z' } };
+  const body = {
+    subscription: 'projects/test-project/subscriptions/s',
+    message: { data: Buffer.from('{}').toString('base64'), messageId: id, publishTime: '2026-12-01T10:00:00Z' },
+  };
   const text = JSON.stringify(body);
   // Padding in an ignored envelope field brings the body to exactly padTo bytes.
   return Buffer.from(padTo > text.length ? JSON.stringify({ ...body, pad: 'x'.repeat(padTo - text.length - 9) }) : text);
@@ -65,7 +68,11 @@ describe.each(CASES)('%s server, secret reference configured: %s', (server, with
   beforeAll(async () => {
     service = await startService({
       server,
-      env: envOf(withSecret, { MAX_BODY_BYTES: String(LIMIT), MAX_BODY_BYTES_IN_FLIGHT: String(2 * LIMIT), RECEIVE_TIMEOUT_SECONDS: String(RECEIVE_TIMEOUT_S) }),
+      env: envOf(withSecret, {
+        MAX_BODY_BYTES: String(LIMIT),
+        MAX_BODY_BYTES_IN_FLIGHT: String(2 * LIMIT),
+        RECEIVE_TIMEOUT_SECONDS: String(RECEIVE_TIMEOUT_S),
+      }),
     });
     // The service is up (and its secret resolved): an event at the limit is handled.
     const res = await fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: pushBody('at-limit', LIMIT) });
@@ -91,7 +98,12 @@ describe.each(CASES)('%s server, secret reference configured: %s', (server, with
   );
 
   it('with Expect: 100-continue, a declared 200 MiB body gets 413 instead of 100 Continue', async () => {
-    const r = await sendSlowly(service.port, [head(['POST / HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${200 * MiB}`, 'Expect: 100-continue'])], 0, 5000);
+    const r = await sendSlowly(
+      service.port,
+      [head(['POST / HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${200 * MiB}`, 'Expect: 100-continue'])],
+      0,
+      5000,
+    );
     expect(r.response.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
     expect(r.closedByServer).toBe(true);
   });
@@ -151,7 +163,9 @@ describe.each(CASES)('%s server, secret reference configured: %s', (server, with
 
   it('past MAX_BODY_BYTES_IN_FLIGHT a request is answered 503 (redelivered) and closed; the budget comes back once those bodies are answered', async () => {
     // Two bodies of the limit's size, half sent: together they hold the whole budget.
-    const holders = [0, 1].map(() => upload(service.port, { bytes: LIMIT, chunked: false, contentType: 'application/json', stopAfter: LIMIT / 2, deadlineMs: 5000 }));
+    const holders = [0, 1].map(() =>
+      upload(service.port, { bytes: LIMIT, chunked: false, contentType: 'application/json', stopAfter: LIMIT / 2, deadlineMs: 5000 }),
+    );
     await new Promise((r) => setTimeout(r, 400));
     const third = await upload(service.port, { bytes: 1024, chunked: false, contentType: 'application/json', stopAfter: 0, deadlineMs: 5000 });
     expect(third.status).toBe(503);
@@ -204,7 +218,13 @@ it("outside Functions Framework, loading the package leaves the process's own se
  */
 const RSS_BOUND = 200 * MiB;
 
-async function flood(service: Service, chunked: boolean, contentType?: string, chunkBytes?: number, bytes = 200 * MiB): Promise<{ results: Exchange[]; peakSeen: number }> {
+async function flood(
+  service: Service,
+  chunked: boolean,
+  contentType?: string,
+  chunkBytes?: number,
+  bytes = 200 * MiB,
+): Promise<{ results: Exchange[]; peakSeen: number }> {
   let peakSeen = 0;
   const watch = setInterval(() => {
     try {
@@ -216,7 +236,9 @@ async function flood(service: Service, chunked: boolean, contentType?: string, c
   }, 20);
   try {
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => upload(service.port, { bytes, chunked, ...(contentType && { contentType }), ...(chunkBytes && { chunkBytes }), deadlineMs: 20000 })),
+      Array.from({ length: 20 }, () =>
+        upload(service.port, { bytes, chunked, ...(contentType && { contentType }), ...(chunkBytes && { chunkBytes }), deadlineMs: 20000 }),
+      ),
     );
     return { results, peakSeen };
   } finally {
@@ -230,7 +252,13 @@ describe.each([['lean'], ['framework']] as [ServerKind][])('default limits (%s s
     try {
       const attributes: Record<string, string> = {};
       for (let i = 0; i < 100; i++) attributes[`a${i}`.padEnd(256, 'k')] = 'v'.repeat(1024);
-      const message = { data: Buffer.alloc(10 * MiB, 7).toString('base64'), messageId: 'largest-1', publishTime: '2026-12-01T10:00:00Z', attributes, orderingKey: 'o'.repeat(1024) };
+      const message = {
+        data: Buffer.alloc(10 * MiB, 7).toString('base64'),
+        messageId: 'largest-1',
+        publishTime: '2026-12-01T10:00:00Z',
+        attributes,
+        orderingKey: 'o'.repeat(1024),
+      };
       const body = JSON.stringify({ subscription: 'projects/test-project/subscriptions/s', message });
       expect(body.length).toBeGreaterThan(14 * 1000 * 1000);
       const res = await fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -249,7 +277,8 @@ describe.each([['lean'], ['framework']] as [ServerKind][])('default limits (%s s
       // Each flood in turn; past the bound the service was stopped, so say so with the figure.
       const next = async (...args: Parameters<typeof flood> extends [Service, ...infer R] ? R : never) => {
         const run = await flood(service, ...args);
-        if (run.peakSeen > RSS_BOUND) throw new Error(`RSS passed ${RSS_BOUND / MiB} MiB (${(run.peakSeen / MiB).toFixed(0)} MiB) during the flood ${JSON.stringify(args)}`);
+        if (run.peakSeen > RSS_BOUND)
+          throw new Error(`RSS passed ${RSS_BOUND / MiB} MiB (${(run.peakSeen / MiB).toFixed(0)} MiB) during the flood ${JSON.stringify(args)}`);
         return run;
       };
       runs.push(await next(false, 'application/json'), await next(false), await next(true, 'application/json'), await next(true));
@@ -258,7 +287,9 @@ describe.each([['lean'], ['framework']] as [ServerKind][])('default limits (%s s
       console.log(`${server}: peak seen per flood (MiB): ${[...runs, tiny].map((r) => (r.peakSeen / MiB).toFixed(0)).join(' ')}`);
       const peak = peakRssBytes(service.peer.pid);
       const sent = runs.flatMap((r) => r.results.map((x) => x.bodyBytesSent));
-      console.log(`${server}: peak RSS ${(peak / MiB).toFixed(1)} MiB (idle ${(idle / MiB).toFixed(1)} MiB); body bytes taken per upload: max ${(Math.max(...sent) / MiB).toFixed(1)} MiB of 200`);
+      console.log(
+        `${server}: peak RSS ${(peak / MiB).toFixed(1)} MiB (idle ${(idle / MiB).toFixed(1)} MiB); body bytes taken per upload: max ${(Math.max(...sent) / MiB).toFixed(1)} MiB of 200`,
+      );
       expect(peak).toBeLessThan(RSS_BOUND);
       // Refused as too fragmented after a few hundred pieces (or 503 past the budget), and closed.
       for (const r of tiny.results) {

@@ -50,7 +50,8 @@ const SECRETS = CREDENTIAL_HEADERS.map(secretOf);
 
 function withCredentials(raw: RawRequest): RawRequest {
   const headers: Record<string, string> = { ...raw.headers };
-  for (const name of CREDENTIAL_HEADERS) headers[name] = name === 'cookie' ? `session=${secretOf(name)}` : name.includes('authorization') ? `Bearer ${secretOf(name)}` : secretOf(name);
+  for (const name of CREDENTIAL_HEADERS)
+    headers[name] = name === 'cookie' ? `session=${secretOf(name)}` : name.includes('authorization') ? `Bearer ${secretOf(name)}` : secretOf(name);
   return { ...raw, headers };
 }
 
@@ -62,7 +63,7 @@ const rejectAll: ActionDefinition<unknown> = defineAction({
   create: () => () => {
     throw new PermanentError('the target refused it');
   },
-}) as ActionDefinition<unknown>;
+});
 
 const fixtures = loadRequestFixtures().filter((f) => f.name !== 'health');
 
@@ -91,34 +92,38 @@ it('covers every shape A to H and the rejected ones', () => {
 it.each([
   ['logged with its data', 'log', 'routes:\n  - name: log-all\n    action: log\n    with: { includeData: true }\n'],
   ['rejected, preserved and dead-lettered', 'reject', 'routes:\n  - name: reject-all\n    action: reject\n'],
-])('no log line or dead letter holds a credential when every delivery is %s', async (_name, topic, yaml) => {
-  await emulator.createTopic(`cred-${topic}`);
-  await emulator.createSubscription(`cred-${topic}-pull`, `cred-${topic}`, {});
-  const sink = memorySink();
-  const app = createApp({
-    env: { ROUTES_FILE: routesFile(yaml), DEAD_LETTER_TOPIC: `cred-${topic}`, GOOGLE_CLOUD_PROJECT: PROJECT },
-    sink,
-    actions: [...builtInActions, rejectAll],
-  });
-  let rejected = 0;
-  for (const fixture of fixtures) {
-    const { outcome } = await app.handle(withCredentials(rawOf(fixture)));
-    if (typeof outcome === 'object' && outcome.kind === 'rejected') rejected++;
-  }
-  expect(sink.lines.length).toBeGreaterThan(fixtures.length / 2);
-  for (const line of sink.lines) expect(leaks(line)).toEqual([]);
-  // Preserved requests kept what matters for replay (e.g. the ce-* headers).
-  expect(sink.lines.some((l) => l.includes('"ce-specversion"') && l.includes('"request"'))).toBe(true);
+])(
+  'no log line or dead letter holds a credential when every delivery is %s',
+  async (_name, topic, yaml) => {
+    await emulator.createTopic(`cred-${topic}`);
+    await emulator.createSubscription(`cred-${topic}-pull`, `cred-${topic}`, {});
+    const sink = memorySink();
+    const app = createApp({
+      env: { ROUTES_FILE: routesFile(yaml), DEAD_LETTER_TOPIC: `cred-${topic}`, GOOGLE_CLOUD_PROJECT: PROJECT },
+      sink,
+      actions: [...builtInActions, rejectAll],
+    });
+    let rejected = 0;
+    for (const fixture of fixtures) {
+      const { outcome } = await app.handle(withCredentials(rawOf(fixture)));
+      if (typeof outcome === 'object' && outcome.kind === 'rejected') rejected++;
+    }
+    expect(sink.lines.length).toBeGreaterThan(fixtures.length / 2);
+    for (const line of sink.lines) expect(leaks(line)).toEqual([]);
+    // Preserved requests kept what matters for replay (e.g. the ce-* headers).
+    expect(sink.lines.some((l) => l.includes('"ce-specversion"') && l.includes('"request"'))).toBe(true);
 
-  const letters: { data: Buffer; attributes: Record<string, string> }[] = [];
-  const deadline = Date.now() + 15000;
-  while (letters.length < rejected && Date.now() < deadline) letters.push(...(await emulator.pull(`cred-${topic}-pull`)));
-  expect(letters).toHaveLength(rejected);
-  for (const letter of letters) {
-    expect(leaks(letter.data.toString())).toEqual([]);
-    expect(leaks(JSON.stringify(letter.attributes))).toEqual([]);
-  }
-}, 60000);
+    const letters: { data: Buffer; attributes: Record<string, string> }[] = [];
+    const deadline = Date.now() + 15000;
+    while (letters.length < rejected && Date.now() < deadline) letters.push(...(await emulator.pull(`cred-${topic}-pull`)));
+    expect(letters).toHaveLength(rejected);
+    for (const letter of letters) {
+      expect(leaks(letter.data.toString())).toEqual([]);
+      expect(leaks(JSON.stringify(letter.attributes))).toEqual([]);
+    }
+  },
+  60000,
+);
 
 it('no credential header becomes a message attribute (noWrapper pushes carry attributes as headers)', () => {
   const pushes = fixtures.filter((f) => f.expect.status < 300 && f.expect.event !== undefined).map((f) => withCredentials(rawOf(f)));

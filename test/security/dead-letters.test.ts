@@ -44,7 +44,7 @@ const rejecting: ActionDefinition<unknown> = defineAction({
   create: () => () => {
     throw new PermanentError(LONG_REASON);
   },
-}) as ActionDefinition<unknown>;
+});
 
 function routes(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dead-letters-'));
@@ -60,7 +60,10 @@ function app(env: Record<string, string>) {
 }
 
 function push(id: string, data: Buffer): RawRequest {
-  const body = JSON.stringify({ subscription: 'projects/test-project/subscriptions/s', message: { data: data.toString('base64'), messageId: id, attributes: { a: 'b' } } });
+  const body = JSON.stringify({
+    subscription: 'projects/test-project/subscriptions/s',
+    message: { data: data.toString('base64'), messageId: id, attributes: { a: 'b' } },
+  });
   return { method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, body: Buffer.from(body) };
 }
 
@@ -68,7 +71,7 @@ async function pullOne(subscription: string, timeoutMs = 15000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const got = await emulator.pull(subscription, 1);
-    if (got.length > 0) return got[0]!;
+    if (got.length > 0) return got[0];
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`nothing on ${subscription} after ${timeoutMs} ms`);
@@ -88,22 +91,24 @@ it('a long multi-byte reason and a huge event id are cut to 1,024 bytes of UTF-8
     expect(bytes(value)).toBeLessThanOrEqual(MAX_ATTRIBUTE_BYTES);
     expect(value).not.toContain('\ufffd');
   }
-  expect(letter.attributes['reason']!.startsWith('route reject-all: €€€')).toBe(true);
-  expect(id.startsWith(letter.attributes['eventId']!)).toBe(true);
-  expect(bytes(letter.attributes['eventId']!)).toBeGreaterThan(MAX_ATTRIBUTE_BYTES - 4);
+  expect(letter.attributes['reason'].startsWith('route reject-all: €€€')).toBe(true);
+  expect(id.startsWith(letter.attributes['eventId'])).toBe(true);
+  expect(bytes(letter.attributes['eventId'])).toBeGreaterThan(MAX_ATTRIBUTE_BYTES - 4);
   // The body is small: carried whole.
   const data = JSON.parse(letter.data.toString()) as { request: { body: string; bodyLength: number; bodySha256: string } };
   expect(data.request.body).toBe(raw.body.toString());
   expect(data.request.bodySha256).toBe(sha256(raw.body));
 }, 30000);
 
-it('a body over 10 MB is carried as a bounded prefix with its length and sha256, within Pub/Sub\'s 10 MB', async () => {
+it("a body over 10 MB is carried as a bounded prefix with its length and sha256, within Pub/Sub's 10 MB", async () => {
   const { app: a } = app({ DEAD_LETTER_TOPIC: 'dead-letters' });
   const raw = push('big-1', crypto.randomBytes(9_000_000)); // 12 MB of JSON
   expect((await a.handle(raw)).answer.status).toBe(200);
   const letter = await pullOne('dead-letters-pull', 30000);
   expect(letter.data.length).toBeLessThanOrEqual(MAX_DATA_BYTES);
-  const data = JSON.parse(letter.data.toString()) as { request: { body?: string; bodyBase64?: string; bodyLength: number; bodySha256: string; truncated?: boolean } };
+  const data = JSON.parse(letter.data.toString()) as {
+    request: { body?: string; bodyBase64?: string; bodyLength: number; bodySha256: string; truncated?: boolean };
+  };
   expect(data.request.bodyLength).toBe(raw.body.length);
   expect(data.request.bodySha256).toBe(sha256(raw.body));
   expect(data.request.truncated).toBe(true);
@@ -119,8 +124,8 @@ it('without a dead-letter topic, the ERROR entry of a 1 MB body stays under 256 
   expect((await a.handle(raw)).answer.status).toBe(200);
   const errors = sink.lines.filter((l) => l.includes('"severity":"ERROR"'));
   expect(errors).toHaveLength(1);
-  expect(bytes(errors[0]!)).toBeLessThan(ENTRY_LIMIT);
-  const entry = JSON.parse(errors[0]!) as { request: { body?: string; bodyLength: number; bodySha256: string; truncated?: boolean } };
+  expect(bytes(errors[0])).toBeLessThan(ENTRY_LIMIT);
+  const entry = JSON.parse(errors[0]) as { request: { body?: string; bodyLength: number; bodySha256: string; truncated?: boolean } };
   expect(entry.request.bodyLength).toBe(raw.body.length);
   expect(entry.request.bodySha256).toBe(sha256(raw.body));
   expect(raw.body.toString().startsWith(entry.request.body!)).toBe(true);
@@ -132,7 +137,9 @@ describe('a dead letter the topic refuses (INVALID_ARGUMENT), through the real s
   let proxy: CountingProxy;
   beforeAll(async () => {
     // "xy" is no valid topic id (3 to 255 characters): Pub/Sub answers INVALID_ARGUMENT for every publish.
-    service = await startService({ env: { ROUTES_FILE: '', DEAD_LETTER_TOPIC: `projects/${PROJECT}/topics/xy`, PUBSUB_EMULATOR_HOST: emulator.host, GOOGLE_CLOUD_PROJECT: PROJECT } });
+    service = await startService({
+      env: { ROUTES_FILE: '', DEAD_LETTER_TOPIC: `projects/${PROJECT}/topics/xy`, PUBSUB_EMULATOR_HOST: emulator.host, GOOGLE_CLOUD_PROJECT: PROJECT },
+    });
     proxy = await startCountingProxy(service.url);
     await emulator.createTopic('gcr');
     await emulator.createPushSubscription('gcr-refused', 'gcr', { pushEndpoint: `${proxy.url}/` });
@@ -144,12 +151,12 @@ describe('a dead letter the topic refuses (INVALID_ARGUMENT), through the real s
   it('is logged once with the request and acknowledged, not redelivered', async () => {
     const [id] = await emulator.publish('gcr', [{ data: JSON.stringify({ action: 'INSERT', tag: 'not a reference' }) }]);
     const deadline = Date.now() + 15000;
-    while (proxy.of(id!).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (proxy.of(id).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 4000)); // three of the emulator's redelivery rounds
-    expect(proxy.of(id!).map((d) => d.status)).toEqual([200]);
+    expect(proxy.of(id).map((d) => d.status)).toEqual([200]);
     const refused = service.logs().filter((e) => e['severity'] === 'ERROR' && String(e['message']).includes('dead letter refused'));
     expect(refused).toHaveLength(1);
-    const request = refused[0]!['request'] as { body: string; bodySha256: string };
+    const request = refused[0]['request'] as { body: string; bodySha256: string };
     expect(request.body).toContain(`"messageId":"${id}"`);
     expect(request.bodySha256).toMatch(/^[0-9a-f]{64}$/);
   }, 40000);

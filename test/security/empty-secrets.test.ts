@@ -46,15 +46,19 @@ const cases: { name: string; env: () => Record<string, string>; message: RegExp;
 ];
 
 describe.each(['lean', 'framework'] as ServerKind[])('%s server', (server) => {
-  it.each(cases)('$name: start-up stops with a CRITICAL line naming it; no request is served', async ({ env, message, asks }) => {
-    const before = secrets.requests.length;
-    const run = await runRefusedStart(server, env(), { body: pushOf('must-not-run').body });
-    expect(run.answered.filter((s) => s >= 200 && s < 300)).toEqual([]);
-    expect(run.code).not.toBe(0);
-    expect(run.code).not.toBeNull();
-    expect(run.critical).toHaveLength(1);
-    expect(run.critical[0]).toMatch(message);
-    // It was the payload that stopped it, fetched from the server by the real client.
-    if (asks) expect(secrets.requests.slice(before)).toContain(asks);
-  }, 30000);
+  it.each(cases)(
+    '$name: start-up stops with a CRITICAL line naming it; no request is served',
+    async ({ env, message, asks }) => {
+      const before = secrets.requests.length;
+      const run = await runRefusedStart(server, env(), { body: pushOf('must-not-run').body });
+      expect(run.answered.filter((s) => s >= 200 && s < 300)).toEqual([]);
+      expect(run.code).not.toBe(0);
+      expect(run.code).not.toBeNull();
+      expect(run.critical).toHaveLength(1);
+      expect(run.critical[0]).toMatch(message);
+      // It was the payload that stopped it, fetched from the server by the real client.
+      if (asks) expect(secrets.requests.slice(before)).toContain(asks);
+    },
+    30000,
+  );
 });

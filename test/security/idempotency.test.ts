@@ -29,7 +29,7 @@ async function redeliverUntilAcked(apps: readonly App[], id: string, pauseMs: nu
   const statuses: number[] = [];
   const giveUpAt = Date.now() + 15_000;
   for (let i = 0; i < maxTries && Date.now() < giveUpAt; i++) {
-    const handled = await apps[i % apps.length]!.handle(pushOf(id));
+    const handled = await apps[i % apps.length].handle(pushOf(id));
     statuses.push(handled.answer.status);
     if (acked(handled)) return statuses;
     await sleep(pauseMs);
@@ -75,18 +75,22 @@ describe('a handler that outlives its deadline keeps its lock until it stops (tw
     ['the event deadline (EVENT_DEADLINE_SECONDS, before the route deadline)', { ROUTES_FILE: slowRoutesFile(1.5), EVENT_DEADLINE_SECONDS: '1' }],
   ];
 
-  it.each(cases)('past %s: 3 redelivery loops on 2 instances, one run at a time, run once when it succeeds late', async (_, env) => {
-    const meter = newMeter();
-    // 4 s: past the deadline and past the lease (deadline + 2 s), which only the heartbeat extends.
-    const apps = instances(meter, { runMs: 4000, ignoreAbort: true }, env);
-    const loops = await Promise.allSettled([0, 1, 2].map((i) => sleep(i * 30).then(() => redeliverUntilAcked(apps, 'slow-1', 100, 60))));
-    expect(meter.maxConcurrent).toBe(1);
-    expect(loops.map((l) => l.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
-    expect(meter.started.get('|slow-1')).toBe(1);
-    expect(meter.done.get('|slow-1')).toBe(1);
-    // Meanwhile the redeliveries were told "in progress", not run.
-    expect(loops.flatMap((l) => (l.status === 'fulfilled' ? l.value : [])).filter((s) => s === 409).length).toBeGreaterThan(0);
-  }, 30000);
+  it.each(cases)(
+    'past %s: 3 redelivery loops on 2 instances, one run at a time, run once when it succeeds late',
+    async (_, env) => {
+      const meter = newMeter();
+      // 4 s: past the deadline and past the lease (deadline + 2 s), which only the heartbeat extends.
+      const apps = instances(meter, { runMs: 4000, ignoreAbort: true }, env);
+      const loops = await Promise.allSettled([0, 1, 2].map((i) => sleep(i * 30).then(() => redeliverUntilAcked(apps, 'slow-1', 100, 60))));
+      expect(meter.maxConcurrent).toBe(1);
+      expect(loops.map((l) => l.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      expect(meter.started.get('|slow-1')).toBe(1);
+      expect(meter.done.get('|slow-1')).toBe(1);
+      // Meanwhile the redeliveries were told "in progress", not run.
+      expect(loops.flatMap((l) => (l.status === 'fulfilled' ? l.value : [])).filter((s) => s === 409).length).toBeGreaterThan(0);
+    },
+    30000,
+  );
 
   it('a late failure releases the lock only when the run has stopped: the redelivery then runs, one at a time', async () => {
     const meter = newMeter();
@@ -109,7 +113,10 @@ describe('a handler that never stops keeps its lock only up to IDEMPOTENCY_MAX_H
     expect((await app.handle(pushOf('hung'))).answer.status).toBe(409);
     // Held 0.5 s, then the 0.3 s lease lapses.
     await sleep(1200);
-    const errors = sink.entries().filter((e) => e['severity'] === 'ERROR').map((e) => String(e['message']));
+    const errors = sink
+      .entries()
+      .filter((e) => e['severity'] === 'ERROR')
+      .map((e) => String(e['message']));
     expect(errors.some((m) => m.includes('no longer renewed') && m.includes('may then run the route'))).toBe(true);
     const again = app.handle(pushOf('hung'));
     await sleep(50);
@@ -155,17 +162,17 @@ describe('a stale holder cannot settle the lock of the instance that took it ove
 });
 
 describe('the Firestore store does not make redeliveries wait on each other (two clients on one emulator collection)', () => {
-  it("20 acquisitions of a free key at once: exactly one takes it, and racing costs no more than the same work apart", async () => {
+  it('20 acquisitions of a free key at once: exactly one takes it, and racing costs no more than the same work apart', async () => {
     const clients = [new Firestore({ projectId: 'test-project' }), new Firestore({ projectId: 'test-project' })];
     const collection = `race-${++collections}`;
     const stores = clients.map((client) => createFirestoreStore({ collection, client }));
     try {
-      await stores[0]!.acquire('warm', 1000); // the collection's first write is slow on a fresh emulator
+      await stores[0].acquire('warm', 1000); // the collection's first write is slow on a fresh emulator
       const acquireAll = (keyOf: (i: number) => string) =>
         Promise.all(
           Array.from({ length: 20 }, async (_, i) => {
             const started = Date.now();
-            const lock = await stores[i % 2]!.acquire(keyOf(i), 60_000);
+            const lock = await stores[i % 2].acquire(keyOf(i), 60_000);
             return { state: lock.state, ms: Date.now() - started };
           }),
         );
@@ -224,13 +231,21 @@ describe('keys are source plus id', () => {
   function apps(meter: Meter): App[] {
     const actions = [slowAction(meter, { runMs: 1 })];
     const memory = createApp({ env: { ROUTES_FILE: slowRoutesFile(5) }, sink: memorySink(), actions });
-    const env = { ROUTES_FILE: slowRoutesFile(5), IDEMPOTENCY_STORE: 'firestore', IDEMPOTENCY_COLLECTION: `sources-${++collections}`, GOOGLE_CLOUD_PROJECT: 'test-project' };
+    const env = {
+      ROUTES_FILE: slowRoutesFile(5),
+      IDEMPOTENCY_STORE: 'firestore',
+      IDEMPOTENCY_COLLECTION: `sources-${++collections}`,
+      GOOGLE_CLOUD_PROJECT: 'test-project',
+    };
     return [memory, createApp({ env, sink: memorySink(), actions })];
   }
 
-  it.each([['memory', 0], ['Firestore', 1]] as const)('the same id from two sources runs once each (%s store)', async (_, which) => {
+  it.each([
+    ['memory', 0],
+    ['Firestore', 1],
+  ] as const)('the same id from two sources runs once each (%s store)', async (_, which) => {
     const meter = newMeter();
-    const app = apps(meter)[which]!;
+    const app = apps(meter)[which];
     const victim = '//storage.googleapis.com/projects/_/buckets/releases';
     const other = '//example.com/anyone-can-publish';
     expect((await app.handle(cloudEventOf('42', other))).answer.status).toBe(204);
@@ -252,13 +267,20 @@ describe('the memory store is bounded and says when it forgets', () => {
     for (let i = 299; i >= 0 && skipped(await app.handle(pushOf(`k${i}`))); i--) remembered++;
     expect(remembered).toBe(100);
     expect(meter.done.get('|k199')).toBe(2);
-    const warnings = sink.entries().filter((e) => e['severity'] === 'WARNING').map((e) => String(e['message']));
+    const warnings = sink
+      .entries()
+      .filter((e) => e['severity'] === 'WARNING')
+      .map((e) => String(e['message']));
     expect(warnings.some((m) => m.includes('forgot') && m.includes('a redelivery of a forgotten key runs its route again'))).toBe(true);
   });
 
   it('hostile long ids: what is remembered stays within IDEMPOTENCY_MEMORY_MAX_BYTES', async () => {
     const maxBytes = 200_000;
-    const app = createApp({ env: { ROUTES_FILE: slowRoutesFile(5), IDEMPOTENCY_MEMORY_MAX_BYTES: String(maxBytes) }, sink: memorySink(), actions: [slowAction(newMeter(), { runMs: 0 })] });
+    const app = createApp({
+      env: { ROUTES_FILE: slowRoutesFile(5), IDEMPOTENCY_MEMORY_MAX_BYTES: String(maxBytes) },
+      sink: memorySink(),
+      actions: [slowAction(newMeter(), { runMs: 0 })],
+    });
     const idOf = (i: number) => `${'x'.repeat(380)}${String(i).padStart(20, '0')}`;
     for (let i = 0; i < 2000; i++) expect((await app.handle(pushOf(idOf(i)))).answer.status).toBe(204);
     let remembered = 0;

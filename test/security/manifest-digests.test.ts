@@ -74,17 +74,27 @@ async function hostileSource(manifests: Record<string, Served>): Promise<Recorde
     }
     const reference = /\/manifests\/(.+)$/.exec(url)?.[1];
     if (reference === undefined) return res.writeHead(404).end();
-    const served = Object.prototype.hasOwnProperty.call(manifests, reference) ? manifests[reference]! : evil;
+    const served = Object.prototype.hasOwnProperty.call(manifests, reference) ? manifests[reference] : evil;
     const named = req.method === 'HEAD' && served.headDigest !== undefined ? served.headDigest : served.digestHeader;
     const digest = named === undefined ? sha256(served.bytes) : named;
-    res.writeHead(200, { 'content-type': served.mediaType, 'content-length': String(served.bytes.length), ...(digest !== null && { 'docker-content-digest': digest }) });
+    res.writeHead(200, {
+      'content-type': served.mediaType,
+      'content-length': String(served.bytes.length),
+      ...(digest !== null && { 'docker-content-digest': digest }),
+    });
     res.end(req.method === 'HEAD' ? undefined : served.bytes);
   });
 }
 
 function indexOf(childDigest: string): Served {
   return {
-    bytes: Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: childDigest, size: evil.bytes.length, platform: { os: 'linux', architecture: 'amd64' } }] })),
+    bytes: Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [{ mediaType: OCI_MANIFEST, digest: childDigest, size: evil.bytes.length, platform: { os: 'linux', architecture: 'amd64' } }],
+      }),
+    ),
     mediaType: OCI_INDEX,
   };
 }
@@ -99,10 +109,16 @@ async function copyFrom(source: Recorder, reference = 'v1'): Promise<{ permanent
   const registries = new Registries({ insecure: false, credentials: credentialSource([], {}), retry: RETRY });
   const sep = reference.startsWith('sha') ? '@' : ':';
   try {
-    await copyImage(registries.client(source.host), parseImageRef(`${source.host}/src/app${sep}${reference}`), registries.client(target.host), parseImageRef(`${target.host}/prod/app:v1`), {
-      jobs: 2,
-      retry: RETRY,
-    });
+    await copyImage(
+      registries.client(source.host),
+      parseImageRef(`${source.host}/src/app${sep}${reference}`),
+      registries.client(target.host),
+      parseImageRef(`${target.host}/prod/app:v1`),
+      {
+        jobs: 2,
+        retry: RETRY,
+      },
+    );
     return undefined;
   } catch (err) {
     const answer = asActionError(err, 'copy');
@@ -143,7 +159,7 @@ test.each(hostileDigests)('an index child whose digest is %s is refused before a
 
 test('a layer whose digest is a path is refused before any blob request', async () => {
   const body = JSON.parse(evil.bytes.toString('utf8')) as { layers: { digest: string }[] };
-  body.layers[0]!.digest = '../../../other-repo/manifests/latest';
+  body.layers[0].digest = '../../../other-repo/manifests/latest';
   const source = await hostileSource({ v1: { bytes: Buffer.from(JSON.stringify(body)), mediaType: OCI_MANIFEST } });
   try {
     const failure = await copyFrom(source);

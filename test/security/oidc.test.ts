@@ -32,10 +32,14 @@ interface Answer {
 function post(url: string, headers: Record<string, string>): Promise<Answer> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length), ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode!, ms: Date.now() - started }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length), ...headers } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode!, ms: Date.now() - started }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -84,10 +88,14 @@ describe.each(['lean', 'framework'] as ServerKind[])('%s server', (server) => {
       expect((await post(service.url, bearer(issuer.sign(pushClaims())))).status).toBe(204);
       for (const aud of [`https://${OTHER_HOST}`, `https://${OTHER_HOST}/`]) {
         const token = issuer.sign(pushClaims({ aud }));
-        expect((await post(service.url, { ...bearer(token), host: OTHER_HOST, 'x-forwarded-host': OTHER_HOST, 'x-forwarded-proto': 'https' })).status).toBe(401);
+        expect((await post(service.url, { ...bearer(token), host: OTHER_HOST, 'x-forwarded-host': OTHER_HOST, 'x-forwarded-proto': 'https' })).status).toBe(
+          401,
+        );
         expect((await post(service.url, { ...bearer(token), host: OTHER_HOST })).status).toBe(401);
       }
-      const reasons = (await service.waitForLogs((l) => l.filter((e) => e['audit']).length >= 4)).filter((e) => e['audit']).map((e) => (e['audit'] as { reason: string }).reason);
+      const reasons = (await service.waitForLogs((l) => l.filter((e) => e['audit']).length >= 4))
+        .filter((e) => e['audit'])
+        .map((e) => (e['audit'] as { reason: string }).reason);
       expect(reasons).toEqual(['wrong audience', 'wrong audience', 'wrong audience', 'wrong audience']);
     });
 
@@ -99,10 +107,13 @@ describe.each(['lean', 'framework'] as ServerKind[])('%s server', (server) => {
     it('an unknown kid (a key rotation) causes exactly one certificate refetch within the window, shared by concurrent requests', async () => {
       const before = issuer.fetches();
       const rotated = issuer.addKey('test-key-2');
-      const answers = await Promise.all(Array.from({ length: 8 }, () => post(service.url, bearer(issuer.sign(pushClaims(), { kid: 'test-key-2', key: rotated })))));
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => post(service.url, bearer(issuer.sign(pushClaims(), { kid: 'test-key-2', key: rotated })))),
+      );
       expect(answers.map((a) => a.status)).toEqual(Array(8).fill(204));
       // Unknown kids inside the window: refused, no further fetch.
-      for (let i = 0; i < 5; i++) expect((await post(service.url, bearer(issuer.sign(pushClaims(), { kid: `forged-${i}`, key: issuer.foreignKey })))).status).toBe(401);
+      for (let i = 0; i < 5; i++)
+        expect((await post(service.url, bearer(issuer.sign(pushClaims(), { kid: `forged-${i}`, key: issuer.foreignKey })))).status).toBe(401);
       expect(issuer.fetches() - before).toBe(1);
     });
   });
@@ -114,19 +125,27 @@ describe.each(['lean', 'framework'] as ServerKind[])('%s server', (server) => {
 
     it('AUTH_OIDC=true without AUTH_OIDC_AUDIENCE: CRITICAL naming it, exit non-zero, a spoofed-Host token never served', async () => {
       const token = issuer.sign(pushClaims({ aud: `https://${OTHER_HOST}` }));
-      const run = await runRefusedStart(server, { AUTH_OIDC: 'true', AUTH_OIDC_EMAILS: EMAIL, AUTH_OIDC_CERTS_URL: issuer.certsUrl }, {
-        headers: { ...bearer(token), 'x-forwarded-host': OTHER_HOST },
-        body,
-      });
+      const run = await runRefusedStart(
+        server,
+        { AUTH_OIDC: 'true', AUTH_OIDC_EMAILS: EMAIL, AUTH_OIDC_CERTS_URL: issuer.certsUrl },
+        {
+          headers: { ...bearer(token), 'x-forwarded-host': OTHER_HOST },
+          body,
+        },
+      );
       expect(run.answered.filter((s) => s < 300)).toEqual([]);
       expect(run.code).not.toBe(0);
       expect(run.critical).toHaveLength(1);
       expect(run.critical[0]).toMatch(/cannot start: AUTH_OIDC is on but AUTH_OIDC_AUDIENCE is not set/);
     }, 30000);
 
-    it('an audience but no AUTH_OIDC_EMAILS / AUTH_OIDC_SUBJECTS: CRITICAL naming them, exit non-zero, a stranger\'s token never served', async () => {
+    it("an audience but no AUTH_OIDC_EMAILS / AUTH_OIDC_SUBJECTS: CRITICAL naming them, exit non-zero, a stranger's token never served", async () => {
       const token = issuer.sign(pushClaims({ email: 'anyone@other-project.iam.gserviceaccount.com' }));
-      const run = await runRefusedStart(server, { AUTH_OIDC: 'true', AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_CERTS_URL: issuer.certsUrl }, { headers: bearer(token), body });
+      const run = await runRefusedStart(
+        server,
+        { AUTH_OIDC: 'true', AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_CERTS_URL: issuer.certsUrl },
+        { headers: bearer(token), body },
+      );
       expect(run.answered.filter((s) => s < 300)).toEqual([]);
       expect(run.code).not.toBe(0);
       expect(run.critical).toHaveLength(1);

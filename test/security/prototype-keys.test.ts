@@ -22,14 +22,31 @@ const json = (body: unknown, headers: Record<string, string> = {}): RawRequest =
 const text = (body: string, headers: Record<string, string>): RawRequest => ({ method: 'POST', path: '/', headers, body: Buffer.from(body) });
 
 const binary = (type: string) =>
-  json({ bucket: 'b', name: 'n' }, { 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '//storage.googleapis.com/projects/_/buckets/b', 'ce-type': type, 'ce-subject': 'objects/n' });
+  json(
+    { bucket: 'b', name: 'n' },
+    { 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '//storage.googleapis.com/projects/_/buckets/b', 'ce-type': type, 'ce-subject': 'objects/n' },
+  );
 const structured = (type: string) =>
-  text(JSON.stringify({ specversion: '1.0', id: '1', type, source: '//storage.googleapis.com/projects/_/buckets/b', subject: 'objects/n', data: { bucket: 'b', name: 'n' } }), {
-    'content-type': 'application/cloudevents+json',
-  });
+  text(
+    JSON.stringify({
+      specversion: '1.0',
+      id: '1',
+      type,
+      source: '//storage.googleapis.com/projects/_/buckets/b',
+      subject: 'objects/n',
+      data: { bucket: 'b', name: 'n' },
+    }),
+    {
+      'content-type': 'application/cloudevents+json',
+    },
+  );
 const notification = (eventType: string) =>
-  json({ subscription: 'projects/p/subscriptions/s', message: { messageId: '1', attributes: { eventType, bucketId: 'b', objectId: 'n', payloadFormat: 'NONE' } } });
-const background = (eventType: string) => json({ context: { eventId: '1', eventType, resource: 'projects/_/buckets/b/objects/n' }, data: { bucket: 'b', name: 'n' } });
+  json({
+    subscription: 'projects/p/subscriptions/s',
+    message: { messageId: '1', attributes: { eventType, bucketId: 'b', objectId: 'n', payloadFormat: 'NONE' } },
+  });
+const background = (eventType: string) =>
+  json({ context: { eventId: '1', eventType, resource: 'projects/_/buckets/b/objects/n' }, data: { bucket: 'b', name: 'n' } });
 
 function kindOrRejection(raw: RawRequest): string {
   try {
@@ -113,8 +130,7 @@ it('through the whole pipeline, a route for storage.object never sees a "constru
 });
 
 describe('routing on attacker-chosen attribute names', () => {
-  const push = (attributes: Record<string, string>) =>
-    json({ subscription: 'projects/p/subscriptions/s', message: { messageId: '1', data: '', attributes } });
+  const push = (attributes: Record<string, string>) => json({ subscription: 'projects/p/subscriptions/s', message: { messageId: '1', data: '', attributes } });
   const routesFile = async (yaml: string) => {
     const fs = await import('fs');
     const os = await import('os');

@@ -69,7 +69,7 @@ const json = (res: http.ServerResponse, status: number, body: unknown, headers: 
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 
 test('an upload Location on another host is followed without our credentials', async () => {
-  const other = await recorder((_req, res) => res.writeHead(201, { 'docker-content-digest': image.blobs[0]!.digest }).end(), { address: OTHER });
+  const other = await recorder((_req, res) => res.writeHead(201, { 'docker-content-digest': image.blobs[0].digest }).end(), { address: OTHER });
   const hostile = await recorder((req, res) => {
     if (!basicChallenge(req, res, basic(USER, PASSWORD))) return;
     if (req.method === 'HEAD') return json(res, 404, {});
@@ -92,7 +92,8 @@ test('a tags Link to another host is refused, and that host is never contacted',
     const url = req.url ?? '';
     if (req.method === 'HEAD' && url.includes('/manifests/')) return res.writeHead(200, { 'docker-content-digest': digest }).end();
     if (req.method === 'DELETE') return json(res, 405, { errors: [{ code: 'UNSUPPORTED' }] });
-    if (url.includes('/tags/list')) return json(res, 200, { name: 'prod/app', tags: ['old'] }, { link: `<http://${other.host}/v2/prod/app/tags/list?last=old>; rel="next"` });
+    if (url.includes('/tags/list'))
+      return json(res, 200, { name: 'prod/app', tags: ['old'] }, { link: `<http://${other.host}/v2/prod/app/tags/list?last=old>; rel="next"` });
     json(res, 404, {});
   });
   const registries = registriesFor(hostile.host);
@@ -110,7 +111,7 @@ test('a tags Link to another host is refused, and that host is never contacted',
 });
 
 test('a blob redirect to another host carries no credentials', async () => {
-  const blob = image.blobs[1]!;
+  const blob = image.blobs[1];
   const other = await recorder(
     (req, res) => {
       // The storage behind the redirect: serves the real blob from the source registry, anonymously.
@@ -120,20 +121,28 @@ test('a blob redirect to another host carries no credentials', async () => {
   );
   const hostile = await recorder((req, res) => {
     if (!basicChallenge(req, res, basic(USER, PASSWORD))) return;
-    void fetch(`${source.url}${req.url}`, { method: req.method, headers: { accept: String(req.headers.accept ?? '') }, redirect: 'manual' }).then(async (up) => {
-      if (req.method === 'GET' && (req.url ?? '').includes('/blobs/')) return res.writeHead(307, { location: `http://${other.host}${req.url}` }).end();
-      const headers: Record<string, string> = {};
-      for (const name of ['content-type', 'docker-content-digest', 'content-length']) if (up.headers.get(name)) headers[name] = up.headers.get(name)!;
-      res.writeHead(up.status, headers).end(req.method === 'HEAD' ? undefined : Buffer.from(await up.arrayBuffer()));
-    });
+    void fetch(`${source.url}${req.url}`, { method: req.method, headers: { accept: String(req.headers.accept ?? '') }, redirect: 'manual' }).then(
+      async (up) => {
+        if (req.method === 'GET' && (req.url ?? '').includes('/blobs/')) return res.writeHead(307, { location: `http://${other.host}${req.url}` }).end();
+        const headers: Record<string, string> = {};
+        for (const name of ['content-type', 'docker-content-digest', 'content-length']) if (up.headers.get(name)) headers[name] = up.headers.get(name)!;
+        res.writeHead(up.status, headers).end(req.method === 'HEAD' ? undefined : Buffer.from(await up.arrayBuffer()));
+      },
+    );
   });
   const target = await startRegistry('peer-target');
   const registries = registriesFor(hostile.host);
   try {
-    await copyImage(registries.client(hostile.host), parseImageRef(`${hostile.host}/build/app:v1`), registries.client(target.host), parseImageRef(`${target.host}/prod/app:v1`), {
-      jobs: 1,
-      retry: RETRY,
-    });
+    await copyImage(
+      registries.client(hostile.host),
+      parseImageRef(`${hostile.host}/build/app:v1`),
+      registries.client(target.host),
+      parseImageRef(`${target.host}/prod/app:v1`),
+      {
+        jobs: 1,
+        retry: RETRY,
+      },
+    );
   } finally {
     registries.close();
     await target.stop();
@@ -146,7 +155,12 @@ test('a token realm on another host gets an anonymous token request, never our p
   const other = await recorder((_req, res) => json(res, 200, { token: 'anonymous-token', expires_in: 300 }), { address: OTHER });
   const hostile = await recorder((req, res) => {
     if (req.headers.authorization !== 'Bearer anonymous-token') {
-      return json(res, 401, { errors: [{ code: 'UNAUTHORIZED' }] }, { 'www-authenticate': `Bearer realm="http://${other.host}/token",service="hostile",scope="repository:prod/app:pull,push"` });
+      return json(
+        res,
+        401,
+        { errors: [{ code: 'UNAUTHORIZED' }] },
+        { 'www-authenticate': `Bearer realm="http://${other.host}/token",service="hostile",scope="repository:prod/app:pull,push"` },
+      );
     }
     if (req.method === 'HEAD') return json(res, 404, {});
     json(res, 403, { errors: [{ code: 'DENIED' }] });
@@ -160,26 +174,31 @@ test('a plain-http token realm named by an https registry is refused: the passwo
   const cert = makeCertificate(['registry.example']);
   const other = await recorder((_req, res) => json(res, 200, { token: 't', expires_in: 300 }), { address: OTHER });
   const hostile = await recorder(
-    (_req, res) => json(res, 401, { errors: [{ code: 'UNAUTHORIZED' }] }, { 'www-authenticate': `Bearer realm="http://${other.host}/token",service="hostile"` }),
+    (_req, res) =>
+      json(res, 401, { errors: [{ code: 'UNAUTHORIZED' }] }, { 'www-authenticate': `Bearer realm="http://${other.host}/token",service="hostile"` }),
     { tls: cert },
   );
   const registryHost = `registry.example:${hostile.port}`;
   const target = await startRegistry('peer-tls-target');
   try {
     // The CLI in a child: it trusts the registry's certificate and resolves its name to loopback.
-    const child = spawn(process.execPath, [path.join(__dirname, '..', 'replicate-image', 'run-copy-image.js'), `${registryHost}/build/app:v1`, `${target.host}/prod/app:v1`], {
-      env: {
-        ...process.env,
-        NODE_EXTRA_CA_CERTS: cert.certFile,
-        NODE_OPTIONS: `--require ${path.join(__dirname, '..', 'support', 'loopback-dns.js')}`,
-        LOOPBACK_DNS: 'registry.example',
-        // Even credentials that name that realm are not sent over plain http.
-        EVENTARC_ROUTER_REGISTRY_CREDENTIALS: JSON.stringify([{ host: registryHost, username: USER, password: PASSWORD, realm: other.host }]),
+    const child = spawn(
+      process.execPath,
+      [path.join(__dirname, '..', 'replicate-image', 'run-copy-image.js'), `${registryHost}/build/app:v1`, `${target.host}/prod/app:v1`],
+      {
+        env: {
+          ...process.env,
+          NODE_EXTRA_CA_CERTS: cert.certFile,
+          NODE_OPTIONS: `--require ${path.join(__dirname, '..', 'support', 'loopback-dns.js')}`,
+          LOOPBACK_DNS: 'registry.example',
+          // Even credentials that name that realm are not sent over plain http.
+          EVENTARC_ROUTER_REGISTRY_CREDENTIALS: JSON.stringify([{ host: registryHost, username: USER, password: PASSWORD, realm: other.host }]),
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    );
     let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(hostile.seen.length).toBeGreaterThan(0); // TLS to the named host worked: the challenge was seen
     expect(leaks(other)).toEqual([]);

@@ -34,12 +34,68 @@ function requestedUrl(host: string): URL {
 }
 
 const hostPiece = fc.constantFrom(
-  'localhost', '127.0.0.1', 'gcr.io', 'us.gcr.io', 'eu.gcr.io', 'us-docker.pkg.dev', 'europe-west1-docker.pkg.dev', '-docker.pkg.dev', '.gcr.io', 'pkg.dev',
-  'evil.example', 'EVIL.Example', 'GCR.IO', 'Us-Docker.Pkg.Dev', '#', '?', '\\', '@', '%', '%2e', '%23', '/', ':', ':5000', ':1', ':443', '[::1]', '[', ']',
-  '.', '..', ' ', '\t', '\n', '\u0000', 'é', '\u3002', '\uff0e', '\u200b', 'xn--', '0x7f', '2130706433', '-', '_', 'a', '0',
+  'localhost',
+  '127.0.0.1',
+  'gcr.io',
+  'us.gcr.io',
+  'eu.gcr.io',
+  'us-docker.pkg.dev',
+  'europe-west1-docker.pkg.dev',
+  '-docker.pkg.dev',
+  '.gcr.io',
+  'pkg.dev',
+  'evil.example',
+  'EVIL.Example',
+  'GCR.IO',
+  'Us-Docker.Pkg.Dev',
+  '#',
+  '?',
+  '\\',
+  '@',
+  '%',
+  '%2e',
+  '%23',
+  '/',
+  ':',
+  ':5000',
+  ':1',
+  ':443',
+  '[::1]',
+  '[',
+  ']',
+  '.',
+  '..',
+  ' ',
+  '\t',
+  '\n',
+  '\u0000',
+  'é',
+  '\u3002',
+  '\uff0e',
+  '\u200b',
+  'xn--',
+  '0x7f',
+  '2130706433',
+  '-',
+  '_',
+  'a',
+  '0',
 );
 const pathPiece = fc.constantFrom('p', 'proj', 'r', 'img', 'a.b', 'a__b', 'a-b', '/', '..', '.', 'A', '%2f', '#', '?', '\\', '@', ':', ' ', 'é');
-const tail = fc.constantFrom('', ':v1', ':latest', ':V1.0_x', ':', ':#', `@sha256:${'a'.repeat(64)}`, `@sha256:${'A'.repeat(64)}`, `@sha512:${'b'.repeat(128)}`, '@sha256:abc', '?x', '#f');
+const tail = fc.constantFrom(
+  '',
+  ':v1',
+  ':latest',
+  ':V1.0_x',
+  ':',
+  ':#',
+  `@sha256:${'a'.repeat(64)}`,
+  `@sha256:${'A'.repeat(64)}`,
+  `@sha512:${'b'.repeat(128)}`,
+  '@sha256:abc',
+  '?x',
+  '#f',
+);
 const reference = fc
   .tuple(fc.array(hostPiece, { minLength: 1, maxLength: 6 }), fc.array(pathPiece, { minLength: 1, maxLength: 6 }), tail)
   .map(([host, p, t]) => `${host.join('')}/${p.join('')}${t}`);
@@ -101,9 +157,22 @@ test('host names compare case-insensitively and without a trailing dot; Google i
   expect(parseImageRef('GCR.IO./proj/img:v1').host).toBe('gcr.io');
   expect(parseImageRef('Us-Docker.Pkg.Dev/proj/repo/img:v1').host).toBe('us-docker.pkg.dev');
   expect(parseImageRef('[0:0::1]:5000/proj/img:v1').host).toBe('[::1]:5000');
-  expect(parseImageReference('EU.GCR.IO./proj/img:v1', 'registry-notification', 'message.data.tag')).toMatchObject({ host: 'eu.gcr.io', project: 'proj', image: 'img' });
-  for (const host of ['gcr.io', 'us.gcr.io', 'eu.gcr.io', 'asia.gcr.io', 'us-docker.pkg.dev', 'europe-west1-docker.pkg.dev']) expect(isGoogleRegistryHost(host)).toBe(true);
-  for (const host of ['evil.gcr.io', 'gcr.io:443', 'evil-docker.pkg.dev.example', 'docker.pkg.dev', '-docker.pkg.dev', 'a.b-docker.pkg.dev', 'gcr.io.example']) {
+  expect(parseImageReference('EU.GCR.IO./proj/img:v1', 'registry-notification', 'message.data.tag')).toMatchObject({
+    host: 'eu.gcr.io',
+    project: 'proj',
+    image: 'img',
+  });
+  for (const host of ['gcr.io', 'us.gcr.io', 'eu.gcr.io', 'asia.gcr.io', 'us-docker.pkg.dev', 'europe-west1-docker.pkg.dev'])
+    expect(isGoogleRegistryHost(host)).toBe(true);
+  for (const host of [
+    'evil.gcr.io',
+    'gcr.io:443',
+    'evil-docker.pkg.dev.example',
+    'docker.pkg.dev',
+    '-docker.pkg.dev',
+    'a.b-docker.pkg.dev',
+    'gcr.io.example',
+  ]) {
     expect({ host, google: isGoogleRegistryHost(host) }).toEqual({ host, google: false });
   }
 });
@@ -122,7 +191,8 @@ describe('an Artifact Registry notification naming a confusable host, through th
     cert = makeCertificate(['127.0.0.1']);
     // The attacker's host has a certificate the runtime trusts (a real one, for a real domain): TLS stops nothing here.
     attacker = await startRecorder(
-      (_req, res) => res.writeHead(401, { 'www-authenticate': 'Basic realm="registry"', 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}'),
+      (_req, res) =>
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="registry"', 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}'),
       { tls: cert },
     );
     // The GCE metadata server, as google-auth-library asks it for the runtime's access token.
@@ -137,7 +207,15 @@ describe('an Artifact Registry notification naming a confusable host, through th
     // The README's `releases` route as it was: no host filter.
     fs.writeFileSync(
       routesFile,
-      ['routes:', '  - name: releases', '    match: { kind: registry.image, change: inserted }', '    action: replicate-image', '    with:', `      targets: ["${target.host}/prod/images"]`, ''].join('\n'),
+      [
+        'routes:',
+        '  - name: releases',
+        '    match: { kind: registry.image, change: inserted }',
+        '    action: replicate-image',
+        '    with:',
+        `      targets: ["${target.host}/prod/images"]`,
+        '',
+      ].join('\n'),
     );
     fs.mkdirSync(path.join(dir, 'gcloud'));
     service = await startService({

@@ -63,7 +63,11 @@ test('a route without sources refuses another host: acknowledged with the reason
     '      deleteTags: true',
   ]);
   try {
-    const insert = await deliver(service, notification('INSERT', attacker.host, `${PROJECT}/releases/api`, { tag: 'v1', digest: `sha256:${'1'.repeat(64)}` }), 's-1');
+    const insert = await deliver(
+      service,
+      notification('INSERT', attacker.host, `${PROJECT}/releases/api`, { tag: 'v1', digest: `sha256:${'1'.repeat(64)}` }),
+      's-1',
+    );
     const remove = await deliver(service, notification('DELETE', attacker.host, `${PROJECT}/releases/api`, { tag: 'v1' }), 's-2');
     expect(attacker.seen).toEqual([]);
     for (const res of [insert, remove]) {
@@ -78,7 +82,7 @@ test('a route without sources refuses another host: acknowledged with the reason
   }
 });
 
-test('a source in the route\'s sources is copied; another path on the same host is refused without a request', async () => {
+test("a source in the route's sources is copied; another path on the same host is refused without a request", async () => {
   const service = await serviceWith('partner.yaml', [
     '  - name: partner-builds',
     '    match: { kind: registry.image, repository: images }',
@@ -116,21 +120,25 @@ test('without sources and without a project, the service warns at start-up namin
   ]);
   const unknown = await startService({ routesFile: file, env: { GOOGLE_CLOUD_PROJECT: '', GCLOUD_PROJECT: '', GCP_PROJECT: '' } });
   try {
-      // Warnings go to stderr: read every line the service printed.
+    // Warnings go to stderr: read every line the service printed.
     const printed = unknown.peer
-        .output()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
-      const warning = printed.find((e) => String(e.message).includes('GOOGLE_CLOUD_PROJECT'));
-      expect(warning).toMatchObject({ severity: 'WARNING', message: expect.stringContaining('sources') });
-      // Even a Google host is refused: whose project it is cannot be told (and nothing is resolved or fetched).
-      const res = await deliver(unknown, notification('INSERT', 'us-docker.pkg.dev', 'some-proj/releases/api', { tag: 'v1', digest: `sha256:${'2'.repeat(64)}` }), 's-5');
-      expect(res.status).toBe(200);
-      expect(await res.text()).toContain('GOOGLE_CLOUD_PROJECT');
-      const res2 = await deliver(unknown, notification('INSERT', attacker.host, 'p/releases/api', { tag: 'v1', digest: `sha256:${'3'.repeat(64)}` }), 's-6');
-      expect(res2.status).toBe(200);
-      expect(attacker.seen).toEqual([]);
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const warning = printed.find((e) => String(e.message).includes('GOOGLE_CLOUD_PROJECT'));
+    expect(warning).toMatchObject({ severity: 'WARNING', message: expect.stringContaining('sources') });
+    // Even a Google host is refused: whose project it is cannot be told (and nothing is resolved or fetched).
+    const res = await deliver(
+      unknown,
+      notification('INSERT', 'us-docker.pkg.dev', 'some-proj/releases/api', { tag: 'v1', digest: `sha256:${'2'.repeat(64)}` }),
+      's-5',
+    );
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('GOOGLE_CLOUD_PROJECT');
+    const res2 = await deliver(unknown, notification('INSERT', attacker.host, 'p/releases/api', { tag: 'v1', digest: `sha256:${'3'.repeat(64)}` }), 's-6');
+    expect(res2.status).toBe(200);
+    expect(attacker.seen).toEqual([]);
   } finally {
     await unknown.stop();
   }

@@ -23,7 +23,9 @@ afterAll(() => target.stop());
 /** What the route reports when the target answers `status` with `body`. */
 async function reasonFor(status: number, body: (headersSent: string) => string): Promise<string> {
   target.respond = (req) => ({ status, body: body(JSON.stringify(req.headers)) });
-  const forward = createForwardHandler(forwardOptions.parse({ url: target.url, idToken: {}, headers: { 'X-Api-Key': API_KEY } }), { idTokenSource: async () => ID_TOKEN });
+  const forward = createForwardHandler(forwardOptions.parse({ url: target.url, idToken: {}, headers: { 'X-Api-Key': API_KEY } }), {
+    idTokenSource: async () => ID_TOKEN,
+  });
   try {
     await forward(eventarcPubSubEvent(), { log: createLogger(memorySink()), signal: new AbortController().signal, route: 'echo', params: {} });
     throw new Error('the forward succeeded');

@@ -80,7 +80,9 @@ test('without a cache for this Node version, it is an ordinary require', () => {
 test('the build made a cache for this Node, and the served bundle starts from it', () => {
   const bundle = path.join(ROOT, 'dist', 'service', 'bundle', 'router.js');
   expect(fs.existsSync(`${bundle}.${process.version}-${process.arch}.v8cache`)).toBe(true);
-  const started = node(`require(${JSON.stringify(require.resolve('@google-cloud/functions-framework'))}); require(${JSON.stringify(path.join(ROOT, 'dist', 'service', 'router.js'))});`);
+  const started = node(
+    `require(${JSON.stringify(require.resolve('@google-cloud/functions-framework'))}); require(${JSON.stringify(path.join(ROOT, 'dist', 'service', 'router.js'))});`,
+  );
   expect(started.stderr).toBe('');
-  expect(JSON.parse(started.stdout.split('\n')[0]!)).toMatchObject({ severity: 'INFO', codeCache: 'used' });
+  expect(JSON.parse(started.stdout.split('\n')[0])).toMatchObject({ severity: 'INFO', codeCache: 'used' });
 });

@@ -166,7 +166,13 @@ function printed(text: string, prefix = '$ gcloud '): string[][] {
 const MUTATING = /^(create|add-iam-policy-binding|delete)$/;
 const mutations = (calls: string[][]) => calls.filter((c) => c.some((a) => MUTATING.test(a)));
 const projectBinding = (role: string, member: string) => [
-  'projects', 'add-iam-policy-binding', P, `--member=${member}`, `--role=${role}`, '--condition=None', '--format=none',
+  'projects',
+  'add-iam-policy-binding',
+  P,
+  `--member=${member}`,
+  `--role=${role}`,
+  '--condition=None',
+  '--format=none',
 ];
 
 const storageArgs = ['create', 'storage', `--project=${P}`, `--region=${R}`, '--bucket=shop-uploads', '--destination-run-service=eventarc-router'];
@@ -189,12 +195,29 @@ describe('create storage trigger on a fresh project', () => {
       ['storage', 'service-agent', `--project=${P}`],
       projectBinding('roles/pubsub.publisher', `serviceAccount:${GCS_AGENT}`),
       ['run', 'services', 'get-iam-policy', 'eventarc-router', `--region=${R}`, `--project=${P}`, ...POLICY_ARGS],
-      ['run', 'services', 'add-iam-policy-binding', 'eventarc-router', `--region=${R}`, `--project=${P}`, `--member=serviceAccount:${SA}`, '--role=roles/run.invoker', '--format=none'],
+      [
+        'run',
+        'services',
+        'add-iam-policy-binding',
+        'eventarc-router',
+        `--region=${R}`,
+        `--project=${P}`,
+        `--member=serviceAccount:${SA}`,
+        '--role=roles/run.invoker',
+        '--format=none',
+      ],
       ['eventarc', 'triggers', 'describe', name, `--location=${R}`, `--project=${P}`, '--format=value(name)'],
       [
-        'eventarc', 'triggers', 'create', name, `--location=${R}`, `--project=${P}`,
-        '--destination-run-service=eventarc-router', `--destination-run-region=${R}`,
-        '--event-filters=type=google.cloud.storage.object.v1.finalized', '--event-filters=bucket=shop-uploads',
+        'eventarc',
+        'triggers',
+        'create',
+        name,
+        `--location=${R}`,
+        `--project=${P}`,
+        '--destination-run-service=eventarc-router',
+        `--destination-run-region=${R}`,
+        '--event-filters=type=google.cloud.storage.object.v1.finalized',
+        '--event-filters=bucket=shop-uploads',
         `--service-account=${SA}`,
       ],
     ]);
@@ -219,7 +242,15 @@ describe('create storage trigger on a fresh project', () => {
 
   test('--event-type=all makes one trigger per storage event type, in the bucket location', () => {
     const w = world();
-    const r = w.run('create', 'storage', `--project=${P}`, `--region=${R}`, '--bucket=shop-archive', '--event-type=all', '--destination-run-service=eventarc-router');
+    const r = w.run(
+      'create',
+      'storage',
+      `--project=${P}`,
+      `--region=${R}`,
+      '--bucket=shop-archive',
+      '--event-type=all',
+      '--destination-run-service=eventarc-router',
+    );
     expect(r.status).toBe(0);
     const creates = r.calls.filter((c) => c[0] === 'eventarc' && c[2] === 'create');
     expect(creates.map((c) => [c[3], c[4], c.find((a) => a.startsWith('--event-filters=type='))])).toEqual([
@@ -251,10 +282,17 @@ describe('create pubsub and artifact-registry triggers', () => {
     expect(r.status).toBe(0);
     expect(r.calls).toContainEqual(['pubsub', 'topics', 'describe', 'orders', `--project=${P}`, '--format=value(name)']);
     expect(r.calls[r.calls.length - 1]).toEqual([
-      'eventarc', 'triggers', 'create', 'eventarc-router-pubsub-orders', `--location=${R}`, `--project=${P}`,
-      '--destination-run-service=eventarc-router', `--destination-run-region=${R}`,
+      'eventarc',
+      'triggers',
+      'create',
+      'eventarc-router-pubsub-orders',
+      `--location=${R}`,
+      `--project=${P}`,
+      '--destination-run-service=eventarc-router',
+      `--destination-run-region=${R}`,
       '--event-filters=type=google.cloud.pubsub.topic.v1.messagePublished',
-      `--transport-topic=projects/${P}/topics/orders`, `--service-account=${SA}`,
+      `--transport-topic=projects/${P}/topics/orders`,
+      `--service-account=${SA}`,
     ]);
     expect(r.calls.some((c) => c[0] === 'storage')).toBe(false);
     expect(r.calls.some((c) => c.includes('--role=roles/pubsub.publisher'))).toBe(false);
@@ -300,10 +338,17 @@ describe('create pubsub and artifact-registry triggers', () => {
     expect(r.calls).toContainEqual(['pubsub', 'topics', 'describe', 'gcr', `--project=${P}`, '--format=value(name)']);
     expect(r.calls).toContainEqual(['pubsub', 'topics', 'create', 'gcr', `--project=${P}`]);
     expect(r.calls[r.calls.length - 1]).toEqual([
-      'eventarc', 'triggers', 'create', 'eventarc-router-gcr', `--location=${R}`, `--project=${P}`,
-      '--destination-run-service=eventarc-router', `--destination-run-region=${R}`,
+      'eventarc',
+      'triggers',
+      'create',
+      'eventarc-router-gcr',
+      `--location=${R}`,
+      `--project=${P}`,
+      '--destination-run-service=eventarc-router',
+      `--destination-run-region=${R}`,
       '--event-filters=type=google.cloud.pubsub.topic.v1.messagePublished',
-      `--transport-topic=projects/${P}/topics/gcr`, `--service-account=${SA}`,
+      `--transport-topic=projects/${P}/topics/gcr`,
+      `--service-account=${SA}`,
     ]);
   });
 });
@@ -327,19 +372,39 @@ describe('create firestore triggers', () => {
       projectBinding('roles/eventarc.eventReceiver', `serviceAccount:${SA}`),
       projectBinding('roles/iam.serviceAccountTokenCreator', `serviceAccount:${PUBSUB_AGENT}`),
       ['run', 'services', 'get-iam-policy', 'eventarc-router', `--region=${R}`, `--project=${P}`, ...POLICY_ARGS],
-      ['run', 'services', 'add-iam-policy-binding', 'eventarc-router', `--region=${R}`, `--project=${P}`, `--member=serviceAccount:${SA}`, '--role=roles/run.invoker', '--format=none'],
+      [
+        'run',
+        'services',
+        'add-iam-policy-binding',
+        'eventarc-router',
+        `--region=${R}`,
+        `--project=${P}`,
+        `--member=serviceAccount:${SA}`,
+        '--role=roles/run.invoker',
+        '--format=none',
+      ],
       ['eventarc', 'triggers', 'describe', name, '--location=nam5', `--project=${P}`, '--format=value(name)'],
       [
-        'eventarc', 'triggers', 'create', name, '--location=nam5', `--project=${P}`,
-        '--destination-run-service=eventarc-router', `--destination-run-region=${R}`,
-        '--event-filters=type=google.cloud.firestore.document.v1.written', '--event-filters=database=(default)',
-        '--event-filters-path-pattern=document=users/{uid}/orders/{orderId}', '--event-data-content-type=application/json',
+        'eventarc',
+        'triggers',
+        'create',
+        name,
+        '--location=nam5',
+        `--project=${P}`,
+        '--destination-run-service=eventarc-router',
+        `--destination-run-region=${R}`,
+        '--event-filters=type=google.cloud.firestore.document.v1.written',
+        '--event-filters=database=(default)',
+        '--event-filters-path-pattern=document=users/{uid}/orders/{orderId}',
+        '--event-data-content-type=application/json',
         `--service-account=${SA}`,
       ],
     ]);
     expect(w.state().triggers).toEqual([
       {
-        name, location: 'nam5', service: 'eventarc-router',
+        name,
+        location: 'nam5',
+        service: 'eventarc-router',
         filters: ['type=google.cloud.firestore.document.v1.written', 'database=(default)'],
         pathPatterns: ['document=users/{uid}/orders/{orderId}'],
         contentType: 'application/json',
@@ -355,16 +420,27 @@ describe('create firestore triggers', () => {
 
   test('several event types on a named database, as protobuf; an exact document is an exact filter', () => {
     const w = world();
-    const r = w.run(...firestore, '--database=orders-db', '--document=/users/alice', '--event-type=created', '--event-type=deleted.withAuthContext', '--data-content-type=protobuf');
+    const r = w.run(
+      ...firestore,
+      '--database=orders-db',
+      '--document=/users/alice',
+      '--event-type=created',
+      '--event-type=deleted.withAuthContext',
+      '--data-content-type=protobuf',
+    );
     expect(r.status).toBe(0);
     expect(w.state().triggers).toEqual([
       {
-        name: 'eventarc-router-firestore-orders-db-created', location: R, service: 'eventarc-router',
+        name: 'eventarc-router-firestore-orders-db-created',
+        location: R,
+        service: 'eventarc-router',
         filters: ['type=google.cloud.firestore.document.v1.created', 'database=orders-db', 'document=users/alice'],
         contentType: 'application/protobuf',
       },
       {
-        name: 'eventarc-router-firestore-orders-db-deleted-auth', location: R, service: 'eventarc-router',
+        name: 'eventarc-router-firestore-orders-db-deleted-auth',
+        location: R,
+        service: 'eventarc-router',
         filters: ['type=google.cloud.firestore.document.v1.deleted.withAuthContext', 'database=orders-db', 'document=users/alice'],
         contentType: 'application/protobuf',
       },
@@ -385,7 +461,7 @@ describe('create firestore triggers', () => {
     expect(again.stderr).toMatch(/nothing changed/);
   });
 
-  test('a database that does not exist stops the run with gcloud\'s message', () => {
+  test("a database that does not exist stops the run with gcloud's message", () => {
     const w = world();
     const r = w.run(...firestore, '--database=missing-db');
     expect(r.status).toBe(1);
@@ -406,10 +482,18 @@ describe('create audit-log triggers', () => {
     expect(r.calls).toContainEqual(projectBinding('roles/eventarc.eventReceiver', `serviceAccount:${SA}`));
     expect(r.calls).toContainEqual(projectBinding('roles/iam.serviceAccountTokenCreator', `serviceAccount:${PUBSUB_AGENT}`));
     expect(r.calls[r.calls.length - 1]).toEqual([
-      'eventarc', 'triggers', 'create', name, `--location=${R}`, `--project=${P}`,
-      '--destination-run-service=eventarc-router', `--destination-run-region=${R}`,
-      '--event-filters=type=google.cloud.audit.log.v1.written', '--event-filters=serviceName=storage.googleapis.com',
-      '--event-filters=methodName=storage.buckets.create', '--event-filters-path-pattern=resourceName=projects/_/buckets/{bucket}',
+      'eventarc',
+      'triggers',
+      'create',
+      name,
+      `--location=${R}`,
+      `--project=${P}`,
+      '--destination-run-service=eventarc-router',
+      `--destination-run-region=${R}`,
+      '--event-filters=type=google.cloud.audit.log.v1.written',
+      '--event-filters=serviceName=storage.googleapis.com',
+      '--event-filters=methodName=storage.buckets.create',
+      '--event-filters-path-pattern=resourceName=projects/_/buckets/{bucket}',
       `--service-account=${SA}`,
     ]);
     expect(r.stderr).toMatch(/Admin Activity always, Data Access only where enabled for storage\.googleapis\.com/);
@@ -417,14 +501,27 @@ describe('create audit-log triggers', () => {
 
   test('an exact resource name is an exact filter; a global trigger; a long method name makes a short trigger name', () => {
     const w = world();
-    const r = w.run(...auditLog, '--location=global', '--service-name=bigquery.googleapis.com', '--method-name=google.cloud.bigquery.v2.JobService.InsertJob', '--resource-name=projects/shop-prod-1/datasets/sales');
+    const r = w.run(
+      ...auditLog,
+      '--location=global',
+      '--service-name=bigquery.googleapis.com',
+      '--method-name=google.cloud.bigquery.v2.JobService.InsertJob',
+      '--resource-name=projects/shop-prod-1/datasets/sales',
+    );
     expect(r.status).toBe(0);
     const [t] = w.state().triggers;
     expect(t).toEqual({
-      name: 'eventarc-router-audit-cloud-bigquery-v2-jobservice-insertjob', location: 'global', service: 'eventarc-router',
-      filters: ['type=google.cloud.audit.log.v1.written', 'serviceName=bigquery.googleapis.com', 'methodName=google.cloud.bigquery.v2.JobService.InsertJob', 'resourceName=projects/shop-prod-1/datasets/sales'],
+      name: 'eventarc-router-audit-cloud-bigquery-v2-jobservice-insertjob',
+      location: 'global',
+      service: 'eventarc-router',
+      filters: [
+        'type=google.cloud.audit.log.v1.written',
+        'serviceName=bigquery.googleapis.com',
+        'methodName=google.cloud.bigquery.v2.JobService.InsertJob',
+        'resourceName=projects/shop-prod-1/datasets/sales',
+      ],
     });
-    expect(t!.name.length).toBeLessThanOrEqual(63);
+    expect(t.name.length).toBeLessThanOrEqual(63);
   });
 });
 
@@ -459,7 +556,13 @@ describe('the real gcloud CLI accepts every command the script runs', () => {
       [...firestore, '--database=orders-db', '--document=users/alice', '--event-type=deleted'],
       [...firestore, '--destination-function=router-fn'].filter((a) => a !== '--destination-run-service=eventarc-router'),
       [...auditLog, '--service-name=storage.googleapis.com', '--method-name=storage.objects.create', '--resource-name=projects/_/buckets/**/r*.txt'],
-      [...auditLog, '--service-name=compute.googleapis.com', '--method-name=v1.compute.instances.insert', '--resource-name=projects/shop-prod-1/zones/europe-west1-b/instances/vm-1', '--destination-run-path=/audit'],
+      [
+        ...auditLog,
+        '--service-name=compute.googleapis.com',
+        '--method-name=v1.compute.instances.insert',
+        '--resource-name=projects/shop-prod-1/zones/europe-west1-b/instances/vm-1',
+        '--destination-run-path=/audit',
+      ],
     ];
     const commands = new Map<string, string[]>();
     for (const argv of runs) {
@@ -498,8 +601,15 @@ describe('destinations', () => {
     expect(r.status).toBe(0);
     expect(r.calls[1]).toEqual(['functions', 'describe', 'router-fn', '--gen2', `--region=${R}`, `--project=${P}`, '--format=value(serviceConfig.service)']);
     expect(r.calls).toContainEqual([
-      'run', 'services', 'add-iam-policy-binding', 'router-fn', `--region=${R}`, `--project=${P}`,
-      `--member=serviceAccount:${SA}`, '--role=roles/run.invoker', '--format=none',
+      'run',
+      'services',
+      'add-iam-policy-binding',
+      'router-fn',
+      `--region=${R}`,
+      `--project=${P}`,
+      `--member=serviceAccount:${SA}`,
+      '--role=roles/run.invoker',
+      '--format=none',
     ]);
     const create = r.calls[r.calls.length - 1];
     expect(create).toContain('--destination-run-service=router-fn');
@@ -547,21 +657,22 @@ describe('idempotency', () => {
     const w = world(s);
     const r = w.run(...storageArgs);
     expect(r.status).toBe(0);
-    expect(mutations(r.calls).map((c) => c.slice(0, 3).concat(c.filter((a) => a.startsWith('--role=')))))
-      .toEqual([
-        ['projects', 'add-iam-policy-binding', P, '--role=roles/pubsub.publisher'],
-        ['run', 'services', 'add-iam-policy-binding', '--role=roles/run.invoker'],
-        ['eventarc', 'triggers', 'create'],
-      ]);
+    expect(mutations(r.calls).map((c) => c.slice(0, 3).concat(c.filter((a) => a.startsWith('--role='))))).toEqual([
+      ['projects', 'add-iam-policy-binding', P, '--role=roles/pubsub.publisher'],
+      ['run', 'services', 'add-iam-policy-binding', '--role=roles/run.invoker'],
+      ['eventarc', 'triggers', 'create'],
+    ]);
     expect(r.stderr).toMatch(/done, 3 change\(s\)/);
   });
 
   test('"already exists" from a concurrent run counts as present, not as a failure', () => {
     const s = freshProject();
-    s.fail = [{
-      match: 'eventarc triggers create',
-      stderr: `ERROR: (gcloud.eventarc.triggers.create) ALREADY_EXISTS: Resource 'projects/${P}/locations/${R}/triggers/eventarc-router-shop-uploads-finalized' already exists`,
-    }];
+    s.fail = [
+      {
+        match: 'eventarc triggers create',
+        stderr: `ERROR: (gcloud.eventarc.triggers.create) ALREADY_EXISTS: Resource 'projects/${P}/locations/${R}/triggers/eventarc-router-shop-uploads-finalized' already exists`,
+      },
+    ];
     const w = world(s);
     const r = w.run(...storageArgs);
     expect(r.status).toBe(0);
@@ -579,18 +690,40 @@ describe('--dry-run', () => {
     expect(w.state()).toEqual(before);
     const plan = printed(r.stdout, '[dry-run] $ gcloud ');
     expect(plan).toContainEqual([
-      'eventarc', 'triggers', 'create', 'eventarc-router-shop-uploads-finalized', `--location=${R}`, `--project=${P}`,
-      '--destination-run-service=eventarc-router', `--destination-run-region=${R}`,
-      '--event-filters=type=google.cloud.storage.object.v1.finalized', '--event-filters=bucket=shop-uploads',
+      'eventarc',
+      'triggers',
+      'create',
+      'eventarc-router-shop-uploads-finalized',
+      `--location=${R}`,
+      `--project=${P}`,
+      '--destination-run-service=eventarc-router',
+      `--destination-run-region=${R}`,
+      '--event-filters=type=google.cloud.storage.object.v1.finalized',
+      '--event-filters=bucket=shop-uploads',
       `--service-account=${SA}`,
     ]);
-    expect(plan).toContainEqual(['iam', 'service-accounts', 'create', 'eventarc-trigger', `--project=${P}`, '--display-name=Eventarc trigger identity for eventarc-router']);
+    expect(plan).toContainEqual([
+      'iam',
+      'service-accounts',
+      'create',
+      'eventarc-trigger',
+      `--project=${P}`,
+      '--display-name=Eventarc trigger identity for eventarc-router',
+    ]);
     expect(r.stderr).toMatch(/dry run; nothing was run/);
   });
 
   test('an existing --transport-topic is planned, not refused, since nothing can be checked', () => {
     const w = world();
-    const r = w.run('create', 'pubsub', `--project=${P}`, `--region=${R}`, '--transport-topic=orders', '--destination-run-service=eventarc-router', '--dry-run');
+    const r = w.run(
+      'create',
+      'pubsub',
+      `--project=${P}`,
+      `--region=${R}`,
+      '--transport-topic=orders',
+      '--destination-run-service=eventarc-router',
+      '--dry-run',
+    );
     expect(r.status).toBe(0);
     expect(r.calls).toEqual([]);
     const plan = printed(r.stdout, '[dry-run] $ gcloud ');
@@ -653,14 +786,22 @@ describe('input checks happen before any gcloud call', () => {
     ['bad service account', args({}, ['--service-account=x']), /invalid --service-account 'x'/],
     ['storage without bucket', ['create', 'storage', `--project=${P}`, `--region=${R}`, '--destination-run-service=eventarc-router'], /--bucket is required/],
     ['no destination', ['create', 'pubsub', `--project=${P}`, `--region=${R}`], /a destination is required/],
-    ['two destinations', ['create', 'pubsub', `--project=${P}`, `--region=${R}`, '--destination-run-service=a-svc', '--destination-function=b-fn'], /either --destination-run-service or --destination-function/],
+    [
+      'two destinations',
+      ['create', 'pubsub', `--project=${P}`, `--region=${R}`, '--destination-run-service=a-svc', '--destination-function=b-fn'],
+      /either --destination-run-service or --destination-function/,
+    ],
     ['topic starting with goog', args({ kind: 'pubsub' }, ['--transport-topic=goog-orders']), /invalid --transport-topic 'goog-orders'/],
     ['topic in another project', args({ kind: 'pubsub' }, ['--transport-topic=projects/other-proj/topics/orders']), /must be in project shop-prod-1/],
     ['gcr topic of another project', args({ kind: 'artifact-registry' }, ['--source-project=registry-proj']), /can only use a topic in its own project/],
     ['no project', ['create', 'pubsub', `--region=${R}`, '--destination-run-service=eventarc-router'], /--project is required/],
     ['unknown kind', ['create', 'datastore', `--project=${P}`], /unknown trigger kind 'datastore'/],
     ['bad database', firestoreArgs('--database=Orders'), /invalid --database 'Orders'/],
-    ['document with an empty segment', firestoreArgs('--document=users//orders'), /invalid --document 'users\/\/orders': a document path pattern has an empty segment \(2\)/],
+    [
+      'document with an empty segment',
+      firestoreArgs('--document=users//orders'),
+      /invalid --document 'users\/\/orders': a document path pattern has an empty segment \(2\)/,
+    ],
     ['document with a partial capture', firestoreArgs('--document=users/id-{uid}'), /segment 2 'id-\{uid\}': a capture is a whole segment/],
     ['document with two multi-segment parts', firestoreArgs('--document=**/x/{rest=**}'), /may hold only one '\*\*'/],
     ['document with a comma', firestoreArgs('--document=users/{uid},x'), /must not contain spaces, commas or quotes/],
@@ -682,7 +823,15 @@ describe('input checks happen before any gcloud call', () => {
     return ['create', 'firestore', `--project=${P}`, `--region=${R}`, '--destination-run-service=eventarc-router', ...extra];
   }
   function auditArgs(...extra: string[]): string[] {
-    const base = ['create', 'audit-log', `--project=${P}`, `--region=${R}`, '--service-name=storage.googleapis.com', '--method-name=storage.buckets.create', '--destination-run-service=eventarc-router'];
+    const base = [
+      'create',
+      'audit-log',
+      `--project=${P}`,
+      `--region=${R}`,
+      '--service-name=storage.googleapis.com',
+      '--method-name=storage.buckets.create',
+      '--destination-run-service=eventarc-router',
+    ];
     // A later flag of the same name wins in the script: extra replaces the base's.
     return [...base.filter((a) => !extra.some((e) => e.split('=')[0] === a.split('=')[0])), ...extra];
   }
@@ -708,7 +857,7 @@ describe('input checks happen before any gcloud call', () => {
   });
 });
 
-describe('failures surface gcloud\'s own message', () => {
+describe("failures surface gcloud's own message", () => {
   test('a permission error stops the run with the failing command and its message', () => {
     const s = freshProject();
     const denied = `ERROR: (gcloud.eventarc.triggers.create) PERMISSION_DENIED: Permission 'eventarc.triggers.create' denied on 'projects/${P}/locations/${R}/triggers/eventarc-router-shop-uploads-finalized'`;
@@ -742,7 +891,7 @@ describe('failures surface gcloud\'s own message', () => {
 });
 
 describe('list and delete', () => {
-  test('list shows the project\'s triggers', () => {
+  test("list shows the project's triggers", () => {
     const w = world();
     w.run(...storageArgs);
     const r = w.run('list', `--project=${P}`);
@@ -754,9 +903,7 @@ describe('list and delete', () => {
   test('list can be narrowed to one destination service and location', () => {
     const w = world();
     const r = w.run('list', `--project=${P}`, `--location=${R}`, '--destination-run-service=eventarc-router');
-    expect(r.calls).toEqual([[
-      'eventarc', 'triggers', 'list', `--project=${P}`, `--location=${R}`, '--filter=destination.cloudRun.service=eventarc-router',
-    ]]);
+    expect(r.calls).toEqual([['eventarc', 'triggers', 'list', `--project=${P}`, `--location=${R}`, '--filter=destination.cloudRun.service=eventarc-router']]);
   });
 
   test('delete removes the trigger; deleting it again is not an error', () => {
@@ -796,7 +943,19 @@ describe('script hygiene', () => {
     expect(fs.statSync(SCRIPT).mode & 0o111).not.toBe(0);
     const r = spawnSync(SCRIPT, ['--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    for (const s of ['create storage', 'create pubsub', 'create artifact-registry', 'create firestore', 'create audit-log', '--document=PATTERN', '--resource-name=PATTERN', 'list', 'delete', '--dry-run', 'roles/run.invoker']) {
+    for (const s of [
+      'create storage',
+      'create pubsub',
+      'create artifact-registry',
+      'create firestore',
+      'create audit-log',
+      '--document=PATTERN',
+      '--resource-name=PATTERN',
+      'list',
+      'delete',
+      '--dry-run',
+      'roles/run.invoker',
+    ]) {
       expect(r.stdout).toContain(s);
     }
   });

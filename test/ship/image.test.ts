@@ -100,7 +100,9 @@ describe('Dockerfile', () => {
   });
 
   test('the build stage installs from the lockfile, compiles, then drops dev dependencies', () => {
-    const runs = all(buildStage, 'RUN').map((r) => r.args).join(' && ');
+    const runs = all(buildStage, 'RUN')
+      .map((r) => r.args)
+      .join(' && ');
     const order = ['npm ci', 'npm run build', 'npm prune --omit=dev'].map((s) => runs.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
@@ -118,7 +120,10 @@ describe('Dockerfile', () => {
     expect(cs.length).toBeGreaterThan(0);
     for (const c of cs) expect(c.from).toBe(buildStage.name);
     const wd = workdir(buildStage);
-    const sources = cs.flatMap((c) => c.sources).map((s) => path.posix.relative(wd, s)).sort();
+    const sources = cs
+      .flatMap((c) => c.sources)
+      .map((s) => path.posix.relative(wd, s))
+      .sort();
     expect(sources).toEqual(['dist', 'node_modules', 'package.json', 'scripts/code-cache-routes.yaml', 'scripts/code-cache.js']);
     // node_modules comes from the build stage after `npm prune --omit=dev`, never from the host.
     expect(all(runtime, 'ADD')).toEqual([]);
@@ -136,7 +141,11 @@ describe('Dockerfile', () => {
     const served = (pkg.scripts.serve as string).split('&&').pop()!.trim().split(/\s+/);
     expect(ep).toEqual(['/nodejs/bin/node', ...served.slice(1)]);
     expect(ep).toEqual(['/nodejs/bin/node', 'dist/service/serve.js']);
-    expect(all(buildStage, 'RUN').map((r) => r.args).join(' ')).toContain('test -f dist/service/serve.js');
+    expect(
+      all(buildStage, 'RUN')
+        .map((r) => r.args)
+        .join(' '),
+    ).toContain('test -f dist/service/serve.js');
     // The port comes from $PORT (Cloud Run sets it); the entry point does not pin one.
     expect(ep.some((a) => a.startsWith('--port'))).toBe(false);
     expect(last(runtime, 'ENV')?.args).toMatch(/PORT=8080/);
@@ -147,7 +156,11 @@ describe('Dockerfile', () => {
     expect(pkg.main).toBe('dist/service/router.js');
     expect(pkg.scripts['gcp-build']).toBe('npm run build');
     expect(pkg.scripts.start).toBe('functions-framework --source=dist/service/router.js --target=router --signature-type=http');
-    expect(all(buildStage, 'RUN').map((r) => r.args).join(' ')).toContain('test -f node_modules/@google-cloud/functions-framework/build/src/main.js');
+    expect(
+      all(buildStage, 'RUN')
+        .map((r) => r.args)
+        .join(' '),
+    ).toContain('test -f node_modules/@google-cloud/functions-framework/build/src/main.js');
   });
 
   test('nothing in the runtime stage needs $HOME or a writable filesystem', () => {
@@ -182,7 +195,9 @@ describe('.dockerignore', () => {
   );
 
   test('keeps every file the build stage copies', () => {
-    const sources = copies(buildStage).filter((c) => !c.from).flatMap((c) => c.sources);
+    const sources = copies(buildStage)
+      .filter((c) => !c.from)
+      .flatMap((c) => c.sources);
     expect(sources.length).toBeGreaterThan(0);
     for (const s of sources) {
       expect(fs.existsSync(path.join(ROOT, s))).toBe(true);

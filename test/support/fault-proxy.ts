@@ -68,26 +68,23 @@ export async function startFaultProxy(upstreamPort: number, plan: FaultPlan = {}
       }
     }
 
-    const upstream = http.request(
-      { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
-      (up) => {
-        const relay = () => {
-          if (isBlobPut && up.statusCode === 201) committed++;
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        };
-        if (isBlobPut && plan.blobPutDelayMs) setTimeout(relay, plan.blobPutDelayMs);
-        else relay();
-      },
-    );
+    const upstream = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      const relay = () => {
+        if (isBlobPut && up.statusCode === 201) committed++;
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      };
+      if (isBlobPut && plan.blobPutDelayMs) setTimeout(relay, plan.blobPutDelayMs);
+      else relay();
+    });
     upstream.on('error', () => res.destroy());
     if (resetAfter !== undefined) {
       let forwarded = 0;
       req.on('data', (chunk: Buffer) => {
-        if (forwarded >= resetAfter!) return;
+        if (forwarded >= resetAfter) return;
         forwarded += chunk.length;
         upstream.write(chunk);
-        if (forwarded >= resetAfter!) {
+        if (forwarded >= resetAfter) {
           injected.reset++;
           upstream.destroy();
           req.socket.resetAndDestroy();

@@ -69,7 +69,10 @@ export async function startTarget(tls?: { key: string; cert: string; h2?: boolea
     });
   };
   const server = tls?.h2
-    ? http2.createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: true }, handle as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
+    ? http2.createSecureServer(
+        { key: tls.key, cert: tls.cert, allowHTTP1: true },
+        handle as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+      )
     : tls
       ? https.createServer({ key: tls.key, cert: tls.cert }, handle)
       : http.createServer(handle);

@@ -68,7 +68,11 @@ interface RewriteInProgress {
 }
 
 class ApiFailure extends Error {
-  constructor(readonly status: number, readonly reason: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -114,7 +118,7 @@ function pickFields(body: Record<string, unknown>): ObjectFields | undefined {
   const keys = ['contentType', 'contentEncoding', 'contentDisposition', 'contentLanguage', 'cacheControl', 'metadata'] as const;
   const fields: Record<string, unknown> = {};
   for (const key of keys) if (body[key] !== undefined) fields[key] = body[key];
-  return Object.keys(fields).length > 0 ? (fields as ObjectFields) : undefined;
+  return Object.keys(fields).length > 0 ? (fields) : undefined;
 }
 
 export async function startGcsDouble(): Promise<GcsDouble> {
@@ -216,7 +220,16 @@ export async function startGcsDouble(): Promise<GcsDouble> {
       const rawPath = url.pathname.replace(/^\/storage\/v1(?=\/)/, '');
       const query = Object.fromEntries(url.searchParams);
       const method = req.method ?? 'GET';
-      const path = rawPath.split('/').map((p) => { try { return decodeURIComponent(p); } catch { return p; } }).join('/');
+      const path = rawPath
+        .split('/')
+        .map((p) => {
+          try {
+            return decodeURIComponent(p);
+          } catch {
+            return p;
+          }
+        })
+        .join('/');
       let status: number;
       try {
         const injected = double.intercept?.({ method, path, query });

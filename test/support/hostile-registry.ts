@@ -43,9 +43,29 @@ export function makeCertificate(names: readonly string[]): Certificate {
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
   const san = names.map((n) => (/^[\d.]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
-  execFileSync(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', `/CN=${names[0]}`, '-addext', `subjectAltName=${san}`], {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    openssl,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${names[0]}`,
+      '-addext',
+      `subjectAltName=${san}`,
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   return { certFile, keyFile, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -56,7 +76,11 @@ export async function startRecorder(script: Script, options: { address?: string;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', path: req.url ?? '', ...(req.headers.authorization !== undefined && { authorization: req.headers.authorization }) });
+      seen.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        ...(req.headers.authorization !== undefined && { authorization: req.headers.authorization }),
+      });
       script(req, res, Buffer.concat(chunks));
     });
   };

@@ -31,7 +31,7 @@ export function countingAction(effects: Effects): ActionDefinition<unknown> {
       }
       effects.done.set(id, (effects.done.get(id) ?? 0) + 1);
     },
-  }) as ActionDefinition<unknown>;
+  });
 }
 
 export function newEffects(): Effects {
@@ -93,7 +93,7 @@ export function slowAction(meter: Meter, behaviour: { runMs: number; ignoreAbort
       }
       return run(key, ctx.signal);
     },
-  }) as ActionDefinition<unknown>;
+  });
 
   async function run(key: string, signal: AbortSignal): Promise<void> {
     meter.maxConcurrent = Math.max(meter.maxConcurrent, ++meter.current);

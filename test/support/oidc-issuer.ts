@@ -55,7 +55,9 @@ export async function startIssuer(options: { maxAgeSeconds?: number; mode?: 'up'
     sign(claims, options = {}) {
       const header = { alg: 'RS256', typ: 'JWT', kid: options.kid ?? kid, ...options.header };
       const signed = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-      const signature = createSign('RSA-SHA256').update(signed).sign(options.key ?? privateKey);
+      const signature = createSign('RSA-SHA256')
+        .update(signed)
+        .sign(options.key ?? privateKey);
       return `${signed}.${b64url(signature)}`;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -3,12 +3,14 @@ import { pipeline, type Stage } from '../../functions/support/pipeline';
 
 type Trace = string[];
 
-const around = (name: string): Stage<Trace, string> => async (trace, next) => {
-  trace.push(`${name} in`);
-  const out = await next();
-  trace.push(`${name} out`);
-  return `${name}(${out})`;
-};
+const around =
+  (name: string): Stage<Trace, string> =>
+  async (trace, next) => {
+    trace.push(`${name} in`);
+    const out = await next();
+    trace.push(`${name} out`);
+    return `${name}(${out})`;
+  };
 
 describe('pipeline', () => {
   it('runs the stages in order, outward again with their outcomes', async () => {
@@ -32,6 +34,6 @@ describe('pipeline', () => {
   it('keeps nothing between requests', async () => {
     const run = pipeline<Trace, string>([around('a'), async (trace) => String(trace.length)]);
     const [x, y] = [[], ['already']] as Trace[];
-    await expect(Promise.all([run(x!), run(y!)])).resolves.toEqual(['a(1)', 'a(2)']);
+    await expect(Promise.all([run(x), run(y)])).resolves.toEqual(['a(1)', 'a(2)']);
   });
 });

@@ -71,7 +71,11 @@ export async function startPubSubEmulator(): Promise<PubSubEmulator> {
       };
       const received = res.receivedMessages ?? [];
       if (received.length > 0) await call('POST', `subscriptions/${subscription}:acknowledge`, { ackIds: received.map((r) => r.ackId) });
-      return received.map((r) => ({ messageId: r.message.messageId, data: Buffer.from(r.message.data ?? '', 'base64'), attributes: r.message.attributes ?? {} }));
+      return received.map((r) => ({
+        messageId: r.message.messageId,
+        data: Buffer.from(r.message.data ?? '', 'base64'),
+        attributes: r.message.attributes ?? {},
+      }));
     },
   };
 }

@@ -57,11 +57,24 @@ export async function startReferrersRegistry(): Promise<ReferrersRegistry> {
 
   const referrers = (r: Repo, subject: string, artifactType: string | null) =>
     [...r.manifests.entries()].flatMap(([digest, m]) => {
-      const body = JSON.parse(m.bytes.toString('utf8')) as { subject?: { digest?: string }; artifactType?: string; config?: { mediaType?: string }; annotations?: Record<string, string> };
+      const body = JSON.parse(m.bytes.toString('utf8')) as {
+        subject?: { digest?: string };
+        artifactType?: string;
+        config?: { mediaType?: string };
+        annotations?: Record<string, string>;
+      };
       if (body.subject?.digest !== subject) return [];
       const type = body.artifactType ?? body.config?.mediaType;
       if (artifactType && type !== artifactType) return [];
-      return [{ mediaType: m.mediaType, digest, size: m.bytes.length, ...(type && { artifactType: type }), ...(body.annotations && { annotations: body.annotations }) }];
+      return [
+        {
+          mediaType: m.mediaType,
+          digest,
+          size: m.bytes.length,
+          ...(type && { artifactType: type }),
+          ...(body.annotations && { annotations: body.annotations }),
+        },
+      ];
     });
 
   const server = http.createServer((req, res) => {
@@ -106,7 +119,11 @@ export async function startReferrersRegistry(): Promise<ReferrersRegistry> {
       }
       if (kind === 'tags') return send(200, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify({ name, tags: [...r.tags.keys()] })));
       if (kind === 'referrers') {
-        const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: referrers(r, rest, url.searchParams.get('artifactType')) };
+        const index = {
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: referrers(r, rest, url.searchParams.get('artifactType')),
+        };
         return send(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }, Buffer.from(JSON.stringify(index)));
       }
       // manifests

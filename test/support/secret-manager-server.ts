@@ -19,7 +19,12 @@ export interface SecretServer {
 export async function startSecretServer(secrets: Record<string, string>): Promise<SecretServer> {
   const requests: string[] = [];
   const server = http.createServer((req, res) => {
-    const name = decodeURIComponent((req.url ?? '').split('?')[0]!.replace(/^\/v1\//, '').replace(/:access$/, ''));
+    const name = decodeURIComponent(
+      (req.url ?? '')
+        .split('?')[0]
+        .replace(/^\/v1\//, '')
+        .replace(/:access$/, ''),
+    );
     requests.push(name);
     const value = secrets[name];
     if (value === undefined) {
@@ -45,7 +50,7 @@ export async function startSecretServer(secrets: Record<string, string>): Promis
       (auth.transporter as unknown as { defaults: Record<string, unknown> }).defaults['fetchImplementation'] = fetch;
       const client = new SecretManagerServiceClient({ fallback: true, apiEndpoint: '127.0.0.1', port, protocol: 'http', authClient: auth } as never);
       clients.push(client);
-      return client as unknown as SecretAccessor;
+      return client;
     },
     async close() {
       await Promise.all(clients.map((c) => c.close()));

@@ -78,22 +78,41 @@ export async function pushArtifact(registryUrl: string, repository: string, spec
 /** The simple-signing payload cosign signs: it names the image by digest. */
 export function simpleSigningPayload(dockerReference: string, digest: string): Buffer {
   return Buffer.from(
-    JSON.stringify({ critical: { identity: { 'docker-reference': dockerReference }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' }, optional: null }),
+    JSON.stringify({
+      critical: { identity: { 'docker-reference': dockerReference }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' },
+      optional: null,
+    }),
   );
 }
 
 /** `cosign sign --key`: a manifest under `sha256-<hex>.sig` whose layer is the payload, its signature in an annotation. */
-export async function cosignSign(registryUrl: string, repository: string, dockerReference: string, subjectDigest: string, privateKey: KeyObject): Promise<PushedManifest> {
+export async function cosignSign(
+  registryUrl: string,
+  repository: string,
+  dockerReference: string,
+  subjectDigest: string,
+  privateKey: KeyObject,
+): Promise<PushedManifest> {
   const payload = simpleSigningPayload(dockerReference, subjectDigest);
   const signature = sign('sha256', payload, privateKey).toString('base64');
   // cosign's config names the payload as the one layer's diff_id.
   const config = Buffer.from(
-    JSON.stringify({ architecture: '', created: '0001-01-01T00:00:00Z', history: [{ created: '0001-01-01T00:00:00Z' }], os: '', rootfs: { type: 'layers', diff_ids: [sha256(payload)] }, config: {} }),
+    JSON.stringify({
+      architecture: '',
+      created: '0001-01-01T00:00:00Z',
+      history: [{ created: '0001-01-01T00:00:00Z' }],
+      os: '',
+      rootfs: { type: 'layers', diff_ids: [sha256(payload)] },
+      config: {},
+    }),
   );
   return pushArtifact(
     registryUrl,
     repository,
-    { config: { mediaType: 'application/vnd.oci.image.config.v1+json', bytes: config }, layers: [{ mediaType: SIMPLE_SIGNING, bytes: payload, annotations: { [SIGNATURE_ANNOTATION]: signature } }] },
+    {
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', bytes: config },
+      layers: [{ mediaType: SIMPLE_SIGNING, bytes: payload, annotations: { [SIGNATURE_ANNOTATION]: signature } }],
+    },
     `sha256-${hexOf(subjectDigest)}.sig`,
   );
 }
@@ -101,13 +120,28 @@ export async function cosignSign(registryUrl: string, repository: string, docker
 /** An in-toto attestation (DSSE envelope) attached through `subject`, as `cosign attest` writes OCI 1.1 referrers. */
 export function attestationSpec(subject: Described, privateKey: KeyObject): ArtifactSpec {
   const statement = Buffer.from(
-    JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ digest: { sha256: hexOf(subject.digest) } }], predicateType: 'https://slsa.dev/provenance/v1', predicate: { buildType: 'test' } }),
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ digest: { sha256: hexOf(subject.digest) } }],
+      predicateType: 'https://slsa.dev/provenance/v1',
+      predicate: { buildType: 'test' },
+    }),
   );
   const pae = Buffer.concat([Buffer.from(`DSSEv1 28 application/vnd.in-toto+json ${statement.length} `), statement]);
-  const envelope = { payloadType: 'application/vnd.in-toto+json', payload: statement.toString('base64'), signatures: [{ sig: sign('sha256', pae, privateKey).toString('base64') }] };
+  const envelope = {
+    payloadType: 'application/vnd.in-toto+json',
+    payload: statement.toString('base64'),
+    signatures: [{ sig: sign('sha256', pae, privateKey).toString('base64') }],
+  };
   return {
     artifactType: 'application/vnd.in-toto+json',
-    layers: [{ mediaType: 'application/vnd.dsse.envelope.v1+json', bytes: Buffer.from(JSON.stringify(envelope)), annotations: { 'dev.sigstore.cosign/predicateType': 'https://slsa.dev/provenance/v1' } }],
+    layers: [
+      {
+        mediaType: 'application/vnd.dsse.envelope.v1+json',
+        bytes: Buffer.from(JSON.stringify(envelope)),
+        annotations: { 'dev.sigstore.cosign/predicateType': 'https://slsa.dev/provenance/v1' },
+      },
+    ],
     subject,
     annotations: { 'org.opencontainers.image.created': '2026-12-01T00:00:00Z' },
   };
@@ -126,7 +160,12 @@ export function helmChartSpec(subject?: Described): ArtifactSpec {
   return {
     artifactType: 'application/vnd.cncf.helm.chart.v1',
     config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', bytes: Buffer.from(JSON.stringify({ name: 'api', version: '1.2.0', apiVersion: 'v2' })) },
-    layers: [{ mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', bytes: gzipSync(Buffer.from('api/Chart.yaml\napiVersion: v2\nname: api\nversion: 1.2.0\n')) }],
+    layers: [
+      {
+        mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip',
+        bytes: gzipSync(Buffer.from('api/Chart.yaml\napiVersion: v2\nname: api\nversion: 1.2.0\n')),
+      },
+    ],
     annotations: { 'org.opencontainers.image.title': 'api', 'org.opencontainers.image.version': '1.2.0' },
     ...(subject && { subject }),
   };
@@ -167,7 +206,9 @@ export async function verifyCosign(registryUrl: string, repository: string, imag
     if (layer.mediaType !== SIMPLE_SIGNING || !signature) continue;
     const payload = await getJson(`${registryUrl}/v2/${repository}/blobs/${layer.digest}`);
     if (payload.status !== 200 || sha256(payload.bytes) !== layer.digest) continue;
-    const named = (JSON.parse(payload.bytes.toString('utf8')) as { critical: { image: { 'docker-manifest-digest': string } } }).critical.image['docker-manifest-digest'];
+    const named = (JSON.parse(payload.bytes.toString('utf8')) as { critical: { image: { 'docker-manifest-digest': string } } }).critical.image[
+      'docker-manifest-digest'
+    ];
     if (named === imageDigest && verify('sha256', payload.bytes, publicKey, Buffer.from(signature, 'base64'))) valid++;
   }
   return valid;

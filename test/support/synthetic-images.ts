@@ -99,9 +99,9 @@ export async function pushGzipLayer(registryUrl: string, repository: string, see
   const patch = await fetch(new URL(start.headers.get('location')!, registryUrl), {
     method: 'PATCH',
     headers: { 'content-type': 'application/octet-stream' },
-    body: body as unknown as ReadableStream,
+    body: body,
     duplex: 'half',
-  } as RequestInit);
+  });
   if (patch.status !== 202) throw new Error(`PATCH blob ${repository}: ${patch.status} ${await patch.text()}`);
   const digest = `sha256:${hash.digest('hex')}`;
   const location = new URL(patch.headers.get('location')!, registryUrl);
@@ -130,9 +130,9 @@ export async function pushBlob(registryUrl: string, repository: string, blob: Bl
   const put = await fetch(location, {
     method: 'PUT',
     headers: { 'content-type': 'application/octet-stream' },
-    body: blob.open() as unknown as ReadableStream,
+    body: blob.open(),
     duplex: 'half',
-  } as RequestInit);
+  });
   if (put.status !== 201) throw new Error(`PUT blob ${repository}: ${put.status} ${await put.text()}`);
 }
 
@@ -195,7 +195,8 @@ export async function tagDigest(registryUrl: string, repository: string, referen
   const res = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, {
     method: 'HEAD',
     headers: {
-      accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json',
+      accept:
+        'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json',
     },
   });
   if (res.status === 404) return undefined;

@@ -34,9 +34,13 @@ export async function startTokenServer(username: string, password: string): Prom
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'token-server-'));
   const keyFile = path.join(dir, 'key.pem');
   const certFile = path.join(dir, 'cert.pem');
-  execFileSync(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=test-token-issuer'], {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    openssl,
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=test-token-issuer'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const key = createPrivateKey(fs.readFileSync(keyFile));
   const certDer = new X509Certificate(fs.readFileSync(certFile)).raw;
   const service = 'test-registry';
@@ -63,7 +67,10 @@ export async function startTokenServer(username: string, password: string): Prom
   const expected = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://token');
-    const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+    const scopes = url.searchParams
+      .getAll('scope')
+      .flatMap((s) => s.split(' '))
+      .filter(Boolean);
     requests.push(scopes);
     if (req.headers.authorization !== expected) {
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"bad credentials"}');

@@ -122,8 +122,8 @@ export function sendSlowly(port: number, pieces: readonly string[], intervalMs: 
   const result = exchangeOn(socket, deadlineMs, () => sent);
   const next = () => {
     if (socket.destroyed || i >= pieces.length) return;
-    sent += Buffer.byteLength(pieces[i]!);
-    socket.write(pieces[i++]!);
+    sent += Buffer.byteLength(pieces[i]);
+    socket.write(pieces[i++]);
     timer = setTimeout(next, intervalMs);
   };
   socket.once('connect', next);

@@ -68,7 +68,8 @@ export interface CopyRequest {
 /** The target name, or a permanent error: the route's template cannot name an object for this source. */
 function targetFor(options: CopyObjectOptions, object: StorageObject, generation: bigint): { bucket: string; name: string } {
   const name = renderTargetName(options.prefix, options.name, { bucket: object.bucket, name: object.name, generation });
-  if (name === undefined) throw new PermanentError(`template ${JSON.stringify(options.prefix + options.name)} gives no valid object name for ${gs(object.bucket, object.name)}`);
+  if (name === undefined)
+    throw new PermanentError(`template ${JSON.stringify(options.prefix + options.name)} gives no valid object name for ${gs(object.bucket, object.name)}`);
   if (options.bucket === object.bucket && name === object.name) {
     throw new PermanentError(`${gs(object.bucket, object.name)} would be copied onto itself (and trigger itself again)`);
   }
@@ -103,7 +104,14 @@ export async function copyFinalizedObject({ storage, options, object, signal }: 
       });
       return {
         summary: `copied ${from}#${generation} to ${to} (${result.bytes} bytes${result.rounds > 1 ? `, ${result.rounds} rewrite calls` : ''})`,
-        details: { source: from, target: to, generation: generation.toString(), bytes: Number(result.bytes), rounds: result.rounds, targetGeneration: result.targetGeneration },
+        details: {
+          source: from,
+          target: to,
+          generation: generation.toString(),
+          bytes: Number(result.bytes),
+          rounds: result.rounds,
+          targetGeneration: result.targetGeneration,
+        },
       };
     } catch (err) {
       if (isPreconditionFailed(err) && attempt < 2) continue;
@@ -121,7 +129,10 @@ export async function deleteCopy({ storage, options, object }: CopyRequest): Pro
   const generation = object.generation;
   const target = targetFor(options, object, generation);
   const to = gs(target.bucket, target.name);
-  const kept = (why: string): ActionResult => ({ summary: `kept ${to}: ${why}`, details: { source: from, target: to, generation: generation.toString(), bytes: 0, skipped: why } });
+  const kept = (why: string): ActionResult => ({
+    summary: `kept ${to}: ${why}`,
+    details: { source: from, target: to, generation: generation.toString(), bytes: 0, skipped: why },
+  });
 
   // On a bucket without versioning an overwrite also sends `deleted` for the old generation.
   const source = await liveMetadata(storage, object.bucket, object.name);
@@ -131,11 +142,17 @@ export async function deleteCopy({ storage, options, object }: CopyRequest): Pro
   const held = copiedGeneration(current);
   if (held !== generation) return kept(`it holds generation ${held ?? 'unknown'}, not the deleted ${generation}`);
   try {
-    await storage.bucket(target.bucket).file(target.name).delete({ ifGenerationMatch: current.generation as unknown as number });
+    await storage
+      .bucket(target.bucket)
+      .file(target.name)
+      .delete({ ifGenerationMatch: current.generation as unknown as number });
   } catch (err) {
     if (isNotFound(err)) return kept('already gone');
     if (isPreconditionFailed(err)) throw new RetryableError(`${to} changed while deleting it`, { cause: err });
     throw storageFailure(err, `deleting ${to}`);
   }
-  return { summary: `deleted ${to} (copy of deleted ${from}#${generation})`, details: { source: from, target: to, generation: generation.toString(), bytes: 0, deleted: true } };
+  return {
+    summary: `deleted ${to} (copy of deleted ${from}#${generation})`,
+    details: { source: from, target: to, generation: generation.toString(), bytes: 0, deleted: true },
+  };
 }

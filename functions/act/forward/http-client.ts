@@ -115,8 +115,8 @@ function createDispatchers({ origin, maxConnections, extraCa, connectTimeoutMs }
 function rawHeader(raw: Buffer[] | string[] | null, name: string): string | undefined {
   if (!raw) return undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const key = raw[i]!;
-    if (key.length === name.length && key.toString('latin1').toLowerCase() === name) return raw[i + 1]!.toString('latin1');
+    const key = raw[i];
+    if (key.length === name.length && key.toString('latin1').toLowerCase() === name) return raw[i + 1].toString('latin1');
   }
   return undefined;
 }

@@ -23,7 +23,8 @@ export function createInFlightLimit(max: number): InFlightLimit {
       if (released) return;
       released = true;
       const next = queue.shift();
-      if (next) next(); // the slot passes straight to the next waiter
+      if (next)
+        next(); // the slot passes straight to the next waiter
       else active--;
     };
   };

@@ -50,7 +50,8 @@ export function binaryCloudEventRequest(event: RouterEvent): OutboundRequest {
     const key = name.toLowerCase();
     if (NOT_HEADERS.has(key)) continue;
     // Intake refuses such names; an event made in code may still carry one. No retry makes it a header.
-    if (!isAttributeName(key)) throw new PermanentError(`attribute ${JSON.stringify(key.slice(0, 64))} cannot be sent as a ce- header (CloudEvents names are a-z and 0-9)`);
+    if (!isAttributeName(key))
+      throw new PermanentError(`attribute ${JSON.stringify(key.slice(0, 64))} cannot be sent as a ce- header (CloudEvents names are a-z and 0-9)`);
     headers[`ce-${key}`] = headerValueFor(value, receivedAsHeaders);
   }
   // We emit CloudEvents 1.0; a push view may not say so itself.

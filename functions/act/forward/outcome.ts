@@ -28,7 +28,8 @@ export function raiseForStatus(status: number, retryStatuses: readonly number[],
 export function failedRequestError(err: unknown, target: string, timedOut: boolean, timeoutMs: number): RetryableError | PermanentError {
   const code = (err as { code?: string } | null)?.code;
   // Permanent here means Node refused to build the request (an invalid header the event put there).
-  if (dispositionOfFailure(err) === 'permanent') return new PermanentError(`the request to ${target} cannot be built (${code}: ${(err as Error).message.slice(0, 200)})`, { cause: err });
+  if (dispositionOfFailure(err) === 'permanent')
+    return new PermanentError(`the request to ${target} cannot be built (${code}: ${(err as Error).message.slice(0, 200)})`, { cause: err });
   if (timedOut) return new RetryableError(`${target} did not answer within ${timeoutMs} ms`, { cause: err });
   const reason = code ?? (err instanceof Error ? err.message : String(err));
   return new RetryableError(`${target} could not be reached (${reason})`, { cause: err });

@@ -16,7 +16,7 @@ function sentSecrets(sent: Readonly<Record<string, string>>): string[] {
   const secrets: string[] = [];
   for (const name of Object.keys(sent)) {
     if (!isCredentialHeader(name)) continue;
-    const value = sent[name]!;
+    const value = sent[name];
     const space = value.indexOf(' ');
     if (value.length > 0) secrets.push(value);
     if (space > 0 && value.length - space > MIN_SECRET_PREFIX) secrets.push(value.slice(space + 1).trim());

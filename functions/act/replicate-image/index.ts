@@ -21,7 +21,7 @@ export const replicateImageAction = defineAction<ReplicateImageOptions>({
     const refusal = sourceCheck(options.sources?.map(parseSource), environment.project);
     if (!options.sources && environment.project === undefined) {
       environment.log.warn(
-        'replicate-image: a route has no sources and the project is unknown (set GOOGLE_CLOUD_PROJECT or the route\'s sources): it will copy no image',
+        "replicate-image: a route has no sources and the project is unknown (set GOOGLE_CLOUD_PROJECT or the route's sources): it will copy no image",
       );
     }
     // Shared by this route's requests: keep-alive pools and cached registry tokens, no per-request state.

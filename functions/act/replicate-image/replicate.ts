@@ -56,18 +56,19 @@ export async function replicateInsert(event: ImageEvent, r: Replication, ctx: Ha
   const source: ImageRef = { host: image.host, repository: image.path, tag: image.tag, digest: image.digest };
   const destinations = r.targets.map((t) => targetRef(t, image.image, image.tag));
   const reports = await settleAll(
-    destinations.map((dst) => () =>
-      copyImage(r.registries.client(source.host), source, r.registries.client(dst.host), dst, {
-        jobs: r.jobs,
-        platforms: r.platforms,
-        retry: r.retry,
-        referrers: r.referrers,
-        signal: ctx.signal,
-        observer: {
-          onRetry: (attempt, delayMs, err) =>
-            ctx.log.warn(`retrying a request to ${dst.host} in ${delayMs} ms (attempt ${attempt}): ${(err as Error).message}`),
-        },
-      }),
+    destinations.map(
+      (dst) => () =>
+        copyImage(r.registries.client(source.host), source, r.registries.client(dst.host), dst, {
+          jobs: r.jobs,
+          platforms: r.platforms,
+          retry: r.retry,
+          referrers: r.referrers,
+          signal: ctx.signal,
+          observer: {
+            onRetry: (attempt, delayMs, err) =>
+              ctx.log.warn(`retrying a request to ${dst.host} in ${delayMs} ms (attempt ${attempt}): ${(err as Error).message}`),
+          },
+        }),
     ),
     (i) => `copy of ${sourceName(event)} to ${destinations[i].host}/${destinations[i].repository}`,
   );
@@ -111,5 +112,8 @@ export async function replicateDelete(event: ImageEvent, r: Replication, ctx: Ha
     .map((d, i) => `${d.host}/${d.repository}${outcomes[i] === 'absent' ? ' (was absent)' : ''}`)
     .join(', ')}`;
   ctx.log.info(summary, { reference: sourceName(event) });
-  return { summary, details: { source: sourceName(event), deleted: destinations.map((d, i) => ({ target: `${d.host}/${d.repository}:${tag}`, outcome: outcomes[i] })) } };
+  return {
+    summary,
+    details: { source: sourceName(event), deleted: destinations.map((d, i) => ({ target: `${d.host}/${d.repository}:${tag}`, outcome: outcomes[i] })) },
+  };
 }

@@ -88,13 +88,17 @@ function convertOther(eventType: string, resource: string, data: unknown, domain
   if (firestore) return firestore;
   const type = OTHER_TYPES.get(eventType);
   if (type === undefined) {
-    throw new PayloadError(SHAPE, resourcePath.replace(/resource$/, 'eventType'), `"${eventType}" is not a Pub/Sub, Cloud Storage, Firestore or Firebase event`);
+    throw new PayloadError(
+      SHAPE,
+      resourcePath.replace(/resource$/, 'eventType'),
+      `"${eventType}" is not a Pub/Sub, Cloud Storage, Firestore or Firebase event`,
+    );
   }
   const database = /^projects\/_\/instances\/([^/]+)\/(refs\/.*)$/.exec(resource);
   if (eventType.startsWith('providers/google.firebase.database/') && database) {
     // The location is in the instance's domain: `firebaseio.com` is us-central1, else `LOCATION.firebasedatabase.app`.
-    const location = domain === undefined || domain === 'firebaseio.com' ? 'us-central1' : domain.split('.')[0]!;
-    return { type, source: `//firebasedatabase.googleapis.com/projects/_/locations/${location}/instances/${database[1]}`, subject: database[2]! };
+    const location = domain === undefined || domain === 'firebaseio.com' ? 'us-central1' : domain.split('.')[0];
+    return { type, source: `//firebasedatabase.googleapis.com/projects/_/locations/${location}/instances/${database[1]}`, subject: database[2] };
   }
   if (eventType.startsWith('providers/firebase.auth/')) {
     const uid = (data as { uid?: unknown } | null)?.uid;

@@ -19,9 +19,33 @@ export const NOWRAPPER_PATH = '/nowrapper';
 
 // Headers that HTTP, Cloud Run's or Google's front end, a proxy or Pub/Sub itself add: never message attributes.
 const NOT_ATTRIBUTES = new Set([
-  'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'connection', 'content-type', 'content-length',
-  'content-encoding', 'transfer-encoding', 'traceparent', 'tracestate', 'baggage', 'forwarded', 'via', 'x-real-ip', 'from',
-  'expect', 'te', 'trailer', 'keep-alive', 'upgrade', 'origin', 'referer', 'cache-control', 'pragma', 'function-execution-id',
+  'host',
+  'user-agent',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'connection',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'traceparent',
+  'tracestate',
+  'baggage',
+  'forwarded',
+  'via',
+  'x-real-ip',
+  'from',
+  'expect',
+  'te',
+  'trailer',
+  'keep-alive',
+  'upgrade',
+  'origin',
+  'referer',
+  'cache-control',
+  'pragma',
+  'function-execution-id',
 ]);
 const FRONT_END_PREFIXES = ['x-goog-', 'x-google-', 'x-forwarded-', 'x-cloud-', 'x-appengine-', 'x-envoy-', 'x-request-', 'ce-'];
 
@@ -39,9 +63,17 @@ export function isAttributeHeader(name: string): boolean {
 
 // HTTP lower-cases header names; the documented Cloud Storage notification attributes get their case back.
 const KNOWN_ATTRIBUTES = new Map(
-  ['eventType', 'payloadFormat', 'bucketId', 'objectId', 'objectGeneration', 'eventTime', 'notificationConfig', 'overwroteGeneration', 'overwrittenByGeneration'].map(
-    (n) => [n.toLowerCase(), n],
-  ),
+  [
+    'eventType',
+    'payloadFormat',
+    'bucketId',
+    'objectId',
+    'objectGeneration',
+    'eventTime',
+    'notificationConfig',
+    'overwroteGeneration',
+    'overwrittenByGeneration',
+  ].map((n) => [n.toLowerCase(), n]),
 );
 
 export function isNoWrapperPush(raw: RawRequest): boolean {
@@ -51,7 +83,7 @@ export function isNoWrapperPush(raw: RawRequest): boolean {
 function unwrap(raw: RawRequest): Unwrapped {
   const h = raw.headers;
   const attributes: Record<string, string> = {};
-  for (const name in h) if (isAttributeHeader(name)) setAttribute(attributes, KNOWN_ATTRIBUTES.get(name) ?? name, h[name]!);
+  for (const name in h) if (isAttributeHeader(name)) setAttribute(attributes, KNOWN_ATTRIBUTES.get(name) ?? name, h[name]);
   const id = h['x-goog-pubsub-message-id'];
   const publishTime = h['x-goog-pubsub-publish-time'];
   const subscription = h['x-goog-pubsub-subscription-name'];

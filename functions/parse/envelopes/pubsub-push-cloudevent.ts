@@ -42,7 +42,7 @@ function unwrap(raw: RawRequest): Unwrapped {
   const attributes: Record<string, string> = {};
   let dataContentType: string | undefined;
   for (const name of Object.keys(message.attributes)) {
-    const value = message.attributes[name]!;
+    const value = message.attributes[name];
     const lower = name.toLowerCase();
     // A content type named as the HTTP binding names it is the data's.
     if (lower === 'content-type' || lower === `${prefix}datacontenttype`) {
@@ -53,7 +53,11 @@ function unwrap(raw: RawRequest): Unwrapped {
     const attribute = name.slice(prefix.length);
     if (!isAttributeName(attribute)) {
       if (prefix === '') continue;
-      throw new PayloadError(SHAPE, `message.attributes.${JSON.stringify(name.slice(0, 64))}`, 'is not a CloudEvents attribute name (lower-case a-z and 0-9 only)');
+      throw new PayloadError(
+        SHAPE,
+        `message.attributes.${JSON.stringify(name.slice(0, 64))}`,
+        'is not a CloudEvents attribute name (lower-case a-z and 0-9 only)',
+      );
     }
     setAttribute(attributes, attribute, value);
   }

@@ -87,10 +87,12 @@ function statusOf(payload: JsonObject): AuditLogStatus | undefined {
   const status = objectField(payload, 'status', SHAPE, 'protoPayload');
   if (!status) return undefined;
   const code = jsonField(status, 'code') ?? 0;
-  if (typeof code !== 'number' || !Number.isInteger(code)) throw new PayloadError(SHAPE, 'protoPayload.status.code', `must be an integer, not ${describe(code)}`);
+  if (typeof code !== 'number' || !Number.isInteger(code))
+    throw new PayloadError(SHAPE, 'protoPayload.status.code', `must be an integer, not ${describe(code)}`);
   const message = stringField(status, 'message', SHAPE, 'protoPayload.status');
   const details = jsonField(status, 'details');
-  if (details !== undefined && !Array.isArray(details)) throw new PayloadError(SHAPE, 'protoPayload.status.details', `must be an array, not ${describe(details)}`);
+  if (details !== undefined && !Array.isArray(details))
+    throw new PayloadError(SHAPE, 'protoPayload.status.details', `must be an array, not ${describe(details)}`);
   return { code, ...(message !== undefined && { message }), ...(details !== undefined && { details: details as unknown[] }) };
 }
 

@@ -77,13 +77,14 @@ function imagesOf(build: JsonObject): BuildImage[] {
   const images: BuildImage[] = [];
   const seen = new Set<string>();
   const results = objectField(build, 'results', SHAPE, '');
-  (results ? arrayField(results, 'images', SHAPE, 'results') ?? [] : []).forEach((image, i) => {
+  (results ? (arrayField(results, 'images', SHAPE, 'results') ?? []) : []).forEach((image, i) => {
     const path = `results.images.${i}`;
     if (!isJsonObject(image)) throw new PayloadError(SHAPE, path, `must be an object, not ${describe(image)}`);
     const name = stringField(image, 'name', SHAPE, path);
     if (!name) throw new PayloadError(SHAPE, `${path}.name`, 'is required');
     const digest = stringField(image, 'digest', SHAPE, path);
-    if (digest !== undefined && !isDigest(digest)) throw new PayloadError(SHAPE, `${path}.digest`, `${JSON.stringify(digest.slice(0, 80))} is not a sha256 or sha512 digest`);
+    if (digest !== undefined && !isDigest(digest))
+      throw new PayloadError(SHAPE, `${path}.digest`, `${JSON.stringify(digest.slice(0, 80))} is not a sha256 or sha512 digest`);
     if (seen.has(name)) return;
     seen.add(name);
     images.push({ name, ...(digest !== undefined && { digest }) });

@@ -71,7 +71,7 @@ function valueOf(v: ValueMessage, depth: number): FirestoreValue {
   const keys = Object.keys(v);
   if (keys.length === 0) throw new ValueProblem('has no value type (nullValue, stringValue, integerValue, mapValue, ...)');
   // A oneof carried twice keeps its last member, as protobuf decoders do.
-  const type = keys[keys.length - 1]!;
+  const type = keys[keys.length - 1];
   const x = v[type];
   switch (type) {
     case 'nullValue':
@@ -114,7 +114,7 @@ function fieldsOf(fields: Readonly<Record<string, ValueMessage>>, depth: number)
   const out: Record<string, FirestoreValue> = {};
   for (const key of Object.keys(fields)) {
     try {
-      setOwn(out, key, valueOf(fields[key]!, depth));
+      setOwn(out, key, valueOf(fields[key], depth));
     } catch (err) {
       throw problemAt(err, key);
     }
@@ -127,7 +127,8 @@ function documentOf(d: DocumentMessage | null, path: string): FirestoreDocument 
   const fieldCount = Object.keys(d.fields).length;
   // An empty message is no document, as `{}` is in JSON.
   if (d.name === '' && fieldCount === 0 && d.createTime === null && d.updateTime === null) return undefined;
-  if (!parseDocumentName(d.name)) throw new PayloadError(SHAPE, `${path}.name`, `must be projects/P/databases/D/documents/PATH, not ${JSON.stringify(d.name.slice(0, 80))}`);
+  if (!parseDocumentName(d.name))
+    throw new PayloadError(SHAPE, `${path}.name`, `must be projects/P/databases/D/documents/PATH, not ${JSON.stringify(d.name.slice(0, 80))}`);
   const time = (t: TimestampMessage | null, key: string) => {
     if (t === null) return undefined;
     try {

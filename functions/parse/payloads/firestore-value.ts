@@ -19,15 +19,7 @@ export interface FirestoreGeoPoint {
  * references as the document path below `documents/`, geo points, arrays and maps.
  */
 export type FirestoreValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Buffer
-  | FirestoreGeoPoint
-  | readonly FirestoreValue[]
-  | { readonly [field: string]: FirestoreValue };
+  null | boolean | number | bigint | string | Buffer | FirestoreGeoPoint | readonly FirestoreValue[] | { readonly [field: string]: FirestoreValue };
 
 export type FirestoreFields = { readonly [field: string]: FirestoreValue };
 
@@ -75,7 +67,7 @@ const DOCUMENT_NAME = /^projects\/([^/]+)\/databases\/([^/]+)\/documents\/(.+)$/
 /** `projects/P/databases/D/documents/PATH` -> its parts. */
 export function parseDocumentName(name: string): { project: string; database: string; path: string } | undefined {
   const m = DOCUMENT_NAME.exec(name);
-  return m ? { project: m[1]!, database: m[2]!, path: m[3]! } : undefined;
+  return m ? { project: m[1], database: m[2], path: m[3] } : undefined;
 }
 
 export function referencePath(reference: string): string {
@@ -322,7 +314,7 @@ export function eventDataOfJson(json: unknown): FirestoreEventData {
       if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) {
         throw new PayloadError(SHAPE, 'updateMask.fieldPaths', 'must be an array of strings');
       }
-      updateMask = paths as string[];
+      updateMask = paths;
     }
   }
   return eventData(value, oldValue, updateMask);

@@ -32,7 +32,7 @@ export function below(dataPath: string, path: string): string {
 /** What a pure decoder (payload-input.ts) reads of a delivery: its attributes and data, no envelope. */
 export function inputOf(u: Unwrapped): PayloadInput {
   const a = u.attributes;
-  const input: { -readonly [K in keyof PayloadInput]: PayloadInput[K] } = { type: a['type']!, data: u.data, extensions: a };
+  const input: { -readonly [K in keyof PayloadInput]: PayloadInput[K] } = { type: a['type'], data: u.data, extensions: a };
   if (a['subject'] !== undefined) input.subject = a['subject'];
   if (a['source'] !== undefined) input.source = a['source'];
   const contentType = u.delivery.cloudEvent.dataContentType;
@@ -75,7 +75,11 @@ export interface MessageDecoder<T> {
  * A payload module for a pure decoder of CloudEvent data (and of the Pub/Sub
  * notification form, when the family has one), its errors re-pointed at the outer path.
  */
-export function decoderPayload<T extends { readonly kind: string }>(cloudEventTypes: readonly string[], decode: (input: PayloadInput) => T, notification?: MessageDecoder<T>): Payload {
+export function decoderPayload<T extends { readonly kind: string }>(
+  cloudEventTypes: readonly string[],
+  decode: (input: PayloadInput) => T,
+  notification?: MessageDecoder<T>,
+): Payload {
   const payload: { -readonly [K in keyof Payload]: Payload[K] } = {
     cloudEventTypes,
     fromCloudEvent(u, context) {
@@ -97,7 +101,16 @@ export function decoderPayload<T extends { readonly kind: string }>(cloudEventTy
       } catch (err) {
         throw repointed(err, carrier.delivery.shape, 'message.data');
       }
-      const event = completed(decoded, { type: notification.type, ...(carrier.id !== undefined && { id: carrier.id }), ...(carrier.source !== undefined && { source: carrier.source }), ...(carrier.time !== undefined && { time: carrier.time }) }, carrier.delivery);
+      const event = completed(
+        decoded,
+        {
+          type: notification.type,
+          ...(carrier.id !== undefined && { id: carrier.id }),
+          ...(carrier.source !== undefined && { source: carrier.source }),
+          ...(carrier.time !== undefined && { time: carrier.time }),
+        },
+        carrier.delivery,
+      );
       const more = event as { project?: string; topic?: string };
       if (more.project === undefined && carrier.project !== undefined) more.project = carrier.project;
       if (carrier.topic !== undefined) more.topic = carrier.topic;

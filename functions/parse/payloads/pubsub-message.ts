@@ -104,7 +104,7 @@ export function pubsubMessageEvent(message: PubSubMessage, carrier: EventBase): 
 /** `//pubsub.googleapis.com/projects/P/topics/T` or `projects/P/topics/T` -> {project, topic}. */
 export function topicOfResource(resource: string | undefined): { project: string; topic: string } | undefined {
   const m = /^(?:\/\/pubsub\.googleapis\.com\/)?projects\/([^/]+)\/topics\/([^/]+)$/.exec(resource ?? '');
-  return m ? { project: m[1]!, topic: m[2]! } : undefined;
+  return m ? { project: m[1], topic: m[2] } : undefined;
 }
 
 /** `projects/P/subscriptions/S` -> P */

@@ -107,8 +107,8 @@ function stripUndefined<T extends object>(o: T): T {
 export function parseStorageResource(name: string): { project: string; bucket: string; name: string; generation?: string } | undefined {
   const m = /^projects\/([^/]+)\/buckets\/([^/]+)\/objects\/(.+)$/.exec(name);
   if (!m) return undefined;
-  const g = /#(\d+)$/.exec(m[3]!);
-  return { project: m[1]!, bucket: m[2]!, name: g ? m[3]!.slice(0, g.index) : m[3]!, ...(g && { generation: g[1]! }) };
+  const g = /#(\d+)$/.exec(m[3]);
+  return { project: m[1], bucket: m[2], name: g ? m[3].slice(0, g.index) : m[3], ...(g && { generation: g[1] }) };
 }
 
 /**

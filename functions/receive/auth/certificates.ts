@@ -61,7 +61,7 @@ function pemMapOf(body: unknown): PemCertificates {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error('the body is not a JSON object');
   const entries = Object.entries(body);
   if (entries.length === 0 || entries.some(([, pem]) => typeof pem !== 'string')) throw new Error('the body is not a map of key id to PEM certificate');
-  return Object.freeze(Object.fromEntries(entries)) as PemCertificates;
+  return Object.freeze(Object.fromEntries(entries));
 }
 
 export function createCertificateSource(url: string, options: CertificateSourceOptions = {}): CertificateSource {

@@ -26,7 +26,9 @@ export function createAuthCheck(settings: AuthSettings, log?: Logger): AuthCheck
     settings.oidc &&
     createOidcVerifier(settings.oidc, {
       onCertificatesFailure: (message, servingStale) =>
-        log?.warn(`OIDC certificates could not be fetched (${message}); ${servingStale ? 'serving the cached copy' : 'token requests answer 503 until they can'}`),
+        log?.warn(
+          `OIDC certificates could not be fetched (${message}); ${servingStale ? 'serving the cached copy' : 'token requests answer 503 until they can'}`,
+        ),
     });
   const keyMatches = settings.apiKey !== undefined ? apiKeyMatcher(settings.apiKey) : undefined;
 
@@ -48,7 +50,7 @@ export function createAuthCheck(settings: AuthSettings, log?: Logger): AuthCheck
     if (oidc && authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
       if (!match) return refuse(401, 'malformed authorization header');
-      const verdict = await oidc.verify(match[1]!);
+      const verdict = await oidc.verify(match[1]);
       if (verdict.ok) return { ok: true, principal: verdict.principal };
       if (verdict.status === 503) {
         log.warn('OIDC certificates unavailable: answered 503 so the delivery is retried', {

@@ -36,7 +36,7 @@ export interface OidcVerifier {
 /** The `kid` of the token's header, if it has one; the signature is checked later. */
 function kidOf(token: string): string | undefined {
   try {
-    const header: unknown = JSON.parse(Buffer.from(token.split('.', 1)[0]!, 'base64url').toString('utf8'));
+    const header: unknown = JSON.parse(Buffer.from(token.split('.', 1)[0], 'base64url').toString('utf8'));
     const kid = (header as { kid?: unknown } | null)?.kid;
     return typeof kid === 'string' ? kid : undefined;
   } catch {
@@ -91,7 +91,7 @@ export function createOidcVerifier(settings: OidcSettings, options: OidcOptions 
       if (!Object.hasOwn(certs, kid)) return { ok: false, status: 401, reason: 'unknown signing key' };
       try {
         const oauth = await clientOf();
-        const ticket = await oauth.verifySignedJwtWithCertsAsync(token, { [kid]: certs[kid]! }, [...settings.audiences], GOOGLE_ISSUERS);
+        const ticket = await oauth.verifySignedJwtWithCertsAsync(token, { [kid]: certs[kid] }, [...settings.audiences], GOOGLE_ISSUERS);
         payload = ticket.getPayload();
       } catch (err) {
         return { ok: false, status: 401, reason: classify(err instanceof Error ? err.message : String(err)) };

@@ -68,8 +68,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions): Idempotenc
     const { Firestore: Client } = await import('@google-cloud/firestore');
     return new Client({ ...(options.projectId && { projectId: options.projectId }) });
   });
-  const docOf = async (key: string) =>
-    (await dbOf()).collection(options.collection).doc(createHash('sha256').update(key).digest('hex'));
+  const docOf = async (key: string) => (await dbOf()).collection(options.collection).doc(createHash('sha256').update(key).digest('hex'));
 
   /**
    * Reads the document and lets `decide` answer from it, or name a write to make
@@ -82,7 +81,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions): Idempotenc
     const doc = await docOf(key);
     for (let race = 0; race < MAX_RACES; race++) {
       const seen = await doc.get();
-      const { answer, write } = decide(seen.data() as LockDocument | undefined);
+      const { answer, write } = decide(seen.data());
       if (!write) return answer;
       try {
         await write(doc, seen);
@@ -112,8 +111,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions): Idempotenc
           write: (doc, seen) => (seen.exists ? doc.update({ ...lock, doneAt: null }, unchangedSince(seen)) : doc.create(lock)),
         };
       }),
-    renew: (key, holder, leaseMs) =>
-      asHolder(key, holder, (doc, seen) => doc.update({ expireAt: new Date(Date.now() + leaseMs) }, unchangedSince(seen))),
+    renew: (key, holder, leaseMs) => asHolder(key, holder, (doc, seen) => doc.update({ expireAt: new Date(Date.now() + leaseMs) }, unchangedSince(seen))),
     complete: (key, holder, ttlMs) =>
       asHolder(key, holder, (doc, seen) => doc.update({ state: 'done', expireAt: new Date(Date.now() + ttlMs), doneAt: new Date() }, unchangedSince(seen))),
     release: (key, holder) => asHolder(key, holder, (doc, seen) => doc.delete(unchangedSince(seen))),

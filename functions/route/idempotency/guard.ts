@@ -92,7 +92,9 @@ export async function guardedDispatch(
   const answers = toRun.map(({ route, lock }) => {
     if (!lock) return runRoute(event, route, log, signal);
     const run = runHeld(event, route, log, signal);
-    const heartbeat = run.hasStopped() ? undefined : keepRenewing(settings.store, lock, settings.maxHoldMs, () => run.abort(new LockLost('idempotency lock lost')), log);
+    const heartbeat = run.hasStopped()
+      ? undefined
+      : keepRenewing(settings.store, lock, settings.maxHoldMs, () => run.abort(new LockLost('idempotency lock lost')), log);
     const finished = Promise.resolve(run.stopped).then(async (outcome) => {
       await heartbeat?.stop();
       return settleLock(settings, lock, outcome, log);
@@ -105,7 +107,8 @@ export async function guardedDispatch(
   // a handler still running past its deadline keeps its lock until it stops, after the answer.
   await Promise.all(runs.filter(({ run }) => run.hasStopped()).map(({ finished }) => finished));
   for (const { lock, run } of runs) {
-    if (!run.hasStopped()) log.warn(`idempotency: route ${lock.route} outlived its deadline and was aborted; its lock is kept until it stops, so redeliveries meanwhile get 409`);
+    if (!run.hasStopped())
+      log.warn(`idempotency: route ${lock.route} outlived its deadline and was aborted; its lock is kept until it stops, so redeliveries meanwhile get 409`);
   }
   return { kind: 'ran', routes: [...settled, ...outcomes] };
 }
@@ -119,7 +122,9 @@ async function settleLock(settings: IdempotencySettings, lock: HeldLock, outcome
   if (outcome.status !== 'done') return releaseQuietly(settings.store, lock, log);
   try {
     if (!(await settings.store.complete(lock.key, lock.holder, settings.ttlMs))) {
-      log.error(`idempotency: route ${lock.route} succeeded but its lock had been taken over by another delivery (its lease passed): the effect may have happened twice`);
+      log.error(
+        `idempotency: route ${lock.route} succeeded but its lock had been taken over by another delivery (its lease passed): the effect may have happened twice`,
+      );
     }
   } catch (err) {
     // The effect happened; the lease will let a later redelivery run it again. Say so.

@@ -57,7 +57,10 @@ export function keepRenewing(store: IdempotencyStore, lock: HeldLock, maxHoldMs:
         onLost();
       }
     } catch (err) {
-      if (!stopped) log.warn(`idempotency: could not renew the lock of route ${lock.route} (tried again in ${Math.round(lock.leaseMs / 3000)} s): ${(err as Error).message}`);
+      if (!stopped)
+        log.warn(
+          `idempotency: could not renew the lock of route ${lock.route} (tried again in ${Math.round(lock.leaseMs / 3000)} s): ${(err as Error).message}`,
+        );
     }
   };
   const timer = setInterval(beat, Math.max(1, Math.floor(lock.leaseMs / 3)));

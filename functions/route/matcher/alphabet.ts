@@ -35,7 +35,10 @@ export function buildAlphabet(sets: readonly CharSet[]): Alphabet {
   const starts = Uint32Array.from([...points].sort((a, b) => a - b));
 
   // `.` and `/` come first (classes 0 and 1): the matcher tests for them with one comparison.
-  const bySignature = new Map<string, number>([['d', DOT_CLASS], ['s', SLASH_CLASS]]);
+  const bySignature = new Map<string, number>([
+    ['d', DOT_CLASS],
+    ['s', SLASH_CLASS],
+  ]);
   const intervalClass = new Uint16Array(starts.length);
   const samples: number[] = [DOT, SLASH];
   starts.forEach((lo, k) => {
@@ -52,7 +55,7 @@ export function buildAlphabet(sets: readonly CharSet[]): Alphabet {
 
   const size = bySignature.size;
   if (size > 255) throw new UnsupportedRegex('pattern too complex (over 255 distinct character classes)');
-  const classOf = (c: number) => intervalClass[intervalIndex(starts, c)]!;
+  const classOf = (c: number) => intervalClass[intervalIndex(starts, c)];
   const ascii = new Uint8Array(128);
   for (let c = 0; c < 128; c++) ascii[c] = classOf(c);
   const member = new Uint8Array(sets.length * size);
@@ -75,12 +78,12 @@ function intervalIndex(starts: Uint32Array, c: number): number {
   let hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= c) lo = mid;
+    if (starts[mid] <= c) lo = mid;
     else hi = mid - 1;
   }
   return lo;
 }
 
 export function classOf(alphabet: Alphabet, c: number): number {
-  return c < 128 ? alphabet.ascii[c]! : alphabet.classes[intervalIndex(alphabet.starts, c)]!;
+  return c < 128 ? alphabet.ascii[c] : alphabet.classes[intervalIndex(alphabet.starts, c)];
 }

@@ -39,24 +39,34 @@ export const single = (c: number): CharSet => [[c, c]];
 export const ANY_BUT_LINE_TERMINATOR: CharSet = complement(normalise(LINE_TERMINATORS.map((c) => [c, c] as const)));
 
 const DIGIT: CharSet = [[0x30, 0x39]];
-const WORD: CharSet = normalise([[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]]);
+const WORD: CharSet = normalise([
+  [0x30, 0x39],
+  [0x41, 0x5a],
+  [0x5f, 0x5f],
+  [0x61, 0x7a],
+]);
 /** ECMAScript WhiteSpace and LineTerminator, what `\s` matches. */
 const SPACE: CharSet = normalise(
-  [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff]
-    .map((c) => [c, c] as const)
-    .concat([[0x2000, 0x200a]]),
+  [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff].map((c) => [c, c] as const).concat([[0x2000, 0x200a]]),
 );
 
 /** The class escapes `\d \D \w \W \s \S`, or undefined for any other letter. */
 export function classEscape(letter: string): CharSet | undefined {
   switch (letter) {
-    case 'd': return DIGIT;
-    case 'D': return complement(DIGIT);
-    case 'w': return WORD;
-    case 'W': return complement(WORD);
-    case 's': return SPACE;
-    case 'S': return complement(SPACE);
-    default: return undefined;
+    case 'd':
+      return DIGIT;
+    case 'D':
+      return complement(DIGIT);
+    case 'w':
+      return WORD;
+    case 'W':
+      return complement(WORD);
+    case 's':
+      return SPACE;
+    case 'S':
+      return complement(SPACE);
+    default:
+      return undefined;
   }
 }
 

@@ -41,9 +41,9 @@ function literalPrefix(nfa: Nfa): { text: string; end: number } {
   let text = '';
   for (;;) {
     const op = nfa.op[node];
-    if (op === OP_ASSERT && ASSERTIONS[nfa.arg[node]!] === 'start' && text === '') node = nfa.out[node]!;
-    else if (op === OP_CHAR && isSingle(nfa.sets[nfa.arg[node]!]!)) {
-      text += String.fromCharCode(nfa.sets[nfa.arg[node]!]![0]![0]);
+    if (op === OP_ASSERT && ASSERTIONS[nfa.arg[node]] === 'start' && text === '') node = nfa.out[node]!;
+    else if (op === OP_CHAR && isSingle(nfa.sets[nfa.arg[node]])) {
+      text += String.fromCharCode(nfa.sets[nfa.arg[node]][0][0]);
       node = nfa.out[node]!;
     } else return { text, end: text === '' ? nfa.start : node };
   }
@@ -52,8 +52,8 @@ function literalPrefix(nfa: Nfa): { text: string; end: number } {
 /** The run of one-unit literals a lone thread at `node` must read next, and the node after it. */
 function literalChain(nfa: Nfa, node: number): { text: string; end: number } {
   let text = '';
-  while (nfa.op[node] === OP_CHAR && isSingle(nfa.sets[nfa.arg[node]!]!)) {
-    text += String.fromCharCode(nfa.sets[nfa.arg[node]!]![0]![0]);
+  while (nfa.op[node] === OP_CHAR && isSingle(nfa.sets[nfa.arg[node]])) {
+    text += String.fromCharCode(nfa.sets[nfa.arg[node]][0][0]);
     node = nfa.out[node]!;
   }
   return { text, end: node };
@@ -63,13 +63,19 @@ function sameKernel(next: number[] | number, kernel: readonly number[]): boolean
   return typeof next !== 'number' && next.length === kernel.length && next.every((v, k) => v === kernel[k]);
 }
 
-const isSingle = (set: CharSet) => set.length === 1 && set[0]![0] === set[0]![1];
+const isSingle = (set: CharSet) => set.length === 1 && set[0][0] === set[0][1];
 
 /** Past this many cached states the cache starts over: memory stays bounded, time stays linear. */
 const MAX_CACHED_STATES = 1024;
 
 const [A_START, A_END, A_ONE_CHAR, A_NO_DOT, A_NO_DOTS_SLASH, A_NO_DOTS, A_NO_DOT_SLASH] = [
-  'start', 'end', 'oneChar', 'noDot', 'noDotsSlash', 'noDots', 'noDotSlash',
+  'start',
+  'end',
+  'oneChar',
+  'noDot',
+  'noDotsSlash',
+  'noDots',
+  'noDotSlash',
 ].map((a) => ASSERTIONS.indexOf(a as (typeof ASSERTIONS)[number]));
 
 function segmentAt(s: string, i: number, n: number): number {
@@ -140,7 +146,7 @@ export class LazyDfa {
     while (i < n) {
       if (i > 0) {
         // A state just entered may let us move ahead with native string search.
-        let plan = table[state + plans]!;
+        let plan = table[state + plans];
         if (plan === UNKNOWN) {
           plan = this.plan(state);
           table = this.table;
@@ -148,12 +154,12 @@ export class LazyDfa {
         if (plan >= 0) {
           if (plan === TO_END) break;
           // Skip what keeps the state: cheaper per code unit than a step (no table, no flags).
-          const exits = this.exitMaps[plan]!;
+          const exits = this.exitMaps[plan];
           let c: number;
           while (i < n && (c = s.charCodeAt(i)) < 128 && exits[c] === 0) i++;
           if (i >= n) break;
         } else if (plan <= CHAIN) {
-          const text = this.plannedText[CHAIN - plan]!;
+          const text = this.plannedText[CHAIN - plan];
           const end = i + text.length;
           if (end > n) return false;
           for (let k = 0; i < end; i++, k++) if (s.charCodeAt(i) !== text.charCodeAt(k)) return false;
@@ -164,12 +170,12 @@ export class LazyDfa {
       // Step one code unit at a time while the state stays the same.
       for (;;) {
         const c = s.charCodeAt(i);
-        const cls = c < 128 ? ascii[c]! : classOf(this.alphabet, c);
+        const cls = c < 128 ? ascii[c] : classOf(this.alphabet, c);
         let symbol = cls;
         // Flags are rare: offset 0, and `.`/`/` (classes 0 and 1) when the pattern looks at segments.
         if (i === 0) symbol += AT_START * size;
         if (cls <= SLASH_CLASS && segments) symbol += segmentFlags(s, i, n, c) * size;
-        let next = table[state + symbol]!;
+        let next = table[state + symbol];
         if (next < 0) {
           if (next !== UNKNOWN) return next === MATCH;
           next = this.fill(state, symbol, (symbol - cls) / size, cls);
@@ -184,9 +190,9 @@ export class LazyDfa {
         if (i >= n) break;
       }
     }
-    let accepts = table[state + this.symbols]!;
+    let accepts = table[state + this.symbols];
     if (accepts === UNKNOWN) {
-      accepts = this.closure(this.kernels[state / this.stride]!, 0, -1) === MATCH ? 1 : 0;
+      accepts = this.closure(this.kernels[state / this.stride], 0, -1) === MATCH ? 1 : 0;
       this.table[state + this.symbols] = accepts;
     }
     return accepts === 1;
@@ -200,9 +206,9 @@ export class LazyDfa {
    */
   private plan(state: number): number {
     const plans = this.symbols + 1;
-    const kernel = this.kernels[state / this.stride]!;
+    const kernel = this.kernels[state / this.stride];
     const { size } = this.alphabet;
-    const chain = this.nfa.anchored && kernel.length === 1 ? literalChain(this.nfa, kernel[0]!) : undefined;
+    const chain = this.nfa.anchored && kernel.length === 1 ? literalChain(this.nfa, kernel[0]) : undefined;
     let plan = NO_PLAN;
     if (chain && chain.text.length >= 2) {
       const target = this.intern([chain.end]);
@@ -214,7 +220,13 @@ export class LazyDfa {
       const exits = new Uint8Array(size);
       let any = false;
       for (let cls = 0; cls < size; cls++) {
-        const flagSets = !this.nfa.seesDotSegments ? [0] : cls === DOT_CLASS ? [0, DOT_SEGMENT, DOTDOT_SEGMENT] : cls === SLASH_CLASS ? [0, SLASH_DOT_SEGMENT] : [0];
+        const flagSets = !this.nfa.seesDotSegments
+          ? [0]
+          : cls === DOT_CLASS
+            ? [0, DOT_SEGMENT, DOTDOT_SEGMENT]
+            : cls === SLASH_CLASS
+              ? [0, SLASH_DOT_SEGMENT]
+              : [0];
         if (flagSets.some((f) => !sameKernel(this.closure(kernel, f, cls), kernel))) {
           exits[cls] = 1;
           any = true;
@@ -223,7 +235,7 @@ export class LazyDfa {
       if (!any) plan = TO_END;
       else if (exits.some((e, cls) => e === 0 && this.alphabet.ascii.includes(cls))) {
         // Worth it only if some ASCII code unit keeps the state.
-        this.exitMaps.push(Uint8Array.from(this.alphabet.ascii, (cls) => exits[cls]!));
+        this.exitMaps.push(Uint8Array.from(this.alphabet.ascii, (cls) => exits[cls]));
         plan = this.exitMaps.length - 1;
       }
     }
@@ -232,7 +244,7 @@ export class LazyDfa {
   }
 
   private fill(state: number, symbol: number, flags: number, cls: number): number {
-    const kernel = this.kernels[state / this.stride]!;
+    const kernel = this.kernels[state / this.stride];
     const next = this.closure(kernel, flags, cls);
     if (next === MATCH || next === DEAD) {
       this.table[state + symbol] = next;
@@ -291,14 +303,14 @@ export class LazyDfa {
         case OP_MATCH:
           return MATCH;
         case OP_SPLIT:
-          stack.push(out2[node]!, out[node]!);
+          stack.push(out2[node], out[node]);
           break;
         case OP_ASSERT:
-          if (this.holds(arg[node]!, flags, cls)) stack.push(out[node]!);
+          if (this.holds(arg[node], flags, cls)) stack.push(out[node]);
           break;
         case OP_CHAR: {
-          const target = out[node]!;
-          if (cls >= 0 && member[arg[node]! * size + cls] === 1 && this.queued[target] !== stamp) {
+          const target = out[node];
+          if (cls >= 0 && member[arg[node] * size + cls] === 1 && this.queued[target] !== stamp) {
             this.queued[target] = stamp;
             next.push(target);
           }
@@ -315,15 +327,22 @@ export class LazyDfa {
     const atEnd = cls < 0;
     const { isDot, isSlash, isLineTerminator } = this.alphabet;
     switch (assertion) {
-      case A_START: return (flags & AT_START) !== 0;
-      case A_END: return atEnd;
-      case A_ONE_CHAR: return !atEnd && isLineTerminator[cls] === 0;
-      case A_NO_DOT: return atEnd || isDot[cls] === 0;
-      case A_NO_DOTS_SLASH: return (flags & (DOT_SEGMENT | DOTDOT_SEGMENT)) === 0;
+      case A_START:
+        return (flags & AT_START) !== 0;
+      case A_END:
+        return atEnd;
+      case A_ONE_CHAR:
+        return !atEnd && isLineTerminator[cls] === 0;
+      case A_NO_DOT:
+        return atEnd || isDot[cls] === 0;
+      case A_NO_DOTS_SLASH:
+        return (flags & (DOT_SEGMENT | DOTDOT_SEGMENT)) === 0;
       case A_NO_DOTS:
         return !((flags & AT_START) !== 0 && (flags & (DOT_SEGMENT | DOTDOT_SEGMENT)) !== 0) && (flags & SLASH_DOT_SEGMENT) === 0;
-      case A_NO_DOT_SLASH: return !(atEnd || isSlash[cls] === 1 || (flags & DOT_SEGMENT) !== 0);
-      default: throw new Error(`unknown assertion ${assertion}`);
+      case A_NO_DOT_SLASH:
+        return !(atEnd || isSlash[cls] === 1 || (flags & DOT_SEGMENT) !== 0);
+      default:
+        throw new Error(`unknown assertion ${assertion}`);
     }
   }
 }

@@ -54,13 +54,13 @@ export function buildNfa(tree: RegexNode, maxNodes: number): Nfa {
         return add(OP_ASSERT, ASSERTIONS.indexOf(node.assertion), next);
       case 'concat': {
         let at = next;
-        for (let k = node.items.length - 1; k >= 0; k--) at = compile(node.items[k]!, at);
+        for (let k = node.items.length - 1; k >= 0; k--) at = compile(node.items[k], at);
         return at;
       }
       case 'alternate': {
         const starts = node.items.map((item) => compile(item, next));
-        let at = starts[starts.length - 1]!;
-        for (let k = starts.length - 2; k >= 0; k--) at = add(OP_SPLIT, 0, starts[k]!, at);
+        let at = starts[starts.length - 1];
+        for (let k = starts.length - 2; k >= 0; k--) at = add(OP_SPLIT, 0, starts[k], at);
         return at;
       }
       case 'repeat': {
@@ -90,6 +90,6 @@ export function buildNfa(tree: RegexNode, maxNodes: number): Nfa {
     sets,
     start,
     anchored: first?.type === 'assert' && first.assertion === 'start',
-    seesDotSegments: op.some((o, k) => o === OP_ASSERT && dotAssertions.has(arg[k]!)),
+    seesDotSegments: op.some((o, k) => o === OP_ASSERT && dotAssertions.has(arg[k])),
   };
 }

@@ -108,12 +108,12 @@ export function compilePathPattern(source: string): PathPattern {
       }
       const params: Record<string, string> | undefined = captures ? {} : undefined;
       for (let i = 0; i < head.length; i++) {
-        if (!segmentMatches(head[i]!, parts[i]!, params)) return new PathMiss(i + 1, parts[i]!, head[i]!);
+        if (!segmentMatches(head[i], parts[i], params)) return new PathMiss(i + 1, parts[i], head[i]);
       }
       const tailStart = n - tail.length;
       for (let k = 0; k < tail.length; k++) {
-        const part = parts[tailStart + k]!;
-        if (!segmentMatches(tail[k]!, part, params)) return new PathMiss(tailStart + k + 1, part, tail[k]!);
+        const part = parts[tailStart + k];
+        if (!segmentMatches(tail[k], part, params)) return new PathMiss(tailStart + k + 1, part, tail[k]);
       }
       if (restName !== undefined) params![restName] = parts.slice(head.length, tailStart).join('/');
       return params ?? NO_CAPTURES;
@@ -132,7 +132,10 @@ function parseSegment(source: string, text: string, position: number): Segment {
     const name = eq < 0 ? inner : inner.slice(0, eq);
     const wildcard = eq < 0 ? '*' : inner.slice(eq + 1);
     if (!NAME.test(name) || name.length > MAX_NAME_LENGTH) {
-      throw new PathPatternError(source, `${at}: "${name}" is not a parameter name (letters, digits and _, not starting with a digit, at most ${MAX_NAME_LENGTH})`);
+      throw new PathPatternError(
+        source,
+        `${at}: "${name}" is not a parameter name (letters, digits and _, not starting with a digit, at most ${MAX_NAME_LENGTH})`,
+      );
     }
     if (name === '__proto__') throw new PathPatternError(source, `${at}: "__proto__" cannot be a parameter name`);
     if (wildcard === '*') return { kind: 'any', name };
@@ -169,13 +172,13 @@ function segmentMatches(s: Segment, part: string, params: Record<string, string>
  * always right when `*` is the only wildcard, so this never backtracks.
  */
 function wildMatches(pieces: readonly string[], part: string): boolean {
-  const first = pieces[0]!;
-  const last = pieces[pieces.length - 1]!;
+  const first = pieces[0];
+  const last = pieces[pieces.length - 1];
   if (part.length < first.length + last.length || !part.startsWith(first) || !part.endsWith(last)) return false;
   let from = first.length;
   const end = part.length - last.length;
   for (let i = 1; i < pieces.length - 1; i++) {
-    const piece = pieces[i]!;
+    const piece = pieces[i];
     if (piece === '') continue;
     const at = part.indexOf(piece, from);
     if (at < 0 || at + piece.length > end) return false;

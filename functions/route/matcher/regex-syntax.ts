@@ -65,13 +65,20 @@ export function parseRegex(source: string): RegexNode {
       return fail('a backreference or octal escape');
     }
     switch (c) {
-      case 'n': return single(0x0a);
-      case 'r': return single(0x0d);
-      case 't': return single(0x09);
-      case 'v': return single(0x0b);
-      case 'f': return single(0x0c);
-      case 'x': return single(hex(2));
-      case 'u': return single(hex(4));
+      case 'n':
+        return single(0x0a);
+      case 'r':
+        return single(0x0d);
+      case 't':
+        return single(0x09);
+      case 'v':
+        return single(0x0b);
+      case 'f':
+        return single(0x0c);
+      case 'x':
+        return single(hex(2));
+      case 'u':
+        return single(hex(4));
       case 'c': {
         const letter = source[i];
         if (letter === undefined || !/[A-Za-z]/.test(letter)) return fail('a control escape');
@@ -101,7 +108,7 @@ export function parseRegex(source: string): RegexNode {
       if (c !== '\\') return { unit: c.charCodeAt(0), set: single(c.charCodeAt(0)) };
       const isClassEscape = classEscape(source[i] ?? '') !== undefined;
       const set = escape(true);
-      return isClassEscape ? { set } : { unit: set[0]![0], set };
+      return isClassEscape ? { set } : { unit: set[0][0], set };
     };
     while (source[i] !== ']') {
       const from = atom();
@@ -140,14 +147,14 @@ export function parseRegex(source: string): RegexNode {
   };
 
   const atom = (): RegexNode => {
-    const c = source[i]!;
+    const c = source[i];
     if (c === '(') {
       if (source.startsWith('(?=', i) || source.startsWith('(?!', i) || source.startsWith('(?<', i)) {
         const end = groupEnd(i);
         const assertion = LOOKAHEADS[source.slice(i, end)];
         if (!assertion) fail(`the lookaround ${source.slice(i, end)}`);
         i = end;
-        return { type: 'assert', assertion: assertion! };
+        return { type: 'assert', assertion: assertion };
       }
       i += source.startsWith('(?:', i) ? 3 : 1;
       if (source[i - 1] === '?') fail('a group modifier');
@@ -158,12 +165,21 @@ export function parseRegex(source: string): RegexNode {
     }
     i++;
     switch (c) {
-      case '[': return { type: 'set', set: parseClass() };
-      case '.': return { type: 'set', set: ANY_BUT_LINE_TERMINATOR };
-      case '\\': return { type: 'set', set: escape(false) };
-      case '^': return { type: 'assert', assertion: 'start' };
-      case '$': return { type: 'assert', assertion: 'end' };
-      case '*': case '+': case '?': case ')': case '|':
+      case '[':
+        return { type: 'set', set: parseClass() };
+      case '.':
+        return { type: 'set', set: ANY_BUT_LINE_TERMINATOR };
+      case '\\':
+        return { type: 'set', set: escape(false) };
+      case '^':
+        return { type: 'assert', assertion: 'start' };
+      case '$':
+        return { type: 'assert', assertion: 'end' };
+      case '*':
+      case '+':
+      case '?':
+      case ')':
+      case '|':
         return fail(`a misplaced ${c}`);
       default:
         return { type: 'set', set: single(c.charCodeAt(0)) };
@@ -200,7 +216,7 @@ export function parseRegex(source: string): RegexNode {
       if (q && item.type === 'assert') fail('a quantified assertion');
       items.push(q ? { type: 'repeat', item, ...q } : item);
     }
-    return items.length === 1 ? items[0]! : { type: 'concat', items };
+    return items.length === 1 ? items[0] : { type: 'concat', items };
   };
 
   const alternation = (): RegexNode => {
@@ -209,7 +225,7 @@ export function parseRegex(source: string): RegexNode {
       i++;
       items.push(sequence());
     }
-    return items.length === 1 ? items[0]! : { type: 'alternate', items };
+    return items.length === 1 ? items[0] : { type: 'alternate', items };
   };
 
   const tree = alternation();

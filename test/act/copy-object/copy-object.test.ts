@@ -64,12 +64,22 @@ describe('copying a finalized object', () => {
       expect.objectContaining({
         severity: 'INFO',
         message: `copied gs://src-bucket/reports/2026/q4.csv#${src.generation} to gs://dst-bucket/reports/2026/q4.csv (8 bytes)`,
-        copyObject: expect.objectContaining({ source: 'gs://src-bucket/reports/2026/q4.csv', target: 'gs://dst-bucket/reports/2026/q4.csv', generation: src.generation.toString(), bytes: 8 }),
+        copyObject: expect.objectContaining({
+          source: 'gs://src-bucket/reports/2026/q4.csv',
+          target: 'gs://dst-bucket/reports/2026/q4.csv',
+          generation: src.generation.toString(),
+          bytes: 8,
+        }),
       }),
     ]);
     expect(result).toMatchObject({
       summary: `copied gs://src-bucket/reports/2026/q4.csv#${src.generation} to gs://dst-bucket/reports/2026/q4.csv (8 bytes)`,
-      details: { source: 'gs://src-bucket/reports/2026/q4.csv', target: 'gs://dst-bucket/reports/2026/q4.csv', generation: src.generation.toString(), bytes: 8 },
+      details: {
+        source: 'gs://src-bucket/reports/2026/q4.csv',
+        target: 'gs://dst-bucket/reports/2026/q4.csv',
+        generation: src.generation.toString(),
+        bytes: 8,
+      },
     });
   });
 
@@ -90,7 +100,11 @@ describe('copying a finalized object', () => {
     expect(calls).toHaveLength(9);
     expect(calls.slice(1).every((c) => c.query.rewriteToken)).toBe(true);
     for (const call of calls) {
-      expect(call.query).toMatchObject({ ifSourceGenerationMatch: src.generation.toString(), sourceGeneration: src.generation.toString(), ifGenerationMatch: '0' });
+      expect(call.query).toMatchObject({
+        ifSourceGenerationMatch: src.generation.toString(),
+        sourceGeneration: src.generation.toString(),
+        ifGenerationMatch: '0',
+      });
     }
     expect(gcs.calls.some((c) => c.query.alt === 'media')).toBe(false);
     expect(result).toMatchObject({ details: { bytes: data.length, rounds: 9 } });
@@ -204,7 +218,7 @@ describe('failures', () => {
     await expect(copier({ bucket: 'dst-bucket' })(storageEvent('finalized', src), ctx())).rejects.toBeInstanceOf(PermanentError);
   });
 
-  test('Cloud Storage unavailable (after the client\'s own retries) means redeliver', async () => {
+  test("Cloud Storage unavailable (after the client's own retries) means redeliver", async () => {
     const src = gcs.put('src-bucket', 'a.txt', 'v1');
     gcs.intercept = () => 503;
     await expect(copier({ bucket: 'dst-bucket' })(storageEvent('finalized', src), ctx())).rejects.toBeInstanceOf(RetryableError);

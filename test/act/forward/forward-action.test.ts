@@ -136,7 +136,10 @@ describe('what the target receives', () => {
   test('an HTTPS target that takes only HTTP/1.1 still gets every event', async () => {
     const cert = makeCertificate();
     const t = await target(cert);
-    const handler = createForwardHandler(forwardOptions.parse({ url: t.url, caFile: cert.certFile }), { idTokenSource: async () => 'unused', extraCa: cert.cert });
+    const handler = createForwardHandler(forwardOptions.parse({ url: t.url, caFile: cert.certFile }), {
+      idTokenSource: async () => 'unused',
+      extraCa: cert.cert,
+    });
     handlers.push(handler);
     await Promise.all(Array.from({ length: 10 }, () => handler(eventarcPubSubEvent(), context())));
     expect(t.received.map((r) => r.httpVersion)).toEqual(Array(10).fill('1.1'));

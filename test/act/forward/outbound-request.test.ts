@@ -32,7 +32,13 @@ describe('outbound request', () => {
     const event = eventarcPubSubEvent();
     const traced = {
       ...event,
-      delivery: { ...event.delivery, raw: { ...event.delivery.raw, headers: { ...event.delivery.raw.headers, traceparent: '00-abc-def-01', 'x-cloud-trace-context': 'abc/1;o=1', cookie: 'c' } } },
+      delivery: {
+        ...event.delivery,
+        raw: {
+          ...event.delivery.raw,
+          headers: { ...event.delivery.raw.headers, traceparent: '00-abc-def-01', 'x-cloud-trace-context': 'abc/1;o=1', cookie: 'c' },
+        },
+      },
     };
     for (const format of ['cloudevent', 'original'] as const) {
       const req = buildOutboundRequest(traced, format, {});
@@ -82,7 +88,9 @@ describe('PROXY_* environment (drop-in for the nginx proxy)', () => {
     expect(forwardRouteFromProxyEnv({ PROXY_HOST: '10.0.0.7:8080' })).toEqual({ url: 'https://10.0.0.7:8080/' });
   });
   test('protocol and path as the nginx template takes them', () => {
-    expect(forwardRouteFromProxyEnv({ PROXY_PROTOCOL: 'http', PROXY_HOST: 'gke.internal', PROXY_PATH: '/events' })).toEqual({ url: 'http://gke.internal/events' });
+    expect(forwardRouteFromProxyEnv({ PROXY_PROTOCOL: 'http', PROXY_HOST: 'gke.internal', PROXY_PATH: '/events' })).toEqual({
+      url: 'http://gke.internal/events',
+    });
     expect(forwardRouteFromProxyEnv({ PROXY_PROTOCOL: 'https://', PROXY_HOST: 'gke.internal', PROXY_PATH: 'in' })).toEqual({ url: 'https://gke.internal/in' });
   });
   test('the result is valid forward options', () => {

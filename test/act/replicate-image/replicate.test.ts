@@ -35,8 +35,14 @@ function handlerFor(withBlock: Record<string, unknown>) {
 async function signedImage(repo: string, seed: string) {
   const image = await pushImage(source.url, repo, { seed, layerSizes: [8 * 1024] }, 'v1');
   const signature = await cosignSign(source.url, repo, `${source.host}/${repo}`, image.digest, keys.privateKey);
-  const attestation = await pushArtifact(source.url, repo, attestationSpec({ mediaType: image.mediaType, digest: image.digest, size: image.bytes.length }, keys.privateKey));
-  await pushFallbackIndex(source.url, repo, image.digest, [{ mediaType: attestation.mediaType, digest: attestation.digest, size: attestation.size, artifactType: attestation.artifactType }]);
+  const attestation = await pushArtifact(
+    source.url,
+    repo,
+    attestationSpec({ mediaType: image.mediaType, digest: image.digest, size: image.bytes.length }, keys.privateKey),
+  );
+  await pushFallbackIndex(source.url, repo, image.digest, [
+    { mediaType: attestation.mediaType, digest: attestation.digest, size: attestation.size, artifactType: attestation.artifactType },
+  ]);
   return { image, signature, attestation };
 }
 
@@ -49,7 +55,12 @@ test('by default the result lists, per target, the digest read back and the refe
   const { copies } = result!.details as Copies;
   expect(copies.map((c) => c.readBack)).toEqual([image.digest, image.digest]);
   for (const c of copies) {
-    expect(c.referrers.map((r) => [r.digest, r.recordedAs, r.copied]).sort()).toEqual([[signature.digest, 'tag', true], [attestation.digest, 'fallback-tag', true]].sort());
+    expect(c.referrers.map((r) => [r.digest, r.recordedAs, r.copied]).sort()).toEqual(
+      [
+        [signature.digest, 'tag', true],
+        [attestation.digest, 'fallback-tag', true],
+      ].sort(),
+    );
   }
   expect(await verifyCosign(target.url, 'dr/images/signed', image.digest, keys.publicKey)).toBe(1);
   expect(result!.summary).toContain('2 referrers copied; read back');

@@ -12,9 +12,20 @@ import { readReal } from '../../support/fixtures';
 
 const dir = ['functions-framework-conformance', 'events', 'generate', 'data'];
 const CASES = ['firebase-auth', 'firebase-db1', 'firebase-db2', 'firebase-dbdelete1'];
-const post = (json: unknown): RawRequest => ({ method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(json)) });
+const post = (json: unknown): RawRequest => ({
+  method: 'POST',
+  path: '/',
+  headers: { 'content-type': 'application/json' },
+  body: Buffer.from(JSON.stringify(json)),
+});
 
-interface CloudEventOut { id: string; type: string; source: string; subject: string; time: string }
+interface CloudEventOut {
+  id: string;
+  type: string;
+  source: string;
+  subject: string;
+  time: string;
+}
 
 describe.each(CASES)('conformance case %s, legacy input', (name) => {
   const input = readReal(...dir, `${name}-legacy-input.json`);
@@ -24,7 +35,11 @@ describe.each(CASES)('conformance case %s, legacy input', (name) => {
     const event = parseDelivery(post(input));
     expect(event.kind).toBe('cloudevent');
     expect({ id: event.id, type: event.type, source: event.source, subject: FIELDS.subject(event), time: event.time }).toEqual({
-      id: out.id, type: out.type, source: out.source, subject: out.subject, time: out.time,
+      id: out.id,
+      type: out.type,
+      source: out.source,
+      subject: out.subject,
+      time: out.time,
     });
     // The data as it came: nothing lost, readable as JSON.
     expect(event.kind === 'cloudevent' && event.json()).toEqual((input as { data: unknown }).data);
@@ -38,7 +53,12 @@ describe.each(CASES)('conformance case %s, legacy input', (name) => {
 });
 
 it('still refuses a 1st-gen type it knows nothing of, naming it (acknowledged and preserved, not routed)', () => {
-  const raw = post({ context: { eventId: 'x1', eventType: 'providers/example.com/eventTypes/thing.happen', resource: 'projects/p9/things/t' }, data: { a: 1 } });
+  const raw = post({
+    context: { eventId: 'x1', eventType: 'providers/example.com/eventTypes/thing.happen', resource: 'projects/p9/things/t' },
+    data: { a: 1 },
+  });
   expect(() => parseDelivery(raw)).toThrow(PayloadError);
-  expect(() => parseDelivery(raw)).toThrow('background context.eventType: "providers/example.com/eventTypes/thing.happen" is not a Pub/Sub, Cloud Storage, Firestore or Firebase event');
+  expect(() => parseDelivery(raw)).toThrow(
+    'background context.eventType: "providers/example.com/eventTypes/thing.happen" is not a Pub/Sub, Cloud Storage, Firestore or Firebase event',
+  );
 });

@@ -57,17 +57,26 @@ describe.each(['ce-', 'plain'] as const)('a binary Eventarc delivery re-sent as 
 
 describe('the fallback', () => {
   const storage = (subject: string, data: unknown, extra: Record<string, string> = {}): RawRequest => ({
-    method: 'POST', path: '/', headers: { 'content-type': 'application/json' },
-    body: Buffer.from(JSON.stringify({
-      subscription: SUBSCRIPTION,
-      message: {
-        data: Buffer.from(JSON.stringify(data)).toString('base64'),
-        attributes: {
-          'ce-specversion': '1.0', 'ce-id': 'e-1', 'ce-type': 'google.cloud.storage.object.v1.finalized',
-          'ce-source': '//storage.googleapis.com/projects/_/buckets/b1', 'ce-subject': subject, 'Content-Type': 'application/json', ...extra,
+    method: 'POST',
+    path: '/',
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(
+      JSON.stringify({
+        subscription: SUBSCRIPTION,
+        message: {
+          data: Buffer.from(JSON.stringify(data)).toString('base64'),
+          attributes: {
+            'ce-specversion': '1.0',
+            'ce-id': 'e-1',
+            'ce-type': 'google.cloud.storage.object.v1.finalized',
+            'ce-source': '//storage.googleapis.com/projects/_/buckets/b1',
+            'ce-subject': subject,
+            'Content-Type': 'application/json',
+            ...extra,
+          },
         },
-      },
-    })),
+      }),
+    ),
   });
 
   it('carries what a header cannot: a subject ending in a space', () => {
@@ -93,14 +102,22 @@ describe('the fallback', () => {
   });
 
   it('refuses a CloudEvents version it does not speak, naming the attribute', () => {
-    const err = (() => { try { parseDelivery(storage('objects/o', {}, { 'ce-specversion': '0.3' })); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        parseDelivery(storage('objects/o', {}, { 'ce-specversion': '0.3' }));
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(PayloadError);
     expect((err as PayloadError).path).toBe('message.attributes.ce-specversion');
   });
 
   it('is not taken for a plain message that merely has a `type` attribute', () => {
     const raw: RawRequest = {
-      method: 'POST', path: '/', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': 'application/json' },
       body: Buffer.from(JSON.stringify({ subscription: SUBSCRIPTION, message: { data: 'eA==', attributes: { type: 'invoice', id: '7' } } })),
     };
     const event = parseDelivery(raw);
@@ -114,6 +131,6 @@ describe('the fallback', () => {
     sink.lines.length = 0;
     const { answer } = await app.handle(storage('objects/Test Document2 ', { bucket: 'b1' }));
     expect(answer.status).toBe(204);
-    expect(sink.entries()[0]!['message']).toContain('gs://b1/Test Document2 ');
+    expect(sink.entries()[0]['message']).toContain('gs://b1/Test Document2 ');
   });
 });

@@ -73,7 +73,11 @@ describe("Google's LogEntryData fixtures", () => {
   it.each<[string, Entry, AuditLogEntry]>([
     ['examples/binary bigqueryjobcompleted', binary('bigqueryjobcompleted'), bigquery('1234567', 'projects/test-project/jobs/sample-job')],
     ['examples/binary pubsubCreateTopic', binary('pubsubCreateTopic'), createTopic(binary('pubsubCreateTopic'))],
-    ['testdata bigqueryjobcompleted', testdata('bigqueryjobcompleted'), bigquery('jpllvgecd7bx', 'projects/test-project/jobs/bqjob_r3ac45813612fa2d6_0000017d591922c9_1')],
+    [
+      'testdata bigqueryjobcompleted',
+      testdata('bigqueryjobcompleted'),
+      bigquery('jpllvgecd7bx', 'projects/test-project/jobs/bqjob_r3ac45813612fa2d6_0000017d591922c9_1'),
+    ],
     ['testdata pubsubCreateTopic', testdata('pubsubCreateTopic'), createTopic(testdata('pubsubCreateTopic'))],
     [
       'testdata monitoringCreateTimeSeries',
@@ -99,9 +103,15 @@ describe("Google's LogEntryData fixtures", () => {
   });
 
   it('the structured example: its attributes and data give the same entry, with the recorded time', () => {
-    const ce = readReal<Record<string, string> & { data: unknown }>('google-cloudevents', 'examples', 'structured', 'audit', 'LogEntryData-bigqueryjobcompleted.json');
+    const ce = readReal<Record<string, string> & { data: unknown }>(
+      'google-cloudevents',
+      'examples',
+      'structured',
+      'audit',
+      'LogEntryData-bigqueryjobcompleted.json',
+    );
     const { data, specversion: _v, id: _i, type, source, subject, time: _t, datacontenttype, dataschema: _d, ...extensions } = ce;
-    const event = auditLogEventOf({ type: type!, source, subject, dataContentType: datacontenttype, data: Buffer.from(JSON.stringify(data)), extensions });
+    const event = auditLogEventOf({ type: type, source, subject, dataContentType: datacontenttype, data: Buffer.from(JSON.stringify(data)), extensions });
     expect(event).toEqual({ ...bigquery('1234567', 'projects/test-project/jobs/sample-job'), recordedTime: '2021-11-25T21:56:00.276607Z' });
   });
 });
@@ -110,8 +120,17 @@ describe('attributes and fields', () => {
   const entry = binary('pubsubCreateTopic');
 
   it("Eventarc's servicename, methodname and resourcename attributes come first", () => {
-    const event = auditLogEventOf(input(entry, { extensions: { servicename: 's.googleapis.com', methodname: 'M', resourcename: 'projects/p/things/t', recordedtime: '2020-06-30T16:14:48Z' } }));
-    expect(event).toMatchObject({ serviceName: 's.googleapis.com', methodName: 'M', resourceName: 'projects/p/things/t', recordedTime: '2020-06-30T16:14:48Z' });
+    const event = auditLogEventOf(
+      input(entry, {
+        extensions: { servicename: 's.googleapis.com', methodname: 'M', resourcename: 'projects/p/things/t', recordedtime: '2020-06-30T16:14:48Z' },
+      }),
+    );
+    expect(event).toMatchObject({
+      serviceName: 's.googleapis.com',
+      methodName: 'M',
+      resourceName: 'projects/p/things/t',
+      recordedTime: '2020-06-30T16:14:48Z',
+    });
   });
 
   it('an entry with only the attributes still names its service and method', () => {
@@ -121,7 +140,12 @@ describe('attributes and fields', () => {
 
   it('status, operation, metadata and a numeric severity', () => {
     const data = {
-      protoPayload: { serviceName: 's', methodName: 'm', status: { code: 7, message: 'PERMISSION_DENIED', details: [{ reason: 'x' }] }, metadata: { k: [1, 2] } },
+      protoPayload: {
+        serviceName: 's',
+        methodName: 'm',
+        status: { code: 7, message: 'PERMISSION_DENIED', details: [{ reason: 'x' }] },
+        metadata: { k: [1, 2] },
+      },
       operation: { id: 'op-1', producer: 'p', first: true },
       severity: 500,
       resource: { labels: { project_id: 'from-labels' } },
@@ -163,7 +187,11 @@ describe('hostile data is a PayloadError that names the field', () => {
     ['no serviceName', { protoPayload: { methodName: 'm' } }, 'protoPayload.serviceName'],
     ['no methodName', { protoPayload: { serviceName: 's' } }, 'protoPayload.methodName'],
     ['a numeric serviceName', { protoPayload: { serviceName: 5, methodName: 'm' } }, 'protoPayload.serviceName'],
-    ['a principal that is no string', { protoPayload: { serviceName: 's', methodName: 'm', authenticationInfo: { principalEmail: {} } } }, 'protoPayload.authenticationInfo.principalEmail'],
+    [
+      'a principal that is no string',
+      { protoPayload: { serviceName: 's', methodName: 'm', authenticationInfo: { principalEmail: {} } } },
+      'protoPayload.authenticationInfo.principalEmail',
+    ],
     ['requestMetadata that is no object', { protoPayload: { serviceName: 's', methodName: 'm', requestMetadata: [] } }, 'protoPayload.requestMetadata'],
     ['an unknown severity', { protoPayload: { serviceName: 's', methodName: 'm' }, severity: 'LOUD' }, 'severity'],
     ['a status code that is text', { protoPayload: { serviceName: 's', methodName: 'm', status: { code: 'x' } } }, 'protoPayload.status.code'],

@@ -44,7 +44,13 @@ const fixture = (where: 'examples' | 'testdata', name: string) =>
 
 const common = { id: 'b-1', createTime: '1993-07-25T02:32:41.388Z', logUrl: 'http://example.com', images: [{ name: 'http://example.com' }], substitutions: {} };
 const EXPECTED: Record<string, Build> = {
-  'examples simple': { ...common, status: 'STATUS_UNKNOWN', projectId: 'test-project', trigger: { id: 'trigger-id' }, tags: ['gce-vm-tag', 'gcp-cloud-build-tag'] },
+  'examples simple': {
+    ...common,
+    status: 'STATUS_UNKNOWN',
+    projectId: 'test-project',
+    trigger: { id: 'trigger-id' },
+    tags: ['gce-vm-tag', 'gcp-cloud-build-tag'],
+  },
   'examples complex': {
     ...common,
     status: 'SUCCESS',
@@ -53,7 +59,13 @@ const EXPECTED: Record<string, Build> = {
     tags: ['gce-vm-tag', 'gcp-cloud-build-tag'],
     source: { storageSource: { bucket: 'sample-bucket', object: 'my-object.txt', generation: '1587627537231057' } },
   },
-  'testdata simple': { ...common, status: 'STATUS_UNKNOWN', projectId: 'quis minim est laborum ex', trigger: { id: 'cupidatat' }, tags: ['dolor exercitation', 'sit id consequat', 'dolore eu sit irure esse'] },
+  'testdata simple': {
+    ...common,
+    status: 'STATUS_UNKNOWN',
+    projectId: 'quis minim est laborum ex',
+    trigger: { id: 'cupidatat' },
+    tags: ['dolor exercitation', 'sit id consequat', 'dolore eu sit irure esse'],
+  },
   'testdata complex': {
     ...common,
     status: 'SUCCESS',
@@ -67,7 +79,7 @@ const EXPECTED: Record<string, Build> = {
 describe.each(Object.keys(EXPECTED))("Google's BuildEventData %s", (name) => {
   const [where, variant] = name.split(' ') as ['examples' | 'testdata', string];
   const data = fixture(where, variant);
-  const expected = EXPECTED[name]!;
+  const expected = EXPECTED[name];
 
   it('as a statusChanged CloudEvent (the build id from its subject)', () => {
     expect(cloudBuildEventOf(event(data))).toEqual({ kind: 'build.status', build: expected, project: expected.projectId });
@@ -107,7 +119,13 @@ describe('a pushed build', () => {
       { name: 'us-docker.pkg.dev/p/r/app', digest },
       { name: 'us-docker.pkg.dev/p/r/worker' },
     ]);
-    expect(b).toMatchObject({ id: 'b-2', status: 'SUCCESS', startTime: '2024-01-01T00:00:01Z', finishTime: '2024-01-01T00:02:00Z', substitutions: { BRANCH_NAME: 'main' } });
+    expect(b).toMatchObject({
+      id: 'b-2',
+      status: 'SUCCESS',
+      startTime: '2024-01-01T00:00:01Z',
+      finishTime: '2024-01-01T00:02:00Z',
+      substitutions: { BRANCH_NAME: 'main' },
+    });
   });
 
   it('the attributes come first; a numeric status is named', () => {

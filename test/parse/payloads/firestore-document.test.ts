@@ -38,8 +38,10 @@ const input = (data: Buffer, dataContentType: string | undefined, more: Partial<
   extensions: {},
   ...more,
 });
-const asJson = (json: unknown, more: Partial<PayloadInput> = {}) => firestoreDocumentEventOf(input(Buffer.from(JSON.stringify(json)), 'application/json', more));
-const asProtobuf = (json: unknown, more: Partial<PayloadInput> = {}) => firestoreDocumentEventOf(input(encodeDocumentEventJson(json), 'application/protobuf', more));
+const asJson = (json: unknown, more: Partial<PayloadInput> = {}) =>
+  firestoreDocumentEventOf(input(Buffer.from(JSON.stringify(json)), 'application/json', more));
+const asProtobuf = (json: unknown, more: Partial<PayloadInput> = {}) =>
+  firestoreDocumentEventOf(input(encodeDocumentEventJson(json), 'application/protobuf', more));
 
 const rejection = (decode: () => unknown): PayloadError => {
   try {
@@ -104,7 +106,7 @@ const EXPECTED: Record<string, FirestoreDocumentChange> = {
 };
 
 describe.each(SOURCES)('fixture %s', (source) => {
-  const variant = /DocumentEventData-(\w+)\.json$/.exec(source)![1]!;
+  const variant = /DocumentEventData-(\w+)\.json$/.exec(source)![1];
   const json = fs.readFileSync(path.join(FIXTURES, source));
   const protobuf = fs.readFileSync(path.join(FIXTURES, 'protobuf', source.replace(/^real\//, '').replace(/\.json$/, '.binpb')));
 
@@ -164,16 +166,22 @@ describe('event types and attributes', () => {
   });
 
   it('a deleted document (oldValue only) names itself; no document anywhere is refused', () => {
-    const deleted = asProtobuf({ oldValue: (simple as { oldValue: unknown }).oldValue }, { type: 'google.cloud.firestore.document.v1.deleted', source: undefined });
+    const deleted = asProtobuf(
+      { oldValue: (simple as { oldValue: unknown }).oldValue },
+      { type: 'google.cloud.firestore.document.v1.deleted', source: undefined },
+    );
     expect(deleted.value).toBeUndefined();
     expect(deleted.document).toBe('gcf-test/2Vm2mI1d0wIaK2Waj5to');
     expect(rejection(() => asProtobuf({}, { source: undefined })).path).toBe('document');
   });
 
-  it.each(['google.cloud.firestore.document.v1.read', 'constructor', '__proto__', 'google.cloud.firestore.document.v1.written.withauthcontext'])('type %j is refused', (type) => {
-    expect(isFirestoreDocumentType(type)).toBe(false);
-    expect(rejection(() => asJson(simple, { type })).path).toBe('type');
-  });
+  it.each(['google.cloud.firestore.document.v1.read', 'constructor', '__proto__', 'google.cloud.firestore.document.v1.written.withauthcontext'])(
+    'type %j is refused',
+    (type) => {
+      expect(isFirestoreDocumentType(type)).toBe(false);
+      expect(rejection(() => asJson(simple, { type })).path).toBe('type');
+    },
+  );
 
   it('a content type that is neither JSON nor protobuf is refused', () => {
     expect(rejection(() => firestoreDocumentEventOf(input(Buffer.from('x'), 'text/plain'))).path).toBe('datacontenttype');
@@ -182,8 +190,22 @@ describe('event types and attributes', () => {
 
 describe('1st-gen background events: the conformance pairs', () => {
   const dir = ['functions-framework-conformance', 'events', 'generate', 'data'];
-  interface Legacy { eventType: string; resource: string; data: unknown; eventId: string; timestamp: string }
-  interface Structured { type: string; source: string; subject: string; id: string; time: string; datacontenttype: string; data: unknown }
+  interface Legacy {
+    eventType: string;
+    resource: string;
+    data: unknown;
+    eventId: string;
+    timestamp: string;
+  }
+  interface Structured {
+    type: string;
+    source: string;
+    subject: string;
+    id: string;
+    time: string;
+    datacontenttype: string;
+    data: unknown;
+  }
 
   it.each(['firestore_simple', 'firestore_complex'])('%s: the legacy and the CloudEvent input give the CloudEvent output', (name) => {
     const legacy = readReal<Legacy>(...dir, `${name}-legacy-input.json`);
@@ -205,8 +227,15 @@ describe('1st-gen background events: the conformance pairs', () => {
 
   it('every document change maps, and other event types are not Firestore ones', () => {
     const resource = 'projects/p/databases/(default)/documents/users/alice';
-    for (const [legacy, change] of [['create', 'created'], ['update', 'updated'], ['delete', 'deleted'], ['write', 'written']]) {
-      expect(firestoreCloudEventOfBackground(`providers/cloud.firestore/eventTypes/document.${legacy}`, resource)?.type).toBe(`google.cloud.firestore.document.v1.${change}`);
+    for (const [legacy, change] of [
+      ['create', 'created'],
+      ['update', 'updated'],
+      ['delete', 'deleted'],
+      ['write', 'written'],
+    ]) {
+      expect(firestoreCloudEventOfBackground(`providers/cloud.firestore/eventTypes/document.${legacy}`, resource)?.type).toBe(
+        `google.cloud.firestore.document.v1.${change}`,
+      );
     }
     expect(firestoreCloudEventOfBackground('providers/cloud.pubsub/eventTypes/topic.publish', resource)).toBeUndefined();
     expect(firestoreCloudEventOfBackground('constructor', resource)).toBeUndefined();
@@ -347,7 +376,9 @@ describe('hostile data is a PayloadError that names the field', () => {
     const name = Buffer.from(NAME);
     const doc = Buffer.concat([Buffer.from([0x0a, name.length]), name, Buffer.from([0x12]), varint(entry.length), entry]);
     const data = Buffer.concat([Buffer.from([0x0a]), varint(doc.length), doc]);
-    expect(rejection(() => firestoreDocumentEventOf(input(data, 'application/protobuf'))).problem).toMatch(/not a protobuf DocumentEventData \(maximum nesting depth exceeded\)/);
+    expect(rejection(() => firestoreDocumentEventOf(input(data, 'application/protobuf'))).problem).toMatch(
+      /not a protobuf DocumentEventData \(maximum nesting depth exceeded\)/,
+    );
   });
 });
 
@@ -365,11 +396,21 @@ describe('property: any document reads the same from JSON and from protobuf, and
   // A plain value and its proto3 JSON form, generated together.
   type Pair = { plain: FirestoreValue; json: unknown };
   const canonicalTime = fc
-    .tuple(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 999 }), fc.integer({ min: 0, max: 999_999 }))
+    .tuple(
+      fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 1, max: 999 }),
+      fc.integer({ min: 0, max: 999_999 }),
+    )
     .map(([date, digits, last, rest]) => {
       const whole = date.toISOString().slice(0, 19);
       // 0, 3, 6 or 9 digits, the last group non-zero: the form proto3 JSON writes.
-      const fraction = digits === 0 ? '' : `.${String(rest).padStart(6, '0').slice(0, (digits - 1) * 3)}${String(last).padStart(3, '0')}`;
+      const fraction =
+        digits === 0
+          ? ''
+          : `.${String(rest)
+              .padStart(6, '0')
+              .slice(0, (digits - 1) * 3)}${String(last).padStart(3, '0')}`;
       return `${whole}${fraction}Z`;
     });
   const key = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'a.b', '`x`'));
@@ -377,7 +418,10 @@ describe('property: any document reads the same from JSON and from protobuf, and
     fc.constant<Pair>({ plain: null, json: { nullValue: null } }),
     fc.boolean().map((b) => ({ plain: b, json: { booleanValue: b } })),
     fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((i) => ({ plain: i, json: { integerValue: i.toString() } })),
-    fc.double().filter((d) => !Object.is(d, -0)).map((d) => ({ plain: d, json: { doubleValue: Number.isFinite(d) ? d : String(d) } })),
+    fc
+      .double()
+      .filter((d) => !Object.is(d, -0))
+      .map((d) => ({ plain: d, json: { doubleValue: Number.isFinite(d) ? d : String(d) } })),
     canonicalTime.map((t) => ({ plain: t, json: { timestampValue: t } })),
     fc.string().map((s) => ({ plain: s, json: { stringValue: s } })),
     fc.uint8Array({ maxLength: 16 }).map((b) => ({ plain: Buffer.from(b), json: { bytesValue: Buffer.from(b).toString('base64') } })),
@@ -385,16 +429,21 @@ describe('property: any document reads the same from JSON and from protobuf, and
       plain: segments.join('/'),
       json: { referenceValue: `projects/p/databases/(default)/documents/${segments.join('/')}` },
     })),
-    fc.tuple(fc.double({ min: -90, max: 90, noNaN: true }), fc.double({ min: -180, max: 180, noNaN: true })).filter(([a, b]) => !Object.is(a, -0) && !Object.is(b, -0)).map(([latitude, longitude]) => ({
-      plain: { latitude, longitude },
-      json: { geoPointValue: { latitude, longitude } },
-    })),
+    fc
+      .tuple(fc.double({ min: -90, max: 90, noNaN: true }), fc.double({ min: -180, max: 180, noNaN: true }))
+      .filter(([a, b]) => !Object.is(a, -0) && !Object.is(b, -0))
+      .map(([latitude, longitude]) => ({
+        plain: { latitude, longitude },
+        json: { geoPointValue: { latitude, longitude } },
+      })),
   );
   const { value } = fc.letrec<{ value: Pair }>((tie) => ({
     value: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
       leaf,
-      fc.array(tie('value'), { maxLength: 3 }).map((items) => ({ plain: items.map((i) => i.plain), json: { arrayValue: { values: items.map((i) => i.json) } } })),
+      fc
+        .array(tie('value'), { maxLength: 3 })
+        .map((items) => ({ plain: items.map((i) => i.plain), json: { arrayValue: { values: items.map((i) => i.json) } } })),
       fc.uniqueArray(fc.tuple(key, tie('value')), { maxLength: 3, selector: ([k]) => k }).map((entries) => {
         const plain: Record<string, FirestoreValue> = {};
         const json: Record<string, unknown> = {};
@@ -423,7 +472,12 @@ describe('property: any document reads the same from JSON and from protobuf, and
 describe('protobufjs stays off the cold-start path', () => {
   const DIST = path.resolve(__dirname, '..', '..', '..', 'dist');
   const loaded = (script: string): Record<string, boolean> =>
-    JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: DIST, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } }).trim().split('\n').pop()!) as Record<string, boolean>;
+    JSON.parse(
+      execFileSync(process.execPath, ['-e', script], { cwd: DIST, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })
+        .trim()
+        .split('\n')
+        .pop()!,
+    ) as Record<string, boolean>;
 
   it('the service loads without it; a JSON event does not load it; the first protobuf event does', () => {
     const result = loaded(`
@@ -436,14 +490,13 @@ describe('protobufjs stays off the cold-start path', () => {
       const { firestoreDocumentEventOf } = require('./functions/parse/payloads/firestore-document.js');
       const fs = require('fs');
       const base = { type: '${WRITTEN}', source: '${SOURCE}', extensions: {} };
-      firestoreDocumentEventOf({ ...base, dataContentType: 'application/json', data: fs.readFileSync(${JSON.stringify(path.join(FIXTURES, SOURCES[0]!))}) });
+      firestoreDocumentEventOf({ ...base, dataContentType: 'application/json', data: fs.readFileSync(${JSON.stringify(path.join(FIXTURES, SOURCES[0]))}) });
       out.afterJson = inCache();
-      const pb = ${JSON.stringify(path.join(FIXTURES, 'protobuf', SOURCES[0]!.replace(/^real\//, '').replace(/\.json$/, '.binpb')))};
+      const pb = ${JSON.stringify(path.join(FIXTURES, 'protobuf', SOURCES[0].replace(/^real\//, '').replace(/\.json$/, '.binpb')))};
       out.decoded = firestoreDocumentEventOf({ ...base, dataContentType: 'application/protobuf', data: fs.readFileSync(pb) }).document === 'gcf-test/2Vm2mI1d0wIaK2Waj5to';
       out.afterProtobuf = inCache();
       process.stdout.write('\\n' + JSON.stringify(out));
     `);
     expect(result).toEqual({ bundle: false, app: false, afterJson: false, decoded: true, afterProtobuf: true });
   });
-
 });

@@ -43,13 +43,17 @@ describe('OIDC bearer tokens', () => {
   const now = () => Math.floor(Date.now() / 1000);
   const hostile: [string, () => string, 401 | 403][] = [
     ['forged signature (key not published, same kid)', () => issuer.sign(pushClaims(), { key: issuer.foreignKey }), 401],
-    ['signature of another token pasted on', () => {
-      const [h, , s] = issuer.sign(pushClaims()).split('.');
-      return `${h}.${b64url(JSON.stringify(pushClaims({ email: 'attacker@evil.iam.gserviceaccount.com' })))}.${s}`;
-    }, 401],
+    [
+      'signature of another token pasted on',
+      () => {
+        const [h, , s] = issuer.sign(pushClaims()).split('.');
+        return `${h}.${b64url(JSON.stringify(pushClaims({ email: 'attacker@evil.iam.gserviceaccount.com' })))}.${s}`;
+      },
+      401,
+    ],
     ['wrong audience', () => issuer.sign(pushClaims({ aud: 'https://someone-else.run.app' })), 401],
     ['expired an hour ago', () => issuer.sign(pushClaims({ iat: now() - 7200, exp: now() - 3600 })), 401],
-    ['expired 2 minutes ago (inside the library\'s 5 min skew, outside ours)', () => issuer.sign(pushClaims({ iat: now() - 3720, exp: now() - 120 })), 401],
+    ["expired 2 minutes ago (inside the library's 5 min skew, outside ours)", () => issuer.sign(pushClaims({ iat: now() - 3720, exp: now() - 120 })), 401],
     ['wrong issuer', () => issuer.sign(pushClaims({ iss: 'https://evil.example.com' })), 401],
     ['unlisted email', () => issuer.sign(pushClaims({ email: 'other@test-project.iam.gserviceaccount.com' })), 403],
     ['email not verified', () => issuer.sign(pushClaims({ email_verified: false })), 403],
@@ -60,21 +64,24 @@ describe('OIDC bearer tokens', () => {
     ['garbage', () => 'not.a.jwt', 401],
   ];
 
-  it.each(hostile.map(([name, make, status]) => ({ name, make, status })))('$name: refused $status, no reason given, audit line without the token', async ({ make, status }) => {
-    const { app, sink } = oidcApp();
-    const token = make();
-    const { answer } = await app.handle(bearer(token));
-    expect(answer.status).toBe(status);
-    expect(answer.body).toBe(status === 401 ? 'unauthorized\n' : 'forbidden\n');
-    const audit = sink.entries().filter((e) => e['audit']);
-    expect(audit).toHaveLength(1);
-    expect(audit[0]!['severity']).toBe('WARNING');
-    for (const line of sink.lines) {
-      expect(line).not.toContain(token);
-      // Not even the signature or the payload part alone.
-      for (const part of token.split('.').filter((p) => p.length > 20)) expect(line).not.toContain(part);
-    }
-  });
+  it.each(hostile.map(([name, make, status]) => ({ name, make, status })))(
+    '$name: refused $status, no reason given, audit line without the token',
+    async ({ make, status }) => {
+      const { app, sink } = oidcApp();
+      const token = make();
+      const { answer } = await app.handle(bearer(token));
+      expect(answer.status).toBe(status);
+      expect(answer.body).toBe(status === 401 ? 'unauthorized\n' : 'forbidden\n');
+      const audit = sink.entries().filter((e) => e['audit']);
+      expect(audit).toHaveLength(1);
+      expect(audit[0]['severity']).toBe('WARNING');
+      for (const line of sink.lines) {
+        expect(line).not.toContain(token);
+        // Not even the signature or the payload part alone.
+        for (const part of token.split('.').filter((p) => p.length > 20)) expect(line).not.toContain(part);
+      }
+    },
+  );
 
   it('missing Authorization header: 401; malformed one: 401; nothing parsed or run', async () => {
     const { app, sink } = oidcApp();
@@ -83,12 +90,18 @@ describe('OIDC bearer tokens', () => {
     expect((await app.handle(push)).answer.status).toBe(401);
     expect((await app.handle(withHeaders({ authorization: 'Basic dXNlcjpwYXNz' }))).answer.status).toBe(401);
     expect(ran).toBe(0);
-    expect(sink.entries().filter((e) => e['audit']).map((e) => (e['audit'] as { reason: string }).reason)).toEqual(['no credentials', 'malformed authorization header']);
+    expect(
+      sink
+        .entries()
+        .filter((e) => e['audit'])
+        .map((e) => (e['audit'] as { reason: string }).reason),
+    ).toEqual(['no credentials', 'malformed authorization header']);
   });
 
   it('the audience is configuration only: Host and X-Forwarded-Host naming another audience do not widen it', async () => {
     const { app } = oidcApp();
-    const spoofed = (aud: string) => withHeaders({ host: 'elsewhere.run.app', 'x-forwarded-host': 'elsewhere.run.app', authorization: `Bearer ${issuer.sign(pushClaims({ aud }))}` });
+    const spoofed = (aud: string) =>
+      withHeaders({ host: 'elsewhere.run.app', 'x-forwarded-host': 'elsewhere.run.app', authorization: `Bearer ${issuer.sign(pushClaims({ aud }))}` });
     expect((await app.handle(spoofed('https://elsewhere.run.app'))).answer.status).toBe(401);
     expect((await app.handle(spoofed(`https://elsewhere.run.app${push.path}`))).answer.status).toBe(401);
     expect((await app.handle(spoofed(AUDIENCE))).answer.status).toBe(204);
@@ -97,12 +110,18 @@ describe('OIDC bearer tokens', () => {
   it('OIDC without an audience or without an allow-list does not start', () => {
     expect(() => createApp({ env: { AUTH_OIDC: 'true', AUTH_OIDC_EMAILS: EMAIL }, sink: memorySink() })).toThrow(/AUTH_OIDC_AUDIENCE is not set/);
     expect(() => createApp({ env: { AUTH_OIDC_AUDIENCE: AUDIENCE }, sink: memorySink() })).toThrow(/neither AUTH_OIDC_EMAILS nor AUTH_OIDC_SUBJECTS/);
-    expect(() => createApp({ env: { AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: ' , ' }, sink: memorySink() })).toThrow(/AUTH_OIDC_EMAILS is set but names nothing/);
+    expect(() => createApp({ env: { AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: ' , ' }, sink: memorySink() })).toThrow(
+      /AUTH_OIDC_EMAILS is set but names nothing/,
+    );
     for (const name of ['AUTH_OIDC', 'AUTH_OIDC_AUDIENCE', 'AUTH_OIDC_EMAILS', 'AUTH_OIDC_SUBJECTS', 'AUTH_OIDC_CERTS_URL', 'AUTH_API_KEY']) {
-      expect(() => createApp({ env: { AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: EMAIL, [name]: ' ' }, sink: memorySink() })).toThrow(`${name} is set but empty`);
+      expect(() => createApp({ env: { AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: EMAIL, [name]: ' ' }, sink: memorySink() })).toThrow(
+        `${name} is set but empty`,
+      );
     }
     // A bad value may have come from a secret: the message names the setting, not the value.
-    expect(() => createApp({ env: { AUTH_OIDC: 'k3y-from-a-secret', AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: EMAIL }, sink: memorySink() })).toThrow(/^AUTH_OIDC is not true or false$/);
+    expect(() => createApp({ env: { AUTH_OIDC: 'k3y-from-a-secret', AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: EMAIL }, sink: memorySink() })).toThrow(
+      /^AUTH_OIDC is not true or false$/,
+    );
   });
 
   it('a subject allow-list (AUTH_OIDC_SUBJECTS) admits that sub only', async () => {
@@ -138,7 +157,10 @@ describe('X-Api-Key', () => {
   });
 
   it('with both configured, either credential passes', async () => {
-    const app = createApp({ env: { AUTH_API_KEY: KEY, AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: EMAIL, AUTH_OIDC_CERTS_URL: issuer.certsUrl }, sink: memorySink() });
+    const app = createApp({
+      env: { AUTH_API_KEY: KEY, AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_EMAILS: EMAIL, AUTH_OIDC_CERTS_URL: issuer.certsUrl },
+      sink: memorySink(),
+    });
     expect((await app.handle(withHeaders({ 'x-api-key': KEY }))).answer.status).toBe(204);
     expect((await app.handle(bearer(issuer.sign(pushClaims())))).answer.status).toBe(204);
     expect((await app.handle(withHeaders({ 'x-api-key': 'wrong' }))).answer.status).toBe(401);

@@ -97,7 +97,12 @@ describe('Firestore store on the emulator', () => {
   });
 
   behaviour('two instances sharing Firestore', () => (effects, idempotent = 'true') => {
-    const env = { ROUTES_FILE: routesFile(idempotent), IDEMPOTENCY_STORE: 'firestore', IDEMPOTENCY_COLLECTION: `idem-${++collection}`, GOOGLE_CLOUD_PROJECT: 'test-project' };
+    const env = {
+      ROUTES_FILE: routesFile(idempotent),
+      IDEMPOTENCY_STORE: 'firestore',
+      IDEMPOTENCY_COLLECTION: `idem-${++collection}`,
+      GOOGLE_CLOUD_PROJECT: 'test-project',
+    };
     const make = () => createApp({ env, sink: memorySink(), actions: [countingAction(effects)] });
     return [make(), make()];
   });
@@ -114,7 +119,7 @@ describe('Firestore store on the emulator', () => {
     expect((await store.acquire('k', 10_000)).state).toBe('done');
     const docs = (await db.collection('ttl-check').get()).docs.map((d) => d.data());
     expect(docs).toHaveLength(1);
-    const expireAt = (docs[0]!['expireAt'] as { toMillis(): number }).toMillis();
+    const expireAt = (docs[0]['expireAt'] as { toMillis(): number }).toMillis();
     expect(Math.abs(expireAt - (Date.now() + 3600_000))).toBeLessThan(60_000);
     // A lease that has passed (an instance died mid-run) is taken over.
     expect((await store.acquire('short', 1)).state).toBe('acquired');

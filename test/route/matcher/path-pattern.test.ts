@@ -76,16 +76,21 @@ describe('what is refused when the pattern is compiled', () => {
     ['a**b', /"\*\*" stands alone as a segment/],
     ['x'.repeat(1025), /longer than 1024 characters/],
   ];
-  it.each(refused.map(([p, m]) => [p.length > 40 ? `${p.slice(0, 10)}… (${p.length} characters)` : JSON.stringify(p), p, m] as const))('%s', (_label, pattern, message) => {
-    expect(() => compilePathPattern(pattern)).toThrow(PathPatternError);
-    expect(() => compilePathPattern(pattern)).toThrow(message);
-  });
+  it.each(refused.map(([p, m]) => [p.length > 40 ? `${p.slice(0, 10)}… (${p.length} characters)` : JSON.stringify(p), p, m] as const))(
+    '%s',
+    (_label, pattern, message) => {
+      expect(() => compilePathPattern(pattern)).toThrow(PathPatternError);
+      expect(() => compilePathPattern(pattern)).toThrow(message);
+    },
+  );
 });
 
 // ---------------------------------------------------------------- properties
 
 /** Characters of a segment: some that mean something elsewhere (globs, URLs), never `/`, `*` or braces. */
-const segmentText = fc.array(fc.constantFrom('a', 'b', 'z', '0', '-', '.', '_', '~', '%', '?', '[', ']', 'é', ' ', '#'), { minLength: 1, maxLength: 5 }).map((cs) => cs.join(''));
+const segmentText = fc
+  .array(fc.constantFrom('a', 'b', 'z', '0', '-', '.', '_', '~', '%', '?', '[', ']', 'é', ' ', '#'), { minLength: 1, maxLength: 5 })
+  .map((cs) => cs.join(''));
 const paramName = fc.stringMatching(/^[a-z][a-zA-Z0-9_]{0,6}$/);
 
 type Part =
@@ -113,7 +118,12 @@ const single: fc.Arbitrary<Part> = fc.oneof(
 const patternParts: fc.Arbitrary<Part[]> = fc
   .tuple(
     fc.array(single, { minLength: 0, maxLength: 5 }),
-    fc.option(fc.oneof(fc.constant<Part>({ kind: 'rest' }), paramName.map((name): Part => ({ kind: 'rest', name })))),
+    fc.option(
+      fc.oneof(
+        fc.constant<Part>({ kind: 'rest' }),
+        paramName.map((name): Part => ({ kind: 'rest', name })),
+      ),
+    ),
     fc.nat(),
   )
   .map(([parts, rest, at]) => (rest ? [...parts.slice(0, at % (parts.length + 1)), rest, ...parts.slice(at % (parts.length + 1))] : parts))
@@ -160,7 +170,9 @@ function pathFor(parts: Part[]): fc.Arbitrary<{ segments: string[][]; params: Re
           case 'capture':
             return segmentText.map((t) => [t]);
           case 'wild':
-            return fc.array(fc.oneof(fc.constant(''), segmentText), { minLength: p.pieces.length - 1, maxLength: p.pieces.length - 1 }).map((fill) => [p.pieces.map((piece, i) => piece + (fill[i] ?? '')).join('')]);
+            return fc
+              .array(fc.oneof(fc.constant(''), segmentText), { minLength: p.pieces.length - 1, maxLength: p.pieces.length - 1 })
+              .map((fill) => [p.pieces.map((piece, i) => piece + (fill[i] ?? '')).join('')]);
           case 'rest':
             return fc.array(segmentText, { maxLength: 3 });
         }
@@ -169,8 +181,8 @@ function pathFor(parts: Part[]): fc.Arbitrary<{ segments: string[][]; params: Re
     .map((segments) => {
       const params: Record<string, string> = {};
       parts.forEach((p, i) => {
-        if (p.kind === 'capture') params[p.name] = segments[i]![0]!;
-        if (p.kind === 'rest' && p.name !== undefined) params[p.name] = segments[i]!.join('/');
+        if (p.kind === 'capture') params[p.name] = segments[i][0]!;
+        if (p.kind === 'rest' && p.name !== undefined) params[p.name] = segments[i].join('/');
       });
       return { segments, params };
     });
@@ -179,11 +191,14 @@ function pathFor(parts: Part[]): fc.Arbitrary<{ segments: string[][]; params: Re
 describe('properties', () => {
   it('a path generated from a pattern matches it, and the captured parameters round-trip', () => {
     fc.assert(
-      fc.property(patternParts.chain((parts) => fc.tuple(fc.constant(parts), pathFor(parts))), ([parts, { segments, params }]) => {
-        const pattern = compilePathPattern(source(parts));
-        const value = segments.flat().join('/');
-        expect([source(parts), value, pattern.match(value)]).toEqual([source(parts), value, params]);
-      }),
+      fc.property(
+        patternParts.chain((parts) => fc.tuple(fc.constant(parts), pathFor(parts))),
+        ([parts, { segments, params }]) => {
+          const pattern = compilePathPattern(source(parts));
+          const value = segments.flat().join('/');
+          expect([source(parts), value, pattern.match(value)]).toEqual([source(parts), value, params]);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -195,8 +210,8 @@ describe('properties', () => {
         withLiteral.chain((parts) => fc.tuple(fc.constant(parts), pathFor(parts), fc.nat(), segmentText)),
         ([parts, { segments }, pick, other]) => {
           const literals = parts.flatMap((p, i) => (p.kind === 'literal' ? [i] : []));
-          const i = literals[pick % literals.length]!;
-          const original = segments[i]![0]!;
+          const i = literals[pick % literals.length];
+          const original = segments[i][0];
           const changed = other === original ? `${other}x` : other;
           const altered = segments.map((s, k) => (k === i ? [changed] : s));
           const position = altered.slice(0, i).flat().length + 1;
@@ -216,7 +231,7 @@ describe('properties', () => {
     const segs = v === '' ? [] : v.split('/');
     const go = (pi: number, si: number, params: Record<string, string>): Record<string, string> | undefined => {
       if (pi === parts.length) return si === segs.length ? params : undefined;
-      const p = parts[pi]!;
+      const p = parts[pi];
       if (p.kind === 'rest') {
         for (let end = si; end <= segs.length; end++) {
           const next = p.name === undefined ? params : { ...params, [p.name]: segs.slice(si, end).join('/') };
@@ -226,7 +241,7 @@ describe('properties', () => {
         return undefined;
       }
       if (si >= segs.length) return undefined;
-      const s = segs[si]!;
+      const s = segs[si];
       if (p.kind === 'literal' && s !== p.text) return undefined;
       if ((p.kind === 'star' || p.kind === 'capture') && s === '') return undefined;
       if (p.kind === 'wild') {
@@ -243,16 +258,21 @@ describe('properties', () => {
       fc.oneof(
         pathFor(parts).map(({ segments }) => segments.flat().join('/')),
         // Paths from the pattern's own literals and random segments, so near misses are common.
-        fc.array(fc.oneof(segmentText, fc.constantFrom('', ...parts.flatMap((p) => (p.kind === 'literal' ? [p.text] : [])))), { maxLength: 7 }).map((s) => s.join('/')),
+        fc
+          .array(fc.oneof(segmentText, fc.constantFrom('', ...parts.flatMap((p) => (p.kind === 'literal' ? [p.text] : [])))), { maxLength: 7 })
+          .map((s) => s.join('/')),
       );
     fc.assert(
-      fc.property(patternParts.chain((parts) => fc.tuple(fc.constant(parts), fc.array(near(parts), { minLength: 1, maxLength: 6 }))), ([parts, values]) => {
-        const pattern = compilePathPattern(source(parts));
-        for (const value of values) {
-          const got = pattern.match(value);
-          expect([source(parts), value, got instanceof PathMiss ? undefined : got]).toEqual([source(parts), value, reference(parts, value)]);
-        }
-      }),
+      fc.property(
+        patternParts.chain((parts) => fc.tuple(fc.constant(parts), fc.array(near(parts), { minLength: 1, maxLength: 6 }))),
+        ([parts, values]) => {
+          const pattern = compilePathPattern(source(parts));
+          for (const value of values) {
+            const got = pattern.match(value);
+            expect([source(parts), value, got instanceof PathMiss ? undefined : got]).toEqual([source(parts), value, reference(parts, value)]);
+          }
+        },
+      ),
       { numRuns: 1500 },
     );
   });
