@@ -50,27 +50,21 @@ const hostile: fc.Arbitrary<{ kind: string; headers: [string, string][]; body: s
     ] as [string, string][],
     body: push(b64('{}')),
   })),
-  fc
-    .integer({ min: 10, max: 200 })
-    .map((n) => ({
-      kind: 'many-headers',
-      headers: Array.from({ length: n }, (_, i) => [`x-h${i}`, 'v'.repeat(100)] as [string, string]).concat([['content-type', 'application/json']]),
-      body: push(b64('{}')),
-    })),
-  fc
-    .integer({ min: 100, max: 200000 })
-    .map((depth) => ({
-      kind: 'deep-json',
-      headers: [['content-type', 'application/json']] as [string, string][],
-      body: '['.repeat(depth) + ']'.repeat(depth),
-    })),
-  fc
-    .integer({ min: 100, max: 50000 })
-    .map((depth) => ({
-      kind: 'deep-json-data',
-      headers: [['content-type', 'application/json']] as [string, string][],
-      body: push(b64('{"a":'.repeat(depth) + '1' + '}'.repeat(depth))),
-    })),
+  fc.integer({ min: 10, max: 200 }).map((n) => ({
+    kind: 'many-headers',
+    headers: Array.from({ length: n }, (_, i) => [`x-h${i}`, 'v'.repeat(100)] as [string, string]).concat([['content-type', 'application/json']]),
+    body: push(b64('{}')),
+  })),
+  fc.integer({ min: 100, max: 200000 }).map((depth) => ({
+    kind: 'deep-json',
+    headers: [['content-type', 'application/json']] as [string, string][],
+    body: '['.repeat(depth) + ']'.repeat(depth),
+  })),
+  fc.integer({ min: 100, max: 50000 }).map((depth) => ({
+    kind: 'deep-json-data',
+    headers: [['content-type', 'application/json']] as [string, string][],
+    body: push(b64('{"a":'.repeat(depth) + '1' + '}'.repeat(depth))),
+  })),
   fc
     .string({ maxLength: 60 })
     .map((s) => ({ kind: 'bad-base64', headers: [['content-type', 'application/json']] as [string, string][], body: push(`${s}!!==`) })),
@@ -111,14 +105,12 @@ const hostile: fc.Arbitrary<{ kind: string; headers: [string, string][]; body: s
   fc
     .uint8Array({ maxLength: 2000 })
     .map((bytes) => ({ kind: 'binary-junk', headers: [['content-type', 'application/json']] as [string, string][], body: Buffer.from(bytes) })),
-  fc
-    .integer({ min: 1, max: 500 })
-    .map((extra) => ({
-      kind: 'short-body',
-      headers: [['content-type', 'application/json']] as [string, string][],
-      body: push(b64('{}')),
-      contentLength: push(b64('{}')).length - Math.min(extra, 50),
-    })),
+  fc.integer({ min: 1, max: 500 }).map((extra) => ({
+    kind: 'short-body',
+    headers: [['content-type', 'application/json']] as [string, string][],
+    body: push(b64('{}')),
+    contentLength: push(b64('{}')).length - Math.min(extra, 50),
+  })),
   fc
     .nat({ max: 300000 })
     .map((n) => ({ kind: 'big-body', headers: [['content-type', 'application/json']] as [string, string][], body: push(b64('x'.repeat(n))) })),

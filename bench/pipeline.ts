@@ -50,7 +50,7 @@ async function main() {
   const rounds = Number(values.rounds);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const outside = await measure(events, rounds);
-  const inside = await new Promise<number[]>((resolve, reject) => domain.create().run(() => measure(events, rounds).then(resolve, reject)));
+  const inside = await new Promise<number[]>((resolve, reject) => domain.create().run(() => void measure(events, rounds).then(resolve, reject)));
   const exited = await measure(events, rounds, true);
   console.log(`pipeline benchmark: ${rounds} rounds of ${events} events, node ${process.version}`);
   console.log(`CPU µs per event, outside a domain: ${median(outside).toFixed(2)} (rounds: ${outside.map((x) => x.toFixed(2)).join(' ')})`);

@@ -56,7 +56,7 @@ async function start(target: Target): Promise<{ child: ChildProcess; port: numbe
       throw new Error(`${target.name} answered ${res.status}`);
     } catch (err) {
       if ((err as Error).message.includes('answered')) throw err;
-      if (child.exitCode !== null) throw new Error(`${target.name} exited with ${child.exitCode}`);
+      if (child.exitCode !== null) throw new Error(`${target.name} exited with ${child.exitCode}`, { cause: err });
       await new Promise((r) => setTimeout(r, 2));
     }
   }

@@ -79,7 +79,7 @@ const namedList: Kind<readonly string[]> = {
   },
   show: (v) => v.join(', '),
 };
-const emails: Kind<readonly string[]> = { parse: (v) => namedList.parse(v).map((e) => e.toLowerCase()), show: namedList.show };
+const emails: Kind<readonly string[]> = { parse: (v) => namedList.parse(v).map((e) => e.toLowerCase()), show: (v) => namedList.show(v) };
 type StoreKind = 'memory' | 'firestore';
 const store: Kind<StoreKind> = {
   parse: (v) => {
@@ -450,7 +450,8 @@ function readRow<T>(env: Env, row: Row<T>): T {
       return row.kind.parse(value);
     } catch (err) {
       if (!(err instanceof Refused)) throw err;
-      // A security setting's value may have come from a secret: say what is wrong, not what it is.
+      // A security setting's value may have come from a secret: say what is wrong, not what it is (and carry no cause that would).
+      // eslint-disable-next-line preserve-caught-error
       throw new Error(`${name}${err.quoted && !row.security ? `="${value}"` : ''} ${err.problem}`);
     }
   }

@@ -9,7 +9,7 @@ import type { Server } from 'http';
 import { createHttpServer } from './receive/http-server';
 import { startFromEnvironment } from './start';
 
-let server: Server | undefined;
+let server: Server | undefined; // eslint-disable-line prefer-const -- assigned once listening, read by onDrain before
 const started = startFromEnvironment({ onDrain: () => server?.close() });
 // The limits hold from the first request, while secret references are still being resolved.
 server = createHttpServer(() => started.app ?? started.ready, started.limits);

@@ -39,7 +39,7 @@ function jsonObject(text: string, flag: string): Record<string, unknown> {
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${flag} is not JSON: ${(err as Error).message}`);
+    throw new Error(`${flag} is not JSON: ${(err as Error).message}`, { cause: err });
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${flag} must be a JSON object of fields`);
   return v as Record<string, unknown>;

@@ -39,9 +39,9 @@ export function guardFrameworkServer(limits: ReceiveLimits): void {
   diagnostics.subscribe('net.server.socket', (message) => {
     const server = (message as { socket: Socket & { server?: unknown } }).socket.server;
     if (framework === undefined && server instanceof Server) {
-      framework = server;
-      applyToServer(server, limits);
-      refuseBeforeContinue(server, limits);
+      framework = server as Server;
+      applyToServer(framework, limits);
+      refuseBeforeContinue(framework, limits);
     }
   });
   diagnostics.subscribe('http.server.request.start', (message) => {

@@ -3,7 +3,7 @@
  * their idempotency locks where a route asks for one) and conclude the outcome.
  */
 import { NotADeliveryError, PayloadError, parseDelivery } from '../parse/delivery';
-import { describeUnmatched, shownId } from '../parse/describe-event';
+import { describeUnmatched } from '../parse/describe-event';
 import type { RouterEvent } from '../parse/event';
 import type { Incoming } from '../receive/incoming';
 import type { Outcome } from '../support/outcome';

@@ -49,7 +49,7 @@ interface CompiledMatcher {
   test(value: string | undefined): boolean;
   describe(): string;
   /** Path patterns only: the captured parameters, or why the value does not match. */
-  capture?(value: string | undefined): RouteParams | PathMiss;
+  readonly capture?: (value: string | undefined) => RouteParams | PathMiss;
   readonly captures?: readonly string[];
 }
 

@@ -90,6 +90,14 @@ export function parseRoutesFile(
     const where = path.length > 0 ? `${describePath(path)}: ` : '';
     throw new RoutesFileError(file, pos.line, pos.col, `${where}${problem}`);
   };
+  /** What `compile` makes, or a RoutesFileError at `path` with its message. */
+  const compileAt = <T>(path: Path, compile: () => T): T => {
+    try {
+      return compile();
+    } catch (err) {
+      return fail(path, (err as Error).message);
+    }
+  };
   const contents = doc.contents;
   if (!isMap(contents) && !isSeq(contents)) fail([], 'expected `routes:` with a list of routes');
   const parsed = routesFileSchema.safeParse(doc.toJS());
@@ -125,19 +133,14 @@ export function parseRoutesFile(
       }
       idempotent = { key: entry.idempotent.key };
     }
-    let filter;
-    try {
-      filter = compileMatchSpec(entry.match ?? {});
-    } catch (err) {
-      fail([...at, 'match'], (err as Error).message);
-    }
+    const filter = compileAt([...at, 'match'], () => compileMatchSpec(entry.match ?? {}));
     return {
       name,
       action: action!,
       options: options.data,
       route: {
         name,
-        filter: filter,
+        filter,
         action: action!.name,
         timeoutMs: entry.timeoutSeconds !== undefined ? entry.timeoutSeconds * 1000 : defaultTimeoutMs,
         ...(idempotent && { idempotent }),

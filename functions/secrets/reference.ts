@@ -41,9 +41,9 @@ export function collectReferences(value: unknown, into: Map<string, SecretRefere
 /** Replaces each reference leaf with its resolved value. */
 export function substitute<T>(value: T, resolved: ReadonlyMap<string, string>): T {
   if (typeof value === 'string') return (resolved.get(value) ?? value) as T;
-  if (Array.isArray(value)) return value.map((v) => substitute(v, resolved)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => substitute(v, resolved)) as T;
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, resolved)])) as T;
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, substitute(v, resolved)])) as T;
   }
   return value;
 }

@@ -75,6 +75,7 @@ export function requireWithCodeCache(file: string): unknown {
   try {
     cachedData = fs.readFileSync(codeCacheFile(file));
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- no cache: the module loads as require() would
     return require(file);
   }
   return compileAndRun(file, cachedData).module.exports;

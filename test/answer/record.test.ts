@@ -33,6 +33,7 @@ describe('record stage', () => {
     await expect(
       record(
         request,
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a stage that rejects with a non-Error
         nextOf(async () => Promise.reject('text')),
       ),
     ).resolves.toMatchObject({ kind: 'internal', line: { message: 'internal error: text' } });

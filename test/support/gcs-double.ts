@@ -118,7 +118,7 @@ function pickFields(body: Record<string, unknown>): ObjectFields | undefined {
   const keys = ['contentType', 'contentEncoding', 'contentDisposition', 'contentLanguage', 'cacheControl', 'metadata'] as const;
   const fields: Record<string, unknown> = {};
   for (const key of keys) if (body[key] !== undefined) fields[key] = body[key];
-  return Object.keys(fields).length > 0 ? (fields) : undefined;
+  return Object.keys(fields).length > 0 ? fields : undefined;
 }
 
 export async function startGcsDouble(): Promise<GcsDouble> {

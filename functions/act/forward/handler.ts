@@ -80,6 +80,7 @@ export function createForwardHandler(options: ForwardOptions, deps: ForwardDepen
       if (deadline.reason === undefined && deadline.elapsedMs() >= options.timeoutMs) {
         throw new TimeoutReached(`timeout after ${options.timeoutMs} ms`);
       }
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the abort reason as the signal gave it (an Error from us or the caller)
       if (deadline.reason !== undefined) throw deadline.reason;
       const headers = tokens ? await withAuthorization(outbound.headers, tokens) : outbound.headers;
       const { answer, url } = await postFollowingRedirects(headers, outbound.body, deadline);

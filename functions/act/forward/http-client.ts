@@ -51,7 +51,7 @@ const H2_STREAMS = 100;
 function loadUndici(): { Pool: typeof UndiciPool; Client: typeof UndiciClient } {
   /* eslint-disable @typescript-eslint/no-require-imports */
   // The pool and client alone: the package's index also loads fetch, WebSocket and the cache stores.
-  return { Pool: require('undici/lib/dispatcher/pool'), Client: require('undici/lib/dispatcher/client') };
+  return { Pool: require('undici/lib/dispatcher/pool') as typeof UndiciPool, Client: require('undici/lib/dispatcher/client') as typeof UndiciClient };
   /* eslint-enable @typescript-eslint/no-require-imports */
 }
 

@@ -88,6 +88,7 @@ let protoHalf: ProtoHalf | undefined;
  * decoder is a pure function). A failed load (protobufjs missing from the
  * deployment) throws an ordinary error, never a PayloadError: a 5xx, redelivered.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous lazy load: import() would make the decoder async
 const protoDecoder = (): ProtoHalf => (protoHalf ??= require('./firestore-proto') as ProtoHalf);
 
 function eventDataOf(input: PayloadInput): FirestoreEventData {

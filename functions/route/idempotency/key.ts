@@ -47,6 +47,7 @@ export function keyOf(event: RouterEvent, spec: KeySpec): string {
     if (value === undefined || value === null || typeof value === 'object' || typeof value === 'function') {
       throw new KeyError(`idempotency key field {${path}} is missing from the event`);
     }
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a primitive here: objects and functions are refused above
     return String(value);
   });
 }

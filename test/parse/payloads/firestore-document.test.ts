@@ -293,6 +293,7 @@ describe('hostile data is a PayloadError that names the field', () => {
     ['a string as an integer', { integerValue: '1.5' }, 'value.fields.f'],
     ['an integer past int64', { integerValue: '9223372036854775808' }, 'value.fields.f'],
     ['a 10 000-digit integer', { integerValue: '9'.repeat(10_000) }, 'value.fields.f'],
+    // eslint-disable-next-line no-loss-of-precision -- the point: a JSON number past 2^53 as a sender writes it
     ['an unsafe JSON number as an integer', { integerValue: 9007199254740993 }, 'value.fields.f'],
     ['a number as a string', { stringValue: 5 }, 'value.fields.f'],
     ['text as a boolean', { booleanValue: 'true' }, 'value.fields.f'],
