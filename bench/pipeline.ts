@@ -7,9 +7,13 @@
  * one, and as under Functions Framework: each request called in a domain of its
  * own (the framework makes one per request) that the router leaves first, as its
  * httpHandler does, and awaited outside it (the framework only adds a .catch).
+ * Also a Firestore document event as Eventarc delivers it by default for Firebase
+ * (binary mode, `application/protobuf` data: Google's DocumentEventData-complex
+ * example, every value type), outside a domain.
  * Usage: npm run bench:pipeline [-- --events 200000 --rounds 5]
  */
 import * as domain from 'domain';
+import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { createApp } from '../functions/app';
@@ -27,7 +31,27 @@ const raw: RawRequest = {
   body: bytes,
 };
 
-async function measure(events: number, rounds: number, perRequestDomain = false): Promise<number[]> {
+const firestoreBytes = fs.readFileSync(
+  path.join(ROOT, 'fixtures', 'protobuf', 'google-cloudevents', 'examples', 'binary', 'firestore', 'DocumentEventData-complex.binpb'),
+);
+const firestoreRaw: RawRequest = {
+  method: 'POST',
+  path: '/',
+  headers: {
+    host: '127.0.0.1:8080',
+    'content-type': 'application/protobuf',
+    'content-length': String(firestoreBytes.length),
+    'ce-specversion': '1.0',
+    'ce-id': '8ee5b6c3-4e0c-4e8b-9c0e-2b6f3f1f6a11',
+    'ce-type': 'google.cloud.firestore.document.v1.written',
+    'ce-source': '//firestore.googleapis.com/projects/project-id/databases/(default)',
+    'ce-subject': 'documents/gcf-test/IH75dRdeYJKd4uuQiqch',
+    'ce-time': '2020-09-29T11:32:00.000Z',
+  },
+  body: firestoreBytes,
+};
+
+async function measure(events: number, rounds: number, perRequestDomain = false, request: RawRequest = raw): Promise<number[]> {
   const app = createApp({ env: { ROUTES_FILE: path.join(ROOT, 'bench', 'routes-null-log.yaml') }, sink: nullSink });
   const perEvent: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -35,7 +59,7 @@ async function measure(events: number, rounds: number, perRequestDomain = false)
     for (let i = 0; i < events; i++) {
       const handled = perRequestDomain
         ? domain.create().run(() => ((process as { domain?: { exit(): void } | null }).domain?.exit(), app.handle(raw)))
-        : app.handle(raw);
+        : app.handle(request);
       if (handled instanceof Promise) await handled;
     }
     const used = process.cpuUsage(before);
@@ -52,11 +76,15 @@ async function main() {
   const outside = await measure(events, rounds);
   const inside = await new Promise<number[]>((resolve, reject) => domain.create().run(() => void measure(events, rounds).then(resolve, reject)));
   const exited = await measure(events, rounds, true);
+  const firestore = await measure(events, rounds, false, firestoreRaw);
   console.log(`pipeline benchmark: ${rounds} rounds of ${events} events, node ${process.version}`);
   console.log(`CPU µs per event, outside a domain: ${median(outside).toFixed(2)} (rounds: ${outside.map((x) => x.toFixed(2)).join(' ')})`);
   console.log(`CPU µs per event, inside a node:domain: ${median(inside).toFixed(2)} (rounds: ${inside.map((x) => x.toFixed(2)).join(' ')})`);
   console.log(
     `CPU µs per event, in a domain per request, left first (as httpHandler under Functions Framework): ${median(exited).toFixed(2)} (rounds: ${exited.map((x) => x.toFixed(2)).join(' ')})`,
+  );
+  console.log(
+    `CPU µs per event, a Firestore document event (protobuf, every value type), outside a domain: ${median(firestore).toFixed(2)} (rounds: ${firestore.map((x) => x.toFixed(2)).join(' ')})`,
   );
 }
 

@@ -184,7 +184,7 @@ test('a plain-http token realm named by an https registry is refused: the passwo
     // The CLI in a child: it trusts the registry's certificate and resolves its name to loopback.
     const child = spawn(
       process.execPath,
-      [path.join(__dirname, '..', 'replicate-image', 'run-copy-image.js'), `${registryHost}/build/app:v1`, `${target.host}/prod/app:v1`],
+      [path.join(__dirname, '..', 'cli', 'run-copy-image.js'), `${registryHost}/build/app:v1`, `${target.host}/prod/app:v1`],
       {
         env: {
           ...process.env,
