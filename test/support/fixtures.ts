@@ -9,7 +9,7 @@ export const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures');
 export interface RequestFixture {
   readonly name: string;
   readonly description: string;
-  readonly request: { method: string; path: string; headers: Record<string, string>; body?: string; json?: unknown };
+  readonly request: { method: string; path: string; headers: Record<string, string>; body?: string; bodyBase64?: string; json?: unknown };
   readonly expect: { status: number; reason?: string; event?: Record<string, unknown> };
 }
 
@@ -24,6 +24,7 @@ export function loadRequestFixtures(): RequestFixture[] {
 
 export function bodyOf(fixture: RequestFixture): Buffer {
   const r = fixture.request;
+  if (r.bodyBase64 !== undefined) return Buffer.from(r.bodyBase64, 'base64');
   return Buffer.from(r.json !== undefined ? JSON.stringify(r.json) : (r.body ?? ''), 'utf8');
 }
 
