@@ -22,7 +22,7 @@ import { createLogger, stdoutSink, type LogSink, type Logger } from './support/l
 import { answerOf } from './answer/outcome';
 import { writeAnswer, type Answer } from './support/http-answer';
 import { environment as environmentOf, readSettings, type Settings } from './config';
-import { toRawRequest, type RawRequest } from './receive/raw-request';
+import { toRawRequest, type RawRequest, type Received } from './receive/raw-request';
 import { receiveLimitsOf } from './receive/limits';
 import { createBodyBudget } from './receive/body-budget';
 import { sendRefusal } from './receive/read-body';
@@ -77,7 +77,7 @@ export interface App {
   /** The whole pipeline for one request; never rejects. Synchronous in a setup without asynchronous stages while the routes' handlers are (answer/handle-sync.ts). */
   handle(raw: RawRequest, signal?: AbortSignal): Handled | Promise<Handled>;
   /** The Functions Framework HTTP function. */
-  readonly httpHandler: (req: Request, res: Response) => Promise<void>;
+  readonly httpHandler: (req: Request, res: Response) => void | Promise<void>;
   /** Requests in flight, for graceful shutdown. */
   readonly inFlight: InFlight;
 }
@@ -217,20 +217,23 @@ export function createApp(options: AppOptions = {}): App {
     return outcome instanceof Promise ? outcome.then(handledOf) : handledOf(outcome);
   }
 
-  function httpHandler(req: Request, res: Response): Promise<void> {
+  // Synchronous while nothing waits (the framework has read the body, the routes answer at once): an async
+  // function here costs promises per request that the served figures show (docs/benchmarks.md).
+  function httpHandler(req: Request, res: Response): void | Promise<void> {
     // Before the first promise of this request: one made inside the domain would be tracked by it.
     leaveFrameworkDomain();
-    return serve(req, res);
+    const signal = (req as unknown as { abortController?: AbortController }).abortController?.signal;
+    const received = toRawRequest(req, receiveLimits, bodyBudget);
+    return received instanceof Promise ? received.then((r) => answer(req, res, r, signal)) : answer(req, res, received, signal);
   }
 
-  async function serve(req: Request, res: Response): Promise<void> {
-    const signal = (req as unknown as { abortController?: AbortController }).abortController?.signal;
-    const received = await toRawRequest(req, receiveLimits, bodyBudget);
+  function answer(req: Request, res: Response, received: Received, signal: AbortSignal | undefined): void | Promise<void> {
     if ('refusal' in received) return sendRefusal(req, res, received.refusal);
     // The body's bytes count against the budget until the answer has gone.
     res.once('close', received.release);
     const handled = handle(received.raw, signal);
-    writeAnswer(res, (handled instanceof Promise ? await handled : handled).answer);
+    if (handled instanceof Promise) return handled.then((h) => writeAnswer(res, h.answer));
+    writeAnswer(res, handled.answer);
   }
 
   return { router, settings, handle, httpHandler, inFlight };
