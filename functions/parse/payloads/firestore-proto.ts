@@ -67,7 +67,9 @@ function timestampOf(t: TimestampMessage): string {
 }
 
 /** One decoded Value: the member set is its type (a decoded message owns only the members it carried). */
-function valueOf(v: ValueMessage, depth: number): FirestoreValue {
+function valueOf(v: ValueMessage | null | undefined, depth: number): FirestoreValue {
+  // A map entry whose value field is missing decodes to no message at all (found by the intake property test).
+  if (v === null || v === undefined) throw new ValueProblem('has no value (a map entry without its Value)');
   const keys = Object.keys(v);
   if (keys.length === 0) throw new ValueProblem('has no value type (nullValue, stringValue, integerValue, mapValue, ...)');
   // A oneof carried twice keeps its last member, as protobuf decoders do.

@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import { PayloadError } from '../../../functions/parse/errors';
+import { parseDelivery } from '../../../functions/parse/delivery';
 import {
   firestoreCloudEventOfBackground,
   firestoreDocumentEventOf,
@@ -499,5 +500,31 @@ describe('protobufjs stays off the cold-start path', () => {
       process.stdout.write('\\n' + JSON.stringify(out));
     `);
     expect(result).toEqual({ bundle: false, app: false, afterJson: false, decoded: true, afterProtobuf: true });
+  });
+});
+
+describe('a protobuf map entry without its Value', () => {
+  // Found by test/receive/raw-request-property.test.ts: DocumentEventData-simple with one key byte zeroed, so an
+  // oldValue field's entry decodes with no Value message. It was a TypeError (an internal 500, redelivered forever).
+  const body = Buffer.from(
+    'Cp8BCk9wcm9qZWN0cy9wcm9qZWN0LWlkL2RhdGFiYXNlcy8oZGVmYXVsdCkvZG9jdW1lbnRzL2djZi10ZXN0LzJWbTJtSTFkMHdJYUsyV2FqNXRvEhYKDGFub3RoZXIgdGVzdBIGigEDYXNkEgsKBWNvdW50EgIQBBINCgNmb28SBooBA2JhchoLCN3NhfUFEPjG0GQiCwjbhob1BRC4jO91Ep8BCk9wcm9qZWN0cy9wcm9qZWN0LWlkL2RhdGFiYXNlcy8oZGVmYXVsdCkvZG9jdW1lbnRzL2djZi10ZXN0LzJWbTJtSTFkMHdJYUsyV2FqNXRvEhYADGFub3RoZXIgdGVzdBIGigEDYXNkEgsKBWNvdW50EgIQAxINCgNmb28SBooBA2JhchoLCN3NhfUFEPjG0GQiCwjbhob1BRC4jO91GgcKBWNvdW50',
+    'base64',
+  );
+  it('is a permanent payload error naming the field, answered 200 and kept', () => {
+    const raw = {
+      method: 'POST',
+      path: '/',
+      headers: {
+        'content-type': 'application/protobuf',
+        'ce-specversion': '1.0',
+        'ce-id': 'firestore-updated-1',
+        'ce-source': '//firestore.googleapis.com/projects/project-id/databases/(default)',
+        'ce-subject': 'documents/gcf-test/2Vm2mI1d0wIaK2Waj5to',
+        'ce-type': 'google.cloud.firestore.document.v1.updated',
+      },
+      body,
+    };
+    expect(() => parseDelivery(raw)).toThrow(PayloadError);
+    expect(() => parseDelivery(raw)).toThrow(/oldValue\.fields.*has no value/);
   });
 });
