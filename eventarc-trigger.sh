@@ -624,33 +624,28 @@ else
   NAME_BASE=$RUN_SERVICE
 fi
 
-# Storage triggers live where the bucket lives.
+# Storage and Firestore triggers live where the bucket or the database lives.
+# location_of WHAT NAME GCLOUD-ARGS...: reads it, in lower case, into LOCATION.
+location_of() {
+  local what=$1 name=$2
+  shift 2
+  gcloud_run "$@"
+  if ((DRY_RUN)); then
+    LOCATION=$REGION
+    note "assuming $what $name is in $REGION; pass --location to say where it is"
+  else
+    LOCATION=$(tr '[:upper:]' '[:lower:]' <<<"$OUT")
+    valid_location "$LOCATION" || {
+      echo "$PROG: could not read the location of $what $name (got '$OUT'); pass --location" >&2
+      exit 1
+    }
+  fi
+}
 if [[ $KIND == storage && -z $LOCATION ]]; then
-  gcloud_run storage buckets describe "gs://$BUCKET" "--project=$PROJECT" '--format=value(location)'
-  if ((DRY_RUN)); then
-    LOCATION=$REGION
-    note "assuming bucket $BUCKET is in $REGION; pass --location to say where it is"
-  else
-    LOCATION=$(tr '[:upper:]' '[:lower:]' <<<"$OUT")
-    valid_location "$LOCATION" || {
-      echo "$PROG: could not read the location of bucket $BUCKET (got '$OUT'); pass --location" >&2
-      exit 1
-    }
-  fi
+  location_of bucket "$BUCKET" storage buckets describe "gs://$BUCKET" "--project=$PROJECT" '--format=value(location)'
 fi
-# Firestore triggers live where the database lives.
 if [[ $KIND == firestore && -z $LOCATION ]]; then
-  gcloud_run firestore databases describe "--database=$DATABASE" "--project=$PROJECT" '--format=value(locationId)'
-  if ((DRY_RUN)); then
-    LOCATION=$REGION
-    note "assuming database $DATABASE is in $REGION; pass --location to say where it is"
-  else
-    LOCATION=$(tr '[:upper:]' '[:lower:]' <<<"$OUT")
-    valid_location "$LOCATION" || {
-      echo "$PROG: could not read the location of database $DATABASE (got '$OUT'); pass --location" >&2
-      exit 1
-    }
-  fi
+  location_of database "$DATABASE" firestore databases describe "--database=$DATABASE" "--project=$PROJECT" '--format=value(locationId)'
 fi
 [[ -n $LOCATION ]] || LOCATION=$REGION
 
