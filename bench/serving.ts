@@ -1,39 +1,82 @@
 /**
- * Serving path benchmark, in one run on loopback (issue 2, item 9):
- *   - requests/s and p50/p99 latency (autocannon, 50 connections, bounded time)
- *     of `router` with a `log` route writing to a null sink, against two
- *     Functions Framework no-op handlers (cloudEvent, and http like the router),
- *     with the same binary CloudEvent (Eventarc messagePublished);
- *   - cold start (process start to first 2xx) of both, median of several starts;
- *   - the ratios. Goal: >= 0.95 of the no-op's throughput, <= 1.1x its cold start.
- *   - CPU time per request of each process (from /proc), steadier than req/s on a shared machine.
- * Usage: npm run bench:serving [-- --seconds 6 --rounds 5 --starts 15]
+ * Serving path benchmark, in one run on loopback: the router doing its whole job
+ * per event (a `log` route), on both servers, against the no-op each server's
+ * path is bounded by, with the same binary CloudEvent (Eventarc messagePublished).
+ *
+ *   router        Functions Framework, `log` route to a null sink
+ *   router-stdout Functions Framework, `log` route to stdout (a pipe, drained by `cat`, as on Cloud Run)
+ *   ff-noop-http  Functions Framework http no-op (the router's framework path)
+ *   ff-noop       Functions Framework cloudEvent no-op (a hand-written Eventarc receiver)
+ *   lean          the lean server (dist/service/serve.js), null sink
+ *   lean-stdout   the lean server, stdout as above
+ *   node-http     bare node:http answering 204 (the lean server's ceiling)
+ *
+ * Per target: requests/s and latency (Debian's `wrk`, 1 thread, 50 connections:
+ * C, so it is not the bottleneck the way autocannon is past ~25k req/s), CPU
+ * time per request of the server process (from /proc: steadier than req/s on a
+ * shared machine), cold start (process start to first 2xx, median of several).
+ * Targets alternate within each round; ratios are taken per round, then the median.
+ * `--before DIR` (another built checkout) adds its router and lean targets, for
+ * a before/after within the same run.
+ *
+ * Usage: npm run bench:serving [-- --seconds 5 --rounds 3 --starts 9 --before ../old]
  */
-import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'child_process';
+import { execFile, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as net from 'net';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { body, headers } from './sample-event';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const FRAMEWORK = path.join(ROOT, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
+const WRK = '/usr/bin/wrk';
 
 interface Target {
   readonly name: string;
+  /** Arguments to node; the port comes in as PORT. */
   readonly args: string[];
   readonly env: Record<string, string>;
+  /** Its log lines go to stdout, drained through a pipe. */
+  readonly stdout?: boolean;
 }
 
-const TARGETS: Target[] = [
-  { name: 'ff-noop', args: [`--source=${path.join(ROOT, 'bench', 'noop-function.js')}`, '--target=noop', '--signature-type=cloudevent'], env: {} },
-  { name: 'ff-noop-http', args: [`--source=${path.join(ROOT, 'bench', 'noop-http-function.js')}`, '--target=noop', '--signature-type=http'], env: {} },
+const framework = (root: string) => path.join(root, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
+const nullLog = path.join(ROOT, 'bench', 'routes-null-log.yaml');
+const stdoutLog = path.join(ROOT, 'bench', 'routes-stdout-log.yaml');
+
+function routerTargets(root: string, suffix: string): Target[] {
+  const ff = [framework(root), `--source=${path.join(root, 'dist', 'service', 'router.js')}`, '--target=router', '--signature-type=http'];
+  const lean = [path.join(root, 'dist', 'service', 'serve.js')];
+  return [
+    { name: `router${suffix}`, args: ff, env: { ROUTES_FILE: nullLog } },
+    { name: `router-stdout${suffix}`, args: ff, env: { ROUTES_FILE: stdoutLog }, stdout: true },
+    { name: `lean${suffix}`, args: lean, env: { ROUTES_FILE: nullLog } },
+    { name: `lean-stdout${suffix}`, args: lean, env: { ROUTES_FILE: stdoutLog }, stdout: true },
+  ];
+}
+
+const NOOPS: Target[] = [
   {
-    name: 'router',
-    args: [`--source=${path.join(ROOT, 'dist', 'service', 'router.js')}`, '--target=router', '--signature-type=http'],
-    env: { ROUTES_FILE: path.join(ROOT, 'bench', 'routes-null-log.yaml') },
+    name: 'ff-noop-http',
+    args: [framework(ROOT), `--source=${path.join(ROOT, 'bench', 'noop-http-function.js')}`, '--target=noop', '--signature-type=http'],
+    env: {},
   },
+  {
+    name: 'ff-noop',
+    args: [framework(ROOT), `--source=${path.join(ROOT, 'bench', 'noop-function.js')}`, '--target=noop', '--signature-type=cloudevent'],
+    env: {},
+  },
+  { name: 'node-http', args: [path.join(ROOT, 'bench', 'noop-node-http.js')], env: {} },
+];
+
+/** Each measured target against its ceiling: [target, baseline, throughput goal]. */
+const PAIRS: [string, string, number | undefined][] = [
+  ['router', 'ff-noop-http', 0.95],
+  ['router-stdout', 'ff-noop-http', undefined],
+  ['router', 'ff-noop', undefined],
+  ['lean', 'node-http', undefined],
+  ['lean-stdout', 'node-http', 0.5],
 ];
 
 function freePort(): Promise<number> {
@@ -45,10 +88,22 @@ function freePort(): Promise<number> {
   });
 }
 
-async function start(target: Target): Promise<{ child: ChildProcess; port: number; coldStartMs: number }> {
+interface Running {
+  readonly child: ChildProcess;
+  readonly drain?: ChildProcess;
+  readonly port: number;
+  readonly coldStartMs: number;
+}
+
+async function start(target: Target): Promise<Running> {
   const port = await freePort();
+  // stdout as deployed: a pipe someone reads (Cloud Run's logging agent; here `cat` into /dev/null).
+  const drain = target.stdout ? spawn('sh', ['-c', 'exec cat > /dev/null'], { stdio: ['pipe', 'ignore', 'ignore'] }) : undefined;
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, [FRAMEWORK, ...target.args], { env: { ...process.env, ...target.env, PORT: String(port) }, stdio: 'ignore' });
+  const child = spawn(process.execPath, target.args, {
+    env: { ...process.env, ...target.env, PORT: String(port) },
+    stdio: ['ignore', drain ? drain.stdin : 'ignore', 'ignore'],
+  });
   for (;;) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body });
@@ -60,61 +115,120 @@ async function start(target: Target): Promise<{ child: ChildProcess; port: numbe
       await new Promise((r) => setTimeout(r, 2));
     }
   }
-  return { child, port, coldStartMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+  return { child, port, coldStartMs: Number(process.hrtime.bigint() - t0) / 1e6, ...(drain && { drain }) };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
   await gone;
 }
 
+async function stop(running: Running): Promise<void> {
+  await kill(running.child);
+  if (running.drain) await kill(running.drain);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** CPU time (user + system) the process has used, in microseconds, from /proc: steadier than req/s on a shared machine. */
+/** CPU time (user + system) the process has used, in microseconds, from /proc. */
 function cpuMicros(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
   return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
 }
 
-async function load(port: number, seconds: number, pid: number) {
+/** wrk's request: the same method, headers and body (a Lua script, as wrk takes them). */
+function wrkScript(dir: string): string {
+  const lua = (v: string) => JSON.stringify(v); // JSON string escapes are valid Lua for this ASCII text
+  const lines = ['wrk.method = "POST"', `wrk.body = ${lua(body)}`, ...Object.entries(headers).map(([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`)];
+  const file = path.join(dir, 'post.lua');
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+interface Load {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly failed: number;
+  readonly cpuPerRequest: number;
+}
+
+/** wrk's latency figure ("1.23ms", "850.00us", "1.01s") in ms. */
+function ms(text: string | undefined): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text ?? '');
+  if (!m) return NaN;
+  return Number(m[1]) * (m[2] === 'us' ? 1e-3 : m[2] === 's' ? 1e3 : 1);
+}
+
+function wrk(port: number, seconds: number, script: string): Promise<Omit<Load, 'cpuPerRequest'> & { requests: number }> {
+  return new Promise((resolve, reject) => {
+    execFile(WRK, ['-t1', '-c50', `-d${seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${port}/`], { timeout: (seconds + 30) * 1000 }, (err, out) => {
+      if (err) return reject(new Error(`wrk failed: ${err.message}\n${out}`));
+      const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
+      const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      const errors = socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+      resolve({
+        rps: num(/Requests\/sec:\s+([\d.]+)/),
+        requests: num(/(\d+) requests in/),
+        failed: num(/Non-2xx or 3xx responses: (\d+)/) + errors,
+        p50: ms(/\n\s+50%\s+(\S+)/.exec(out)?.[1]),
+        p99: ms(/\n\s+99%\s+(\S+)/.exec(out)?.[1]),
+      });
+    });
+  });
+}
+
+async function load(running: Running, seconds: number, script: string): Promise<Load> {
+  const pid = running.child.pid!;
   const before = cpuMicros(pid);
-  const r = await autocannon({ url: `http://127.0.0.1:${port}/`, method: 'POST', headers, body, connections: 50, duration: seconds });
-  const non2xx = r.non2xx + r.errors + r.timeouts;
-  const cpuPerRequest = (cpuMicros(pid) - before) / Math.max(1, r.requests.total);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx, cpuPerRequest };
+  const r = await wrk(running.port, seconds, script);
+  return { rps: r.rps, p50: r.p50, p99: r.p99, failed: r.failed, cpuPerRequest: (cpuMicros(pid) - before) / Math.max(1, r.requests) };
 }
 
 async function main() {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string', default: '6' }, rounds: { type: 'string', default: '5' }, starts: { type: 'string', default: '15' } },
+    options: {
+      seconds: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '3' },
+      starts: { type: 'string', default: '9' },
+      before: { type: 'string' },
+    },
   });
+  if (!fs.existsSync(WRK)) throw new Error(`${WRK} is missing: apt-get install wrk`);
   const seconds = Number(values.seconds);
   const rounds = Number(values.rounds);
   const starts = Number(values.starts);
+  const targets = [...routerTargets(ROOT, ''), ...NOOPS, ...(values.before ? routerTargets(path.resolve(values.before), '@before') : [])];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-serving-'));
+  const script = wrkScript(dir);
   const cold: Record<string, number[]> = {};
-  const runs: Record<string, { rps: number; p50: number; p99: number; non2xx: number; cpuPerRequest: number }[]> = {};
+  const runs: Record<string, Load[]> = {};
 
-  // Alternate the targets so a noisy moment of the machine hits both alike.
+  // Alternate the targets so a noisy moment of the machine hits all alike.
   for (let i = 0; i < starts; i++) {
-    for (const t of TARGETS) {
+    for (const t of targets) {
       const s = await start(t);
       (cold[t.name] ??= []).push(s.coldStartMs);
-      await stop(s.child);
+      await stop(s);
     }
   }
   for (let i = 0; i < rounds; i++) {
-    for (const t of TARGETS) {
+    for (const t of targets) {
       const s = await start(t);
-      await load(s.port, 2, s.child.pid!); // warm-up
-      (runs[t.name] ??= []).push(await load(s.port, seconds, s.child.pid!));
-      await stop(s.child);
+      try {
+        await load(s, 2, script); // warm-up: connections, JIT
+        (runs[t.name] ??= []).push(await load(s, seconds, script));
+      } finally {
+        await stop(s);
+      }
     }
   }
+  fs.rmSync(dir, { recursive: true, force: true });
 
-  const summary = TARGETS.map((t) => {
+  const summary = targets.map((t) => {
     const rs = runs[t.name];
     return {
       target: t.name,
@@ -122,25 +236,25 @@ async function main() {
       'p50 ms': median(rs.map((r) => r.p50)),
       'p99 ms': median(rs.map((r) => r.p99)),
       'CPU µs/req': Math.round(median(rs.map((r) => r.cpuPerRequest))),
-      'non-2xx': rs.reduce((a, r) => a + r.non2xx, 0),
+      failed: rs.reduce((a, r) => a + r.failed, 0),
       'cold start ms (median)': Math.round(median(cold[t.name])),
     };
   });
-  console.log(`serving benchmark: ${rounds} x ${seconds} s at 50 connections per target, ${starts} cold starts each, node ${process.version}`);
+  console.log(`serving benchmark: ${rounds} x ${seconds} s per target (wrk, 1 thread, 50 connections), ${starts} cold starts each, node ${process.version}`);
   console.table(summary);
-  const router = summary.find((s) => s.target === 'router')!;
-  // Against each baseline: the cloudEvent no-op (what a hand-written Eventarc receiver is) and the
-  // http no-op (the same framework path the router takes).
-  // Ratios are taken round by round (the targets of one round ran back to back, on the machine as
-  // it was then) and the median of those is reported: a shared machine drifts between rounds.
-  const paired = (noop: string, pick: (r: (typeof runs)[string][number]) => number) => median(runs['router'].map((r, i) => pick(r) / pick(runs[noop][i])));
-  for (const noop of summary.filter((s) => s.target !== 'router')) {
-    console.log(`router / ${noop.target} (median of per-round ratios):`);
-    console.log(`  throughput ratio: ${paired(noop.target, (r) => r.rps).toFixed(3)} (goal >= 0.95)`);
-    console.log(`  CPU per request ratio: ${paired(noop.target, (r) => r.cpuPerRequest).toFixed(3)} (its inverse bounds the throughput ratio on one core)`);
-    // One cold start is one noisy sample: the ratio of the medians, not of pairs.
-    console.log(`  cold start ratio (of the medians): ${(router['cold start ms (median)'] / noop['cold start ms (median)']).toFixed(3)} (goal <= 1.10)`);
+  const coldOf = (name: string) => median(cold[name]);
+  const paired = (a: string, b: string, pick: (r: Load) => number) => median(runs[a].map((r, i) => pick(r) / pick(runs[b][i])));
+  const pairs: [string, string, number | undefined][] = [
+    ...PAIRS,
+    ...(values.before ? routerTargets(ROOT, '').map((t): [string, string, undefined] => [t.name, `${t.name}@before`, undefined]) : []),
+  ];
+  for (const [a, b, goal] of pairs) {
+    console.log(`${a} / ${b} (median of per-round ratios):`);
+    console.log(`  throughput ratio: ${paired(a, b, (r) => r.rps).toFixed(3)}${goal ? ` (goal >= ${goal})` : ''}`);
+    console.log(`  CPU per request ratio: ${paired(a, b, (r) => r.cpuPerRequest).toFixed(3)}`);
+    console.log(`  cold start ratio (of the medians): ${(coldOf(a) / coldOf(b)).toFixed(3)}`);
   }
+  if (summary.some((s) => s.failed > 0)) throw new Error('some requests failed: the figures above do not measure what they claim');
 }
 
 main().catch((err) => {
