@@ -16,7 +16,8 @@
  * Paths: nginx proxy_pass; forward on the lean server (dist/service/serve.js);
  * forward under Functions Framework; Functions Framework's own `http` no-op (the
  * ceiling of the framework path); the lean server with a `log` route writing
- * nowhere (the pipeline without the relay: forward's own cost is the difference). With BENCH_TLS=1 (default) also an HTTPS
+ * nowhere (the pipeline without the relay: forward's own cost is the difference);
+ * Node's floor for any relay (bench/relay-floor.js: node:http in, an undici Pool out). With BENCH_TLS=1 (default) also an HTTPS
  * target offering h2 and http/1.1: nginx proxy_pass over TLS (HTTP/1.1, nginx has
  * no h2 upstream) against forward on the lean server (h2 by ALPN).
  * BENCH_BEFORE=<directory of another built checkout> adds its lean server's
@@ -261,6 +262,14 @@ async function main(): Promise<void> {
     // routing and answering cost there, so forward's own share is the difference.
     const leanFloor = await startService(root, [{ name: 'no-relay', match: {}, action: 'log', with: { output: 'null' } }], 'lean');
     peers.push(leanFloor.peer);
+    // Node's own floor for a relay (bench/relay-floor.js): node:http in, one undici Pool out, nothing else.
+    const floorPort = await freePort();
+    const nodeFloor = await startPeer('relay-floor', process.execPath, [path.join(root, 'bench', 'relay-floor.js')], {
+      env: { ...process.env, PORT: String(floorPort), TARGET_URL: targetUrl },
+      cwd: root,
+      readyPort: floorPort,
+    });
+    peers.push(nodeFloor);
 
     const paths: BenchPath[] = [
       { name: 'direct', url: targetUrl, relay: [], fixedRate: true },
@@ -269,6 +278,7 @@ async function main(): Promise<void> {
       { name: 'forward, FF', url: `${framework.url}/`, relay: [framework.peer.pid], fixedRate: true },
       { name: 'FF http no-op', url: `${frameworkNoop.url}/`, relay: [frameworkNoop.peer.pid], fixedRate: false },
       { name: 'lean, log to null', url: `${leanFloor.url}/`, relay: [leanFloor.peer.pid], fixedRate: true },
+      { name: 'node relay floor', url: `http://127.0.0.1:${floorPort}/`, relay: [nodeFloor.pid], fixedRate: true },
     ];
     if (BEFORE) {
       const before = await startService(path.resolve(BEFORE), relayRoute(targetUrl), 'lean');
@@ -374,6 +384,10 @@ async function main(): Promise<void> {
     console.log(`  max throughput: ${goals.throughputRatio.toFixed(2)} of nginx's (goal >= 0.5) -> ${goals.throughputRatio >= 0.5 ? 'MET' : 'NOT MET'}`);
     console.log(
       `  under Functions Framework: ${goals.frameworkRatio.toFixed(2)} of its own http no-op's throughput (goal >= 0.9) -> ${goals.frameworkRatio >= 0.9 ? 'MET' : 'NOT MET'}`,
+    );
+    const floorRow = byName('node relay floor');
+    console.log(
+      `  Node's floor (node:http in, undici Pool out, nothing else): relay CPU ${(floorRow.cpuUsPerEvent / nginxRow.cpuUsPerEvent).toFixed(2)} x nginx's, throughput ${roundRatio('node relay floor', 'nginx proxy_pass').toFixed(2)} of nginx's; forward on the lean server costs ${(leanRow.cpuUsPerEvent / floorRow.cpuUsPerEvent).toFixed(2)} x the floor's CPU`,
     );
     if (BEFORE) {
       const b = byName('forward, lean, before');
