@@ -41,6 +41,7 @@ import type { Outcome } from './support/outcome';
 import { pipeline, type Stage } from './support/pipeline';
 import { codeCacheUse } from './support/code-cache';
 import { forwardRouteFromProxyEnv } from './act/forward/proxy-env';
+import { RegistryQuotas } from './registry/quota';
 import { createAuthCheck, type AuthCheck } from './receive/auth/check';
 import { createInFlight, type InFlight } from './receive/shutdown';
 import type { IdempotencySettings } from './route/idempotency/guard';
@@ -175,6 +176,8 @@ export function createApp(options: AppOptions = {}): App {
   const environment: ActionEnvironment = {
     log: baseLog,
     variables: env,
+    // Instance state, not module state: every route's copies to a host share one budget, two apps share none.
+    registryQuotas: new RegistryQuotas(),
     ...(settings.project !== undefined && { project: settings.project }),
     ...(settings.storageEmulatorHost !== undefined && { storageEmulatorHost: settings.storageEmulatorHost }),
   };

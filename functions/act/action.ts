@@ -6,6 +6,7 @@
 import type { Schema } from '../support/schema';
 import type { RouterEvent } from '../parse/event';
 import type { Logger } from '../support/logger';
+import type { RegistryQuotas } from '../registry/quota';
 
 /** What a handler may report back; it becomes part of the response body and the log. */
 export interface ActionResult {
@@ -46,6 +47,11 @@ export interface ActionEnvironment {
    * credential's `passwordEnv`); settings come typed, from config.ts.
    */
   readonly variables: Readonly<Record<string, string | undefined>>;
+  /**
+   * The instance's per-registry-host budgets, shared by every route's copies
+   * (registry/quota.ts). Absent where one action is built alone (a test): it keeps its own.
+   */
+  readonly registryQuotas?: RegistryQuotas;
 }
 
 export interface ActionDefinition<Options = unknown> {

@@ -6,7 +6,8 @@ const USAGE = `usage: eventarc-router <command>
   emit SHAPE --url URL [flags]      send a delivery of shape A to H (see: emit --help)
   routes check FILE                 validate a routes file
   routes explain FILE EVENT         which routes an event (fixture or JSON body) takes, and why not
-  copy-image SRC DST [flags]        copy one image between registries (see: copy-image --help)`;
+  copy-image SRC DST [flags]        copy one image between registries (see: copy-image --help)
+  sync-images SRC_REPO DST_REPO     copy every tag of a repository, resumable (see: sync-images --help)`;
 
 const io: Io = { out: (l) => void process.stdout.write(`${l}\n`), err: (l) => void process.stderr.write(`${l}\n`) };
 
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   },
   // Loaded on demand: the registry client is not needed by other commands.
   'copy-image': async (args) => (await import('./copy-image')).copyImageCommand(args),
+  'sync-images': async (args) => (await import('./sync-images')).syncImagesCommand(args),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -15,6 +15,7 @@ import { nextPageLink } from './link';
 import { MANIFEST_ACCEPT, MEDIA_TYPES, ManifestError, parseManifest, type Descriptor } from './manifest';
 import { MAX_REFERRERS, referrersOf } from './referrers';
 import { followedUrl, UnsafePeerError } from './peer';
+import type { HostQuota } from './quota';
 import { apiUrl, isDigest, quoted, registryOrigin, sameOrigin, type ApiPath } from './reference';
 import { RegistryHttpError, parseRetryAfter, withRetry, type RetryObserver, type RetryPolicy } from './retry';
 
@@ -24,6 +25,8 @@ export interface ClientOptions {
   readonly retry: RetryPolicy;
   readonly transport: HttpTransport;
   readonly observer?: RetryObserver;
+  /** The instance's budget for this host (quota.ts): every request waits its turn. */
+  readonly quota?: HostQuota;
 }
 
 export interface ManifestHead {
@@ -112,7 +115,9 @@ export class RegistryClient {
     const key = `${call.repository}|${call.push ? 'push' : 'pull'}|${(call.extraScopes ?? []).join(' ')}`;
     const own = sameOrigin(url, this.origin);
     let sent: string | undefined;
-    const send = () => {
+    const send = async () => {
+      // Every request to the host counts, an upload's PUT to another origin (a storage Location) does not.
+      if (own) await this.options.quota?.request(method, call.signal);
       const headers: Record<string, string> = { ...call.headers };
       sent = own ? this.auth.current(key) : undefined;
       if (sent) headers.authorization = sent;
@@ -268,6 +273,11 @@ export class RegistryClient {
       }
       return tags;
     }, signal);
+  }
+
+  /** Runs one blob upload (start to last byte) within the host's cap on uploads at once. */
+  uploading<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.options.quota ? this.options.quota.uploads(task, signal) : task();
   }
 
   /** HEAD on a blob (no retry here: part of a blob copy attempt). */

@@ -159,12 +159,17 @@ class ImageCopy {
 
   /** One attempt: HEAD (skip) -> mount on the same host -> GET streamed into the upload's PUT. */
   private async transferBlob(d: Descriptor): Promise<void> {
-    const signal = this.signal;
-    const repo = this.dst.repository;
-    if (await this.target.blobExists(repo, d.digest, signal)) {
+    if (await this.target.blobExists(this.dst.repository, d.digest, this.signal)) {
       this.stats.blobsSkipped++;
       return this.progress();
     }
+    // The target's cap on uploads at once is shared with every other copy to that host.
+    return this.target.uploading(() => this.uploadBlob(d), this.signal);
+  }
+
+  private async uploadBlob(d: Descriptor): Promise<void> {
+    const signal = this.signal;
+    const repo = this.dst.repository;
     const mount = this.sameHost ? { digest: d.digest, from: this.src.repository } : undefined;
     const upload = await this.target.startUpload(repo, signal, mount).catch((err: unknown) => {
       // Some registries refuse a mount outright (no pull right on the other repository) instead of answering 202.

@@ -37,6 +37,13 @@ export function cosignTags(digest: string): string[] {
   return COSIGN_SUFFIXES.map((suffix) => `${alg}-${hex}.${suffix}`);
 }
 
+const REFERRER_TAG = /^sha(?:256|512)-[0-9a-f]{64}(?:\.(?:sig|att|sbom))?$/;
+
+/** A tag that records referrers (a fallback index, or cosign's .sig/.att/.sbom), not a release of its own. */
+export function isReferrerTag(tag: string): boolean {
+  return REFERRER_TAG.test(tag);
+}
+
 const GENERIC_CONFIGS = new Set([
   'application/vnd.oci.image.config.v1+json',
   'application/vnd.docker.container.image.v1+json',

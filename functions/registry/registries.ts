@@ -5,6 +5,7 @@
 import { RegistryClient } from './client';
 import type { CredentialSource } from './credentials';
 import { HttpTransport } from './http';
+import type { RegistryQuotas } from './quota';
 import type { RetryObserver, RetryPolicy } from './retry';
 
 export interface RegistryAccess {
@@ -13,6 +14,8 @@ export interface RegistryAccess {
   readonly credentials: CredentialSource;
   readonly retry: RetryPolicy;
   readonly observer?: RetryObserver;
+  /** The instance's per-host budgets, shared with every other copier of the instance. */
+  readonly quotas?: RegistryQuotas;
 }
 
 export class Registries {
@@ -24,7 +27,7 @@ export class Registries {
   client(host: string): RegistryClient {
     let client = this.clients.get(host);
     if (!client) {
-      client = new RegistryClient(host, { ...this.access, transport: this.transport });
+      client = new RegistryClient(host, { ...this.access, transport: this.transport, quota: this.access.quotas?.of(host) });
       this.clients.set(host, client);
     }
     return client;

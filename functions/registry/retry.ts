@@ -50,7 +50,7 @@ export function retryDelay(attempt: number, policy: RetryPolicy, retryAfterMs: n
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {

@@ -25,6 +25,12 @@ export interface FaultProxy {
   readonly injected: { tooMany: number; unavailable: number; reset: number };
   /** Every request the target saw through the proxy: `METHOD /path` (no query). */
   readonly requests: string[];
+  /** When each of `requests` arrived (ms, performance.now()). */
+  readonly arrivals: number[];
+  /** Indexes into `requests` of those answered 429 by the proxy. */
+  readonly throttled: number[];
+  /** The most blob PUTs (streamed uploads) the proxy held open at once. */
+  peakBlobPuts(): number;
   /** Blob uploads the registry completed (201 to a PUT). */
   blobsCommitted(): number;
   stop(): Promise<void>;
@@ -37,10 +43,15 @@ export async function startFaultProxy(upstreamPort: number, plan: FaultPlan = {}
   const seenPuts = new Set<string>();
   let posts = 0;
   let committed = 0;
+  let blobPutsOpen = 0;
+  let peakBlobPuts = 0;
+  const arrivals: number[] = [];
+  const throttled: number[] = [];
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
     requests.push(`${req.method} ${url.pathname}`);
+    arrivals.push(performance.now());
     const isBlobHead = req.method === 'HEAD' && url.pathname.includes('/blobs/sha256:');
     const isUploadPost = req.method === 'POST' && url.pathname.endsWith('/blobs/uploads/');
     const isBlobPut = req.method === 'PUT' && url.pathname.includes('/blobs/uploads/') && url.searchParams.has('digest');
@@ -49,6 +60,7 @@ export async function startFaultProxy(upstreamPort: number, plan: FaultPlan = {}
       seenHeads.add(url.pathname);
       if (seenHeads.size % plan.tooManyEvery === 1 % plan.tooManyEvery) {
         injected.tooMany++;
+        throttled.push(requests.length - 1);
         res.writeHead(429, { 'retry-after': String(plan.retryAfterSeconds ?? 1), 'content-length': '0' }).end();
         return;
       }
@@ -58,6 +70,10 @@ export async function startFaultProxy(upstreamPort: number, plan: FaultPlan = {}
       req.resume();
       res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE"}]}');
       return;
+    }
+    if (isBlobPut) {
+      peakBlobPuts = Math.max(peakBlobPuts, ++blobPutsOpen);
+      res.once('close', () => blobPutsOpen--);
     }
     let resetAfter: number | undefined;
     if (isBlobPut && plan.resetEvery) {
@@ -101,6 +117,9 @@ export async function startFaultProxy(upstreamPort: number, plan: FaultPlan = {}
     url: `http://127.0.0.1:${port}`,
     injected,
     requests,
+    arrivals,
+    throttled,
+    peakBlobPuts: () => peakBlobPuts,
     blobsCommitted: () => committed,
     stop: () =>
       new Promise<void>((resolve) => {

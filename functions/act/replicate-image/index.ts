@@ -7,6 +7,8 @@
  */
 import { defineAction } from '../action';
 import { onFirstUse } from '../../support/on-first-use';
+import { RegistryQuotas } from '../../registry/quota';
+import { parseHost } from '../../registry/reference';
 import { PermanentError } from '../errors';
 import type { Replication } from './replicate';
 import { replicateImageOptions, type ReplicateImageOptions } from './options';
@@ -24,6 +26,9 @@ export const replicateImageAction = defineAction<ReplicateImageOptions>({
         "replicate-image: a route has no sources and the project is unknown (set GOOGLE_CLOUD_PROJECT or the route's sources): it will copy no image",
       );
     }
+    // The route's limits join the instance's budget for each host at start-up, before any copy uses it.
+    const quotas = environment.registryQuotas ?? new RegistryQuotas();
+    for (const { host, ...limits } of options.quotas) quotas.declare(parseHost(host), limits);
     // Shared by this route's requests: keep-alive pools and cached registry tokens, no per-request state.
     const load = onFirstUse(async (): Promise<{ replication: Replication; run: typeof import('./replicate') }> => {
       const [run, { Registries }, { credentialSource }, { parsePlatform }, { DEFAULT_RETRY }] = await Promise.all([
@@ -34,7 +39,12 @@ export const replicateImageAction = defineAction<ReplicateImageOptions>({
         import('../../registry/retry'),
       ]);
       const retry = { ...DEFAULT_RETRY, attempts: options.retry.attempts, maxElapsedMs: options.retry.maxSeconds * 1000 };
-      const registries = new Registries({ insecure: options.insecure, credentials: credentialSource(options.credentials, environment.variables), retry });
+      const registries = new Registries({
+        insecure: options.insecure,
+        credentials: credentialSource(options.credentials, environment.variables),
+        retry,
+        quotas,
+      });
       return {
         run,
         replication: {

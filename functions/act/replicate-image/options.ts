@@ -5,6 +5,7 @@
 import '../../support/schema';
 import * as z from 'zod/mini';
 import { parsePlatform } from '../../registry/manifest';
+import { MAX_CONCURRENT_UPLOADS, MIN_PER_MINUTE } from '../../registry/quota';
 import { parseHost } from '../../registry/reference';
 import { parseSource } from './sources';
 import { parseTarget } from './targets';
@@ -37,9 +38,18 @@ const credentialEntry = z
   })
   .check(z.refine((c) => (c.password === undefined) !== (c.passwordEnv === undefined), 'give exactly one of password or passwordEnv'));
 
+/** A target host's budget (registry/quota.ts); what is left out keeps Artifact Registry's published quota. */
+const perMinute = z.optional(z.int().check(z.gte(MIN_PER_MINUTE)));
+const quotaEntry = z.strictObject({
+  host,
+  requestsPerMinute: perMinute,
+  writesPerMinute: perMinute,
+  concurrentUploads: z.optional(z.int().check(z.gte(1), z.lte(MAX_CONCURRENT_UPLOADS))),
+});
+
 const platform = z.string().check(z.refine(accepts(parsePlatform), 'a platform is os/arch[/variant], e.g. linux/arm64/v8'));
 
-export const replicateImageOptions = z.strictObject({
+const fields = z.strictObject({
   /** Where each matching image goes: other projects' or organisations' registries. */
   targets: z.array(target).check(z.minLength(1)),
   /** The only registries (and path prefixes) images are copied from; absent: Google registries of the deployment's project. */
@@ -63,6 +73,17 @@ export const replicateImageOptions = z.strictObject({
     z.strictObject({ attempts: z._default(z.int().check(z.gte(1), z.lte(20)), 6), maxSeconds: z._default(z.number().check(z.positive(), z.lte(3600)), 120) }),
     { attempts: 6, maxSeconds: 120 },
   ),
+  /** Requests and writes a minute and uploads at once per target host, shared by every copy in the instance. */
+  quotas: z._default(z.array(quotaEntry), []),
 });
+
+/** The hosts of a route's targets: a quota for any other host is a typo, refused at start-up. */
+const quotasNameTargets = (o: z.output<typeof fields>) => {
+  if (!o.quotas.every((q) => accepts(parseHost)(q.host)) || !o.targets.every(accepts(parseTarget))) return true; // reported on the field
+  const hosts = new Set(o.targets.map((t) => parseTarget(t).host));
+  return o.quotas.every((q) => hosts.has(parseHost(q.host)));
+};
+
+export const replicateImageOptions = fields.check(z.refine(quotasNameTargets, "a quota's host must be the host of one of the route's targets"));
 
 export type ReplicateImageOptions = z.output<typeof replicateImageOptions>;
