@@ -18,8 +18,15 @@ import { body, headers } from './sample-event';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 const pubsubBytes = Buffer.from(body);
-const pubsub: RawRequest = { method: 'POST', path: '/', headers: { host: '127.0.0.1:8080', 'content-length': String(pubsubBytes.length), ...headers }, body: pubsubBytes };
-const firestoreBytes = fs.readFileSync(path.join(ROOT, 'fixtures', 'protobuf', 'google-cloudevents', 'examples', 'binary', 'firestore', 'DocumentEventData-complex.binpb'));
+const pubsub: RawRequest = {
+  method: 'POST',
+  path: '/',
+  headers: { host: '127.0.0.1:8080', 'content-length': String(pubsubBytes.length), ...headers },
+  body: pubsubBytes,
+};
+const firestoreBytes = fs.readFileSync(
+  path.join(ROOT, 'fixtures', 'protobuf', 'google-cloudevents', 'examples', 'binary', 'firestore', 'DocumentEventData-complex.binpb'),
+);
 // As bench/pipeline.ts sends it.
 const firestore: RawRequest = {
   method: 'POST',
@@ -85,7 +92,9 @@ async function main() {
       for (const k of i % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)) us[k].push(await round(apps[k], request, events));
     }
     const ratio = median(us.before.map((b, i) => us.after[i] / b));
-    console.log(`${name}: CPU µs per event, before ${median(us.before).toFixed(2)}, after ${median(us.after).toFixed(2)}; after/before (median of per-round ratios) ${ratio.toFixed(3)}`);
+    console.log(
+      `${name}: CPU µs per event, before ${median(us.before).toFixed(2)}, after ${median(us.after).toFixed(2)}; after/before (median of per-round ratios) ${ratio.toFixed(3)}`,
+    );
   }
 }
 

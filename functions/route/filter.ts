@@ -100,7 +100,8 @@ export function compileMatcher(m: ValueMatcher): CompiledMatcher {
 }
 
 const showOne = (v: string) => JSON.stringify(v.length > 200 ? `${v.slice(0, 200)}…` : v);
-const show = (v: FieldValue) => (v === undefined ? 'absent' : typeof v === 'string' ? showOne(v) : `[${v.slice(0, 8).map(showOne).join(', ')}${v.length > 8 ? ', …' : ''}]`);
+const show = (v: FieldValue) =>
+  v === undefined ? 'absent' : typeof v === 'string' ? showOne(v) : `[${v.slice(0, 8).map(showOne).join(', ')}${v.length > 8 ? ', …' : ''}]`;
 
 /** One value's condition as a filter: `subject` names the value in a miss ("name", "attribute k"). A list matches when one of its values does. */
 function valueFilter(subject: string, m: CompiledMatcher, get: (e: RouterEvent) => FieldValue): Filter {

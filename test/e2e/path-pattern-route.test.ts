@@ -28,9 +28,17 @@ const ROUTES = [
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { encodeDocumentEventJson } = require('../../fixtures/make-protobuf') as { encodeDocumentEventJson: (json: unknown) => Buffer };
 /** Google's DocumentEventData-simple example, moved to `document` (a path below documents/). */
-const googleExample = fs.readFileSync(path.join(FIXTURES, 'real', 'google-cloudevents', 'examples', 'binary', 'firestore', 'DocumentEventData-simple.json'), 'utf8');
+const googleExample = fs.readFileSync(
+  path.join(FIXTURES, 'real', 'google-cloudevents', 'examples', 'binary', 'firestore', 'DocumentEventData-simple.json'),
+  'utf8',
+);
 const documentEventData = (document: string) =>
-  JSON.parse(googleExample.replaceAll('projects/project-id/databases/(default)/documents/gcf-test/2Vm2mI1d0wIaK2Waj5to', `projects/project-id/databases/(default)/documents/${document}`)) as unknown;
+  JSON.parse(
+    googleExample.replaceAll(
+      'projects/project-id/databases/(default)/documents/gcf-test/2Vm2mI1d0wIaK2Waj5to',
+      `projects/project-id/databases/(default)/documents/${document}`,
+    ),
+  ) as unknown;
 
 describe.each<ServerKind>(['framework', 'lean'])('a path-pattern route on the %s server', (server) => {
   let service: Service;
@@ -99,24 +107,30 @@ describe.each<ServerKind>(['framework', 'lean'])('a path-pattern route on the %s
       signal: AbortSignal.timeout(5000),
     });
 
-  it.each(['application/protobuf', 'application/json'] as const)('routes a Firestore document (%s) on its path pattern, the parameters in the log line', async (contentType) => {
-    const id = `${server}-${contentType}-order`;
-    const res = await documentUpdated(id, 'users/alice/orders/o-17', contentType);
-    expect(res.status).toBe(204);
-    const logs = await service.waitForLogs((l) => l.some((e) => (e['event'] as { id?: string } | undefined)?.id === id));
-    const line = logs.find((e) => (e['event'] as { id?: string } | undefined)?.id === id)!;
-    expect(line['severity']).toBe('NOTICE');
-    expect(line['message']).toBe('Firestore document updated: (default)/users/alice/orders/o-17');
-    expect(line['params']).toEqual({ uid: 'alice', orderId: 'o-17' });
-    // The update mask comes from the decoded data, the same from protobuf and JSON.
-    expect(line['event']).toMatchObject({ change: 'updated', database: '(default)', document: 'users/alice/orders/o-17', updateMask: ['count'] });
-  });
+  it.each(['application/protobuf', 'application/json'] as const)(
+    'routes a Firestore document (%s) on its path pattern, the parameters in the log line',
+    async (contentType) => {
+      const id = `${server}-${contentType}-order`;
+      const res = await documentUpdated(id, 'users/alice/orders/o-17', contentType);
+      expect(res.status).toBe(204);
+      const logs = await service.waitForLogs((l) => l.some((e) => (e['event'] as { id?: string } | undefined)?.id === id));
+      const line = logs.find((e) => (e['event'] as { id?: string } | undefined)?.id === id)!;
+      expect(line['severity']).toBe('NOTICE');
+      expect(line['message']).toBe('Firestore document updated: (default)/users/alice/orders/o-17');
+      expect(line['params']).toEqual({ uid: 'alice', orderId: 'o-17' });
+      // The update mask comes from the decoded data, the same from protobuf and JSON.
+      expect(line['event']).toMatchObject({ change: 'updated', database: '(default)', document: 'users/alice/orders/o-17', updateMask: ['count'] });
+    },
+  );
 
-  it.each(['application/protobuf', 'application/json'] as const)('acknowledges a Firestore document (%s) outside the pattern as unmatched', async (contentType) => {
-    const id = `${server}-${contentType}-cart`;
-    const res = await documentUpdated(id, 'users/alice/carts/c-1', contentType);
-    expect(res.status).toBe(204);
-    const logs = await service.waitForLogs((l) => l.some((e) => String(e['message']).startsWith('no route matched') && JSON.stringify(e).includes(id)));
-    expect(logs.some((e) => (e['event'] as { id?: string } | undefined)?.id === id)).toBe(false);
-  });
+  it.each(['application/protobuf', 'application/json'] as const)(
+    'acknowledges a Firestore document (%s) outside the pattern as unmatched',
+    async (contentType) => {
+      const id = `${server}-${contentType}-cart`;
+      const res = await documentUpdated(id, 'users/alice/carts/c-1', contentType);
+      expect(res.status).toBe(204);
+      const logs = await service.waitForLogs((l) => l.some((e) => String(e['message']).startsWith('no route matched') && JSON.stringify(e).includes(id)));
+      expect(logs.some((e) => (e['event'] as { id?: string } | undefined)?.id === id)).toBe(false);
+    },
+  );
 });

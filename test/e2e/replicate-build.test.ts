@@ -141,7 +141,9 @@ test("a successful build's images are copied by the digests the build reported, 
   expect(res.status).toBe(200);
   const answer = (await res.json()) as Answer;
   expect(answer.handled).toBe(true);
-  expect(answer.results?.[0].summary).toContain(`copied the images of build b-success: ${source.host}/build/images/api:v3@${api.digest} to ${target.host}/prod/images/api:v3 (`);
+  expect(answer.results?.[0].summary).toContain(
+    `copied the images of build b-success: ${source.host}/build/images/api:v3@${api.digest} to ${target.host}/prod/images/api:v3 (`,
+  );
   expect(await tagDigest(target.url, 'prod/images/api', 'v3')).toBe(api.digest);
   expect(await tagDigest(target.url, 'prod/images/worker', 'v3')).toBe(worker.digest);
   expect(answer.results?.[0].details?.copies?.map((c) => [c.target, c.readBack])).toEqual([
@@ -190,7 +192,10 @@ test('a failed build, and a successful one with no image under the pattern, are 
   const failed = await deliverNotification(buildResource('b-failed', 'FAILURE', [{ name: `${source.host}/build/images/api:v6`, digest: api.digest }]), 'cb-4');
   expect(failed.status).toBe(204);
   const scratch = await pushImage(source.url, 'scratch/tmp/api', { seed: 'build-scratch', layerSizes: [KIB] }, 'v6');
-  const elsewhere = await deliverNotification(buildResource('b-scratch', 'SUCCESS', [{ name: `${source.host}/scratch/tmp/api:v6`, digest: scratch.digest }]), 'cb-5');
+  const elsewhere = await deliverNotification(
+    buildResource('b-scratch', 'SUCCESS', [{ name: `${source.host}/scratch/tmp/api:v6`, digest: scratch.digest }]),
+    'cb-5',
+  );
   expect(elsewhere.status).toBe(204);
   expect(await tagDigest(target.url, 'prod/images/api', 'v6')).toBeUndefined();
 });

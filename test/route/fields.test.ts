@@ -106,7 +106,7 @@ describe('path patterns on the new families reach the handler', () => {
   });
 });
 
-describe('build.status: image and digest match any of the build\'s images', () => {
+describe("build.status: image and digest match any of the build's images", () => {
   const D1 = `sha256:${'1'.repeat(64)}`;
   const D2 = `sha256:${'2'.repeat(64)}`;
   const withImages = (images: { name: string; digest?: string }[]) =>
@@ -133,7 +133,13 @@ describe('build.status: image and digest match any of the build\'s images', () =
 
   const cases: [string, MatchSpec, RouterEvent, boolean, string][] = [
     ['a glob matching one of the names', { image: { glob: 'us-docker.pkg.dev/test-project/images/**' } }, two, true, ''],
-    ['a glob matching none lists the names', { image: { glob: 'asia-docker.pkg.dev/**' } }, two, false, 'image is ["us-docker.pkg.dev/test-project/images/api:v1", "europe-docker'],
+    [
+      'a glob matching none lists the names',
+      { image: { glob: 'asia-docker.pkg.dev/**' } },
+      two,
+      false,
+      'image is ["us-docker.pkg.dev/test-project/images/api:v1", "europe-docker',
+    ],
     ['an exact name', { image: 'europe-docker.pkg.dev/test-project/scratch/tool:dev' }, two, true, ''],
     ['a digest of a pushed image', { digest: D2 }, two, true, ''],
     ['an unpushed image has no digest', { digest: `sha256:${'3'.repeat(64)}` }, two, false, 'digest is ["sha256:1111'],
@@ -157,6 +163,8 @@ describe('build.status: image and digest match any of the build\'s images', () =
   });
 
   it('an Artifact Registry image event keeps its one image name', () => {
-    expect(compileMatchSpec({ image: 'img' }).test(parseDelivery(rawOf(loadRequestFixtures().find((f) => f.name === 'G-push-gcr-insert')!))).matched).toBe(true);
+    expect(compileMatchSpec({ image: 'img' }).test(parseDelivery(rawOf(loadRequestFixtures().find((f) => f.name === 'G-push-gcr-insert')!))).matched).toBe(
+      true,
+    );
   });
 });

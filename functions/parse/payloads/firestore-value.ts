@@ -126,7 +126,11 @@ export function formatTimestamp(seconds: number, nanos: number): string {
   if (nanos === 0) return `${whole}Z`;
   // 3, 6 or 9 digits: the shortest of those that keeps every nonzero digit.
   const fraction =
-    nanos % 1_000_000 === 0 ? pad3(nanos / 1_000_000) : nanos % 1000 === 0 ? `${pad3(Math.floor(nanos / 1_000_000))}${pad3((nanos / 1000) % 1000)}` : pad9(nanos);
+    nanos % 1_000_000 === 0
+      ? pad3(nanos / 1_000_000)
+      : nanos % 1000 === 0
+        ? `${pad3(Math.floor(nanos / 1_000_000))}${pad3((nanos / 1000) % 1000)}`
+        : pad9(nanos);
   return `${whole}.${fraction}Z`;
 }
 

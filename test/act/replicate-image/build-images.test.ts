@@ -20,13 +20,15 @@ const cases: [string, Build['images'], ReturnType<typeof sourceCheck>, { copies?
     onlyBuildProject,
     { copies: [`us-docker.pkg.dev build-proj/images/api v1 ${D1}`] },
   ],
-  ['a gcr.io image without a tag: by digest only', [{ name: 'gcr.io/build-proj/app', digest: D2 }], onlyBuildProject, { copies: [`gcr.io build-proj/app - ${D2}`] }],
+  [
+    'a gcr.io image without a tag: by digest only',
+    [{ name: 'gcr.io/build-proj/app', digest: D2 }],
+    onlyBuildProject,
+    { copies: [`gcr.io build-proj/app - ${D2}`] },
+  ],
   [
     'an image named without a digest is set aside, the pushed one copied',
-    [
-      { name: 'us-docker.pkg.dev/build-proj/images/api:v1', digest: D1 },
-      { name: 'us-docker.pkg.dev/build-proj/images/api:latest' },
-    ],
+    [{ name: 'us-docker.pkg.dev/build-proj/images/api:v1', digest: D1 }, { name: 'us-docker.pkg.dev/build-proj/images/api:latest' }],
     onlyBuildProject,
     { copies: [`us-docker.pkg.dev build-proj/images/api v1 ${D1}`], unpushed: ['us-docker.pkg.dev/build-proj/images/api:latest'] },
   ],
@@ -42,16 +44,36 @@ const cases: [string, Build['images'], ReturnType<typeof sourceCheck>, { copies?
     onlyBuildProject,
     { refusal: 'is not a Google registry of project build-proj' },
   ],
-  ['userinfo in the name is no reference', [{ name: 'us-docker.pkg.dev@attacker.example/build-proj/images/api:v1', digest: D1 }], onlyBuildProject, { refusal: 'image "us-docker.pkg.dev@attacker.example' }],
-  ["Google's example value http://example.com is no reference", [{ name: 'http://example.com', digest: D1 }], onlyBuildProject, { refusal: 'image "http://example.com"' }],
+  [
+    'userinfo in the name is no reference',
+    [{ name: 'us-docker.pkg.dev@attacker.example/build-proj/images/api:v1', digest: D1 }],
+    onlyBuildProject,
+    { refusal: 'image "us-docker.pkg.dev@attacker.example' },
+  ],
+  [
+    "Google's example value http://example.com is no reference",
+    [{ name: 'http://example.com', digest: D1 }],
+    onlyBuildProject,
+    { refusal: 'image "http://example.com"' },
+  ],
   [
     'a name pinning another digest than the build reported',
     [{ name: `127.0.0.1:5000/build/images/api@${D2}`, digest: D1 }],
     loopback,
     { refusal: `names digest ${D2}, but the build reported ${D1}` },
   ],
-  ['a loopback source listed by the route', [{ name: '127.0.0.1:5000/build/images/api:v2', digest: D1 }], loopback, { copies: [`127.0.0.1:5000 build/images/api v2 ${D1}`] }],
-  ['the same host outside the listed path prefix', [{ name: '127.0.0.1:5000/scratch/images/api:v2', digest: D1 }], loopback, { refusal: "is not in this route's sources" }],
+  [
+    'a loopback source listed by the route',
+    [{ name: '127.0.0.1:5000/build/images/api:v2', digest: D1 }],
+    loopback,
+    { copies: [`127.0.0.1:5000 build/images/api v2 ${D1}`] },
+  ],
+  [
+    'the same host outside the listed path prefix',
+    [{ name: '127.0.0.1:5000/scratch/images/api:v2', digest: D1 }],
+    loopback,
+    { refusal: "is not in this route's sources" },
+  ],
 ];
 
 describe('buildCopies', () => {
