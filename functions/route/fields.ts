@@ -5,7 +5,15 @@
  */
 import type { RouterEvent } from '../parse/event';
 
-export type FieldAccessor = (event: RouterEvent) => string | undefined;
+/** A list when the event has several values for the field (a build's images): it matches when any of them does. */
+export type FieldValue = string | readonly string[] | undefined;
+export type FieldAccessor = (event: RouterEvent) => FieldValue;
+
+/** A build's image names or digests; absent when it has none, so `exists` reads naturally. */
+function ofImages(values: readonly (string | undefined)[]): readonly string[] | undefined {
+  const present = values.filter((v): v is string => v !== undefined);
+  return present.length > 0 ? present : undefined;
+}
 
 export const FIELDS = {
   kind: (e) => e.kind,
@@ -23,9 +31,10 @@ export const FIELDS = {
   contentType: (e) => (e.kind === 'storage.object' ? e.object.contentType : undefined),
   host: (e) => (e.kind === 'registry.image' ? e.image.host : undefined),
   repository: (e) => (e.kind === 'registry.image' ? e.image.repository : undefined),
-  image: (e) => (e.kind === 'registry.image' ? e.image.image : undefined),
+  // A build.status event: each image's name as Cloud Build gives it (HOST/PATH[:TAG]), and each pushed image's digest.
+  image: (e) => (e.kind === 'registry.image' ? e.image.image : e.kind === 'build.status' ? ofImages(e.build.images.map((i) => i.name)) : undefined),
   tag: (e) => (e.kind === 'registry.image' ? e.image.tag : undefined),
-  digest: (e) => (e.kind === 'registry.image' ? e.image.digest : undefined),
+  digest: (e) => (e.kind === 'registry.image' ? e.image.digest : e.kind === 'build.status' ? ofImages(e.build.images.map((i) => i.digest)) : undefined),
   database: (e) => (e.kind === 'firestore.document' ? e.database : undefined),
   namespace: (e) => (e.kind === 'firestore.document' ? e.namespace : undefined),
   document: (e) => (e.kind === 'firestore.document' ? e.document : undefined),

@@ -5,7 +5,7 @@
  */
 import type { RouteParams } from '../act/action';
 import type { RouterEvent } from '../parse/event';
-import { FIELDS, type FieldName } from './fields';
+import { FIELDS, type FieldName, type FieldValue } from './fields';
 import { compileGlob } from './glob';
 import { compilePathPattern, PathMiss } from './matcher/path-pattern';
 
@@ -99,18 +99,30 @@ export function compileMatcher(m: ValueMatcher): CompiledMatcher {
   return { test: (v) => (v !== undefined) === o.exists, describe: () => (o.exists ? 'present' : 'absent') };
 }
 
-const show = (v: string | undefined) => (v === undefined ? 'absent' : JSON.stringify(v.length > 200 ? `${v.slice(0, 200)}…` : v));
+const showOne = (v: string) => JSON.stringify(v.length > 200 ? `${v.slice(0, 200)}…` : v);
+const show = (v: FieldValue) =>
+  v === undefined ? 'absent' : typeof v === 'string' ? showOne(v) : `[${v.slice(0, 8).map(showOne).join(', ')}${v.length > 8 ? ', …' : ''}]`;
 
-/** One value's condition as a filter: `subject` names the value in a miss ("name", "attribute k"). */
-function valueFilter(subject: string, m: CompiledMatcher, get: (e: RouterEvent) => string | undefined): Filter {
+/** One value's condition as a filter: `subject` names the value in a miss ("name", "attribute k"). A list matches when one of its values does. */
+function valueFilter(subject: string, m: CompiledMatcher, get: (e: RouterEvent) => FieldValue): Filter {
   const describe = () => `${subject} ${m.describe()}`;
   const capture = m.capture;
   if (capture) {
     const captures = m.captures!;
+    const captureAny = (v: FieldValue): RouteParams | PathMiss => {
+      if (typeof v !== 'object') return capture(v);
+      let first: PathMiss | undefined;
+      for (const one of v) {
+        const r = capture(one);
+        if (!(r instanceof PathMiss)) return r;
+        first ??= r;
+      }
+      return first ?? PathMiss.ABSENT;
+    };
     return {
       test: (e) => {
         const v = get(e);
-        const r = capture(v);
+        const r = captureAny(v);
         if (r instanceof PathMiss) return missBecause(() => `${subject} is ${show(v)}, want ${m.describe()}${v === undefined ? '' : `: ${r.why}`}`);
         return captures.length > 0 ? { matched: true, params: r } : MATCH;
       },
@@ -118,10 +130,11 @@ function valueFilter(subject: string, m: CompiledMatcher, get: (e: RouterEvent) 
       captures,
     };
   }
+  const test = (v: string) => m.test(v);
   return {
     test: (e) => {
       const v = get(e);
-      return m.test(v) ? MATCH : miss(`${subject} is ${show(v)}, want ${m.describe()}`);
+      return (typeof v === 'object' ? v.some(test) : m.test(v)) ? MATCH : miss(`${subject} is ${show(v)}, want ${m.describe()}`);
     },
     describe,
   };

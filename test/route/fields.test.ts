@@ -12,7 +12,9 @@ import { dispatch } from '../../functions/route/dispatch';
 import { FIELDS } from '../../functions/route/fields';
 import { Router } from '../../functions/route/router';
 import { createLogger, memorySink } from '../../functions/support/logger';
-import { FIXTURES } from '../support/fixtures';
+import { compileMatchSpec, type MatchSpec } from '../../functions/route/match-spec';
+import type { RouterEvent } from '../../functions/parse/event';
+import { FIXTURES, loadRequestFixtures, rawOf } from '../support/fixtures';
 
 const example = (...parts: string[]) => fs.readFileSync(path.join(FIXTURES, ...parts));
 
@@ -101,5 +103,68 @@ describe('path patterns on the new families reach the handler', () => {
       expect(outcomes.map((o) => o.status)).toEqual(['done']);
     }
     expect(seen).toEqual({ docs: { docId: '2Vm2mI1d0wIaK2Waj5to' }, topics: { project: 'test-project', topic: 'test-auditlogs-source' } });
+  });
+});
+
+describe("build.status: image and digest match any of the build's images", () => {
+  const D1 = `sha256:${'1'.repeat(64)}`;
+  const D2 = `sha256:${'2'.repeat(64)}`;
+  const withImages = (images: { name: string; digest?: string }[]) =>
+    parseDelivery(
+      binary(
+        'google.cloud.cloudbuild.build.v1.statusChanged',
+        '//cloudbuild.googleapis.com/projects/test-project/locations/global/builds/b-2',
+        Buffer.from(
+          JSON.stringify({
+            ...(JSON.parse(example('real', 'google-cloudevents', 'examples', 'binary', 'cloudbuild', 'BuildEventData-complex.json').toString()) as object),
+            images: images.map((i) => i.name),
+            results: { images: images.filter((i) => i.digest).map((i) => ({ name: i.name, digest: i.digest })) },
+          }),
+        ),
+        'application/json',
+      ),
+    );
+  const two = withImages([
+    { name: 'us-docker.pkg.dev/test-project/images/api:v1', digest: D1 },
+    { name: 'europe-docker.pkg.dev/test-project/scratch/tool:dev', digest: D2 },
+    { name: 'us-docker.pkg.dev/test-project/images/unpushed:v1' },
+  ]);
+  const none = withImages([]);
+
+  const cases: [string, MatchSpec, RouterEvent, boolean, string][] = [
+    ['a glob matching one of the names', { image: { glob: 'us-docker.pkg.dev/test-project/images/**' } }, two, true, ''],
+    [
+      'a glob matching none lists the names',
+      { image: { glob: 'asia-docker.pkg.dev/**' } },
+      two,
+      false,
+      'image is ["us-docker.pkg.dev/test-project/images/api:v1", "europe-docker',
+    ],
+    ['an exact name', { image: 'europe-docker.pkg.dev/test-project/scratch/tool:dev' }, two, true, ''],
+    ['a digest of a pushed image', { digest: D2 }, two, true, ''],
+    ['an unpushed image has no digest', { digest: `sha256:${'3'.repeat(64)}` }, two, false, 'digest is ["sha256:1111'],
+    ['not: no image may match', { not: { image: { glob: '**/scratch/**' } } }, two, false, 'matches excluded condition'],
+    ['exists false on a build with no images', { image: { exists: false }, digest: { exists: false } }, none, true, ''],
+    ['exists true on a build with images', { image: { exists: true } }, two, true, ''],
+    ['a glob on a build with no images', { image: { glob: '**' } }, none, false, 'image is absent'],
+  ];
+  it.each(cases)('%s', (_title, spec, event, matched, why) => {
+    const verdict = compileMatchSpec(spec).test(event);
+    expect(verdict.matched).toBe(matched);
+    if (why) expect(verdict.why).toContain(why);
+  });
+
+  it('a path pattern captures from the first image that fits', () => {
+    const verdict = compileMatchSpec({ image: { pathPattern: '{host}/test-project/scratch/{name=**}' } }).test(two);
+    expect(verdict).toMatchObject({ matched: true, params: { host: 'europe-docker.pkg.dev', name: 'tool:dev' } });
+    const miss = compileMatchSpec({ image: { pathPattern: '{host}/other/{name=**}' } }).test(two);
+    expect(miss.matched).toBe(false);
+    expect(miss.why).toContain('want path pattern');
+  });
+
+  it('an Artifact Registry image event keeps its one image name', () => {
+    expect(compileMatchSpec({ image: 'img' }).test(parseDelivery(rawOf(loadRequestFixtures().find((f) => f.name === 'G-push-gcr-insert')!))).matched).toBe(
+      true,
+    );
   });
 });

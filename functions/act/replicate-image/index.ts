@@ -1,7 +1,8 @@
 /**
- * `action: replicate-image` copies each matching Artifact Registry image to
- * other projects' and organisations' registries over the OCI Distribution API
- * (see replicate.ts and functions/registry/). Cheap to create (cold start is
+ * `action: replicate-image` copies each matching Artifact Registry image, or
+ * the images a successful Cloud Build pushed, to other projects' and
+ * organisations' registries over the OCI Distribution API (see replicate.ts
+ * and functions/registry/). Cheap to create (cold start is
  * measured): the copier is loaded, connections opened and google-auth-library
  * loaded on the first event only.
  */
@@ -12,6 +13,7 @@ import { parseHost } from '../../registry/reference';
 import { PermanentError } from '../errors';
 import type { Replication } from './replicate';
 import { replicateImageOptions, type ReplicateImageOptions } from './options';
+import { buildCopies } from './build-images';
 import { parseSource, sourceCheck } from './sources';
 import { parseTarget } from './targets';
 
@@ -59,7 +61,20 @@ export const replicateImageAction = defineAction<ReplicateImageOptions>({
       };
     });
     return async (event, ctx) => {
-      if (event.kind !== 'registry.image') return { summary: `ignored: ${event.kind} is not an image event` };
+      if (event.kind === 'build.status') {
+        const { build } = event;
+        if (build.status !== 'SUCCESS') return { summary: `ignored: build ${build.id} is ${build.status}, not SUCCESS` };
+        // Every image checked before anything is loaded or fetched: one refused image refuses the build, none is contacted.
+        const copies = buildCopies(build, refusal);
+        if (copies.refusals.length > 0) throw new PermanentError(`build ${build.id}: ${copies.refusals.join('; ')}`);
+        if (copies.images.length === 0) {
+          const why = copies.unpushed.length > 0 ? `no image with a digest (named without one: ${copies.unpushed.join(', ')})` : 'no images';
+          return { summary: `ignored: build ${build.id} reported ${why}` };
+        }
+        const { run, replication: r } = await load();
+        return run.replicateBuild(event, copies, r, ctx);
+      }
+      if (event.kind !== 'registry.image') return { summary: `ignored: ${event.kind} is not an image or build event` };
       // Before anything is loaded or fetched: a source the route does not allow is never contacted.
       const refused = refusal(event.image);
       if (refused) throw new PermanentError(refused);

@@ -1,9 +1,11 @@
 /**
- * One image event -> copies (or tag deletions) in every target, and the
- * one-line account of what moved where.
+ * One image event -> copies (or tag deletions) in every target; one build's
+ * pushed images -> copies of each in every target; and the one-line account
+ * of what moved where.
  */
 import type { ActionResult, HandlerContext } from '../action';
-import type { ImageEvent } from '../../parse/event';
+import type { BuildStatusEvent, ImageEvent } from '../../parse/event';
+import { formatImageReference } from '../../parse/payloads/image-reference';
 import { copyImage, type CopyReport, type ReferrerOptions } from '../../registry/copy';
 import type { Platform } from '../../registry/manifest';
 import type { ImageRef } from '../../registry/reference';
@@ -11,6 +13,7 @@ import type { Registries } from '../../registry/registries';
 import type { RetryPolicy } from '../../registry/retry';
 import { untag } from '../../registry/untag';
 import { asActionError } from './failures';
+import type { BuildCopies } from './build-images';
 import { targetRef, type Target } from './targets';
 
 export interface Replication {
@@ -51,44 +54,78 @@ async function settleAll<T>(tasks: readonly (() => Promise<T>)[], describe: (i: 
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
+/** One copy of `source` to `dst`, its retries logged on the route's log. */
+function copyTask(source: ImageRef, dst: ImageRef, r: Replication, ctx: HandlerContext): () => Promise<CopyReport> {
+  return () =>
+    copyImage(r.registries.client(source.host), source, r.registries.client(dst.host), dst, {
+      jobs: r.jobs,
+      platforms: r.platforms,
+      retry: r.retry,
+      referrers: r.referrers,
+      signal: ctx.signal,
+      observer: {
+        onRetry: (attempt, delayMs, err) => ctx.log.warn(`retrying a request to ${dst.host} in ${delayMs} ms (attempt ${attempt}): ${(err as Error).message}`),
+      },
+    });
+}
+
+/** Proof of delivery per target: what its tag named when read back, and the referrers it holds now. */
+function copyDetails(reports: readonly CopyReport[]) {
+  return reports.map(({ target, digest, upToDate, readBack, referrers, bytes, blobsCopied, blobsSkipped, blobsMounted, manifests }) => ({
+    target,
+    digest,
+    readBack,
+    referrers,
+    upToDate,
+    bytes,
+    blobsCopied,
+    blobsSkipped,
+    blobsMounted,
+    manifests,
+  }));
+}
+
+const bytesOf = (reports: readonly CopyReport[]) => reports.reduce((n, c) => n + c.bytes, 0);
+
 export async function replicateInsert(event: ImageEvent, r: Replication, ctx: HandlerContext): Promise<ActionResult> {
   const { image } = event;
   const source: ImageRef = { host: image.host, repository: image.path, tag: image.tag, digest: image.digest };
   const destinations = r.targets.map((t) => targetRef(t, image.image, image.tag));
   const reports = await settleAll(
-    destinations.map(
-      (dst) => () =>
-        copyImage(r.registries.client(source.host), source, r.registries.client(dst.host), dst, {
-          jobs: r.jobs,
-          platforms: r.platforms,
-          retry: r.retry,
-          referrers: r.referrers,
-          signal: ctx.signal,
-          observer: {
-            onRetry: (attempt, delayMs, err) =>
-              ctx.log.warn(`retrying a request to ${dst.host} in ${delayMs} ms (attempt ${attempt}): ${(err as Error).message}`),
-          },
-        }),
-    ),
+    destinations.map((dst) => copyTask(source, dst, r, ctx)),
     (i) => `copy of ${sourceName(event)} to ${destinations[i].host}/${destinations[i].repository}`,
   );
   const summary = copySummary(sourceName(event), reports);
+  const details = { source: sourceName(event), bytes: bytesOf(reports), copies: copyDetails(reports) };
+  ctx.log.info(summary, { replication: details });
+  return { summary, details };
+}
+
+/**
+ * A successful build's images, each copied by the digest the build reported (never by
+ * its tag, which may have moved since) to every target, where the image's tag is set.
+ */
+export async function replicateBuild(event: BuildStatusEvent, copies: BuildCopies, r: Replication, ctx: HandlerContext): Promise<ActionResult> {
+  const jobs = copies.images.flatMap((image) => {
+    const source: ImageRef = { host: image.host, repository: image.path, digest: image.digest };
+    return r.targets.map((t) => ({ image, source, dst: targetRef(t, image.image, image.tag) }));
+  });
+  const reports = await settleAll(
+    jobs.map((j) => copyTask(j.source, j.dst, r, ctx)),
+    (i) => `copy of ${formatImageReference(jobs[i].image)} (build ${event.build.id}) to ${jobs[i].dst.host}/${jobs[i].dst.repository}`,
+  );
+  const unpushed = copies.unpushed.length > 0 ? `; not copied (no digest: not pushed by the build): ${copies.unpushed.join(', ')}` : '';
+  const perImage = copies.images.map((image) => {
+    const mine = reports.filter((_, i) => jobs[i].image === image);
+    return `${formatImageReference(image)} to ${mine.map(describeCopy).join(', ')}`;
+  });
+  const summary = `copied the images of build ${event.build.id}: ${perImage.join('; ')}; ${bytesOf(reports)} bytes moved${unpushed}`;
   const details = {
-    source: sourceName(event),
-    bytes: reports.reduce((n, c) => n + c.bytes, 0),
-    // Proof of delivery per target: what its tag named when read back, and the referrers it holds now.
-    copies: reports.map(({ target, digest, upToDate, readBack, referrers, bytes, blobsCopied, blobsSkipped, blobsMounted, manifests }) => ({
-      target,
-      digest,
-      readBack,
-      referrers,
-      upToDate,
-      bytes,
-      blobsCopied,
-      blobsSkipped,
-      blobsMounted,
-      manifests,
-    })),
+    build: event.build.id,
+    sources: copies.images.map(formatImageReference),
+    ...(copies.unpushed.length > 0 && { unpushed: copies.unpushed }),
+    bytes: bytesOf(reports),
+    copies: copyDetails(reports),
   };
   ctx.log.info(summary, { replication: details });
   return { summary, details };

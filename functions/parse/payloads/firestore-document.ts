@@ -119,14 +119,21 @@ export function firestoreDocumentEventOf(input: PayloadInput): FirestoreDocument
 
   const source = SOURCE.exec(input.source ?? '');
   const subject = input.subject?.startsWith('documents/') && input.subject.length > 'documents/'.length ? input.subject.slice('documents/'.length) : undefined;
-  const named = data.value ?? data.oldValue;
-  const fromData = named && parseDocumentName(named.name);
+  // The data's document name is taken apart only when the attributes leave something unnamed.
+  let fromData: ReturnType<typeof parseDocumentName> | null = null;
+  const named = () => {
+    if (fromData === null) {
+      const doc = data.value ?? data.oldValue;
+      fromData = doc && parseDocumentName(doc.name);
+    }
+    return fromData;
+  };
 
-  const document = extensionOf(input, 'document') || subject || fromData?.path;
+  const document = extensionOf(input, 'document') || subject || named()?.path;
   if (!document) throw new PayloadError(SHAPE, 'document', 'is named by neither the document attribute, the subject nor the data');
-  const database = extensionOf(input, 'database') || source?.[2] || fromData?.database;
+  const database = extensionOf(input, 'database') || source?.[2] || named()?.database;
   if (!database) throw new PayloadError(SHAPE, 'database', 'is named by neither the database attribute, the source nor the data');
-  const project = extensionOf(input, 'project') || source?.[1] || fromData?.project;
+  const project = extensionOf(input, 'project') || source?.[1] || named()?.project;
   const location = extensionOf(input, 'location');
   const namespace = extensionOf(input, 'namespace');
 

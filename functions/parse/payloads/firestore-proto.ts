@@ -15,7 +15,7 @@ import {
   document,
   eventData,
   formatTimestamp,
-  parseDocumentName,
+  isDocumentName,
   payloadErrorOf,
   problemAt,
   referencePath,
@@ -55,8 +55,11 @@ interface EventDataMessage {
   readonly updateMask: { readonly fieldPaths: readonly string[] } | null;
 }
 
+/** An int64 as bigint: always within int64 from a Long; a number (protobufjs without `long`) may have rounded past it. */
 function bigintOf(v: Int64): bigint {
-  if (typeof v === 'number') return BigInt(v);
+  if (typeof v === 'number') return checkedInt64(BigInt(v));
+  // Within ±2^53 the Long's value is an exact number: one BigInt instead of four.
+  if (v.high >= -0x200000 && v.high < 0x200000) return BigInt(v.high * 4294967296 + (v.low >>> 0));
   return BigInt.asIntN(64, (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0));
 }
 
@@ -83,7 +86,7 @@ function valueOf(v: ValueMessage | null | undefined, depth: number): FirestoreVa
     case 'stringValue':
       return x as boolean | number | string;
     case 'integerValue':
-      return checkedInt64(bigintOf(x as Int64));
+      return bigintOf(x as Int64);
     case 'timestampValue':
       return timestampOf(x as TimestampMessage);
     case 'bytesValue':
@@ -126,10 +129,9 @@ function fieldsOf(fields: Readonly<Record<string, ValueMessage>>, depth: number)
 
 function documentOf(d: DocumentMessage | null, path: string): FirestoreDocument | undefined {
   if (d === null) return undefined;
-  const fieldCount = Object.keys(d.fields).length;
   // An empty message is no document, as `{}` is in JSON.
-  if (d.name === '' && fieldCount === 0 && d.createTime === null && d.updateTime === null) return undefined;
-  if (!parseDocumentName(d.name))
+  if (d.name === '' && d.createTime === null && d.updateTime === null && Object.keys(d.fields).length === 0) return undefined;
+  if (!isDocumentName(d.name))
     throw new PayloadError(SHAPE, `${path}.name`, `must be projects/P/databases/D/documents/PATH, not ${JSON.stringify(d.name.slice(0, 80))}`);
   const time = (t: TimestampMessage | null, key: string) => {
     if (t === null) return undefined;
