@@ -8,6 +8,7 @@ import type { RouterEvent } from '../parse/event';
 import type { Filter, Verdict } from './filter';
 import type { KeySpec } from './idempotency/key';
 import { compileMatchSpec, matchSpecSchema, type MatchSpec } from './match-spec';
+import type { HandlerFor, SpecCheck } from './typed-match';
 
 export interface Route {
   readonly name: string;
@@ -37,13 +38,19 @@ export class Router {
 
   constructor(private readonly defaultTimeoutMs: number) {}
 
-  /** Adds a route from code. `match` is a MatchSpec (validated) or a Filter built with route/filter. */
-  on(match: MatchSpec | Filter, handler: Handler, options: RouteOptions = {}): this {
+  /**
+   * Adds a route from code. `match` is a MatchSpec (validated at run time too) whose kind and
+   * path patterns type the handler's event and `ctx.params` (route/typed-match.ts), or a Filter built with route/filter.
+   */
+  on<const S extends MatchSpec>(match: S & SpecCheck<S>, handler: HandlerFor<S>, options?: RouteOptions): this;
+  on(match: Filter, handler: Handler, options?: RouteOptions): this;
+  on(match: MatchSpec | Filter, handler: Handler | HandlerFor<MatchSpec>, options: RouteOptions = {}): this {
     const filter = isFilter(match) ? match : compileMatchSpec(matchSpecSchema.parse(match));
     return this.add({
       name: options.name ?? `route-${this.table.length + 1}`,
       filter,
-      handler,
+      // The spec's kind narrows the event at compile time; the filter makes it so at run time.
+      handler: handler as Handler,
       timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
       ...(options.isPermanent && { isPermanent: options.isPermanent }),
       ...(options.idempotent && { idempotent: options.idempotent }),

@@ -1,11 +1,12 @@
 /**
  * Builds a delivery of any shape A to H for one event described by flags, so
- * `eventarc-router emit` can exercise a route exactly as Eventarc or Pub/Sub would.
- * Pure: returns the request; sending is the caller's business.
+ * `eventarc-router emit` and eventarc-router/testing can exercise a route exactly
+ * as Eventarc or Pub/Sub would. This folder is parsing's inverse: requests built
+ * as their senders build them. Pure: returns the request; sending is the caller's business.
  */
-import type { StorageChange } from '../parse/event';
-import type { RawRequest } from '../receive/raw-request';
-import { MESSAGE_PUBLISHED } from '../parse/payloads/pubsub-message';
+import type { StorageChange } from '../event';
+import type { RawRequest } from '../../receive/raw-request';
+import { MESSAGE_PUBLISHED } from '../payloads/pubsub-message';
 
 export type ShapeLetter = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H';
 
