@@ -91,7 +91,9 @@ type Literals<M> = M extends string
 type ChangeOf<K extends EventKind> = K extends 'storage.object' ? StorageChange : K extends 'registry.image' ? ImageChange : K extends 'firestore.document' ? FirestoreChange : never;
 type UnknownChanges<S, K extends EventKind> = S extends { readonly change: infer M } ? Exclude<Literals<M>, ChangeOf<K>> : never;
 
-type Names<K extends EventKind> = EventKind extends K ? 'any' : K extends string ? K : never;
+type Names<K extends EventKind> = EventKind extends K ? 'any' : K;
+/** The named kinds that lack a field (each kind lacks an unknown name). */
+type Lacking<X, K extends EventKind> = X extends FieldName ? Exclude<K, FieldKinds[X]> : K;
 /**
  * `unknown` for a spec that is right for its kinds; otherwise a type whose one
  * property names the mistake, so the compiler's message says what is wrong.
@@ -99,8 +101,8 @@ type Names<K extends EventKind> = EventKind extends K ? 'any' : K extends string
 export type SpecCheck<S> = [UnknownKeys<S, KindOf<S>>] extends [never]
   ? [UnknownChanges<S, KindOf<S>>] extends [never]
     ? unknown
-    : { readonly [C in UnknownChanges<S, KindOf<S>> & string as `change "${C}" is not a change of ${Names<KindOf<S>>} events`]: never }
-  : { readonly [X in UnknownKeys<S, KindOf<S>> & string as `"${X}" is not a field of ${Names<KindOf<S>>} events`]: never };
+    : { readonly [C in UnknownChanges<S, KindOf<S>> & string as `change \`${C}\` is not a change of ${Names<KindOf<S>>} events`]: never }
+  : { readonly [X in UnknownKeys<S, KindOf<S>> & string as `\`${X}\` is not a field of ${Names<Lacking<X, KindOf<S>>>} events`]: never };
 
 /** The path patterns of a spec's value matchers (`{ pathPattern: '...' }`), by where they sit. */
 type PatternOf<M> = M extends { readonly pathPattern: infer P extends string } ? P : never;
