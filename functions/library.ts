@@ -109,6 +109,8 @@ export function createRouter(options: RouterOptions = {}): EventRouter {
     sink: tap.sink,
     actions: [...builtInActions, ...((options.actions ?? []) as readonly ActionDefinition<unknown>[])],
     defaultRoute: false,
+    // Code routes come after the app is made: the routes are listed on the first request instead.
+    announceRoutes: false,
   };
 
   let app: App | undefined;
@@ -139,19 +141,35 @@ export function createRouter(options: RouterOptions = {}): EventRouter {
         });
   // Observed here, so a failed start is reported by `ready` and the answers (503), not as an unhandled rejection.
   appReady.catch(() => undefined);
-  const current = (): App | Promise<App> => app ?? appReady;
+  let announced = false;
+  const announce = (a: App): App => {
+    if (announced) return a;
+    announced = true;
+    const routes = a.router.routes();
+    const file = a.settings.routesFile;
+    tap.sink.write(
+      JSON.stringify({
+        severity: 'INFO',
+        message: `eventarc-router: ${routes.length} route(s)${file ? ` (code and ${file})` : ''}`,
+        routes: routes.map((r) => ({ name: r.name, ...(r.action !== undefined && { action: r.action }), match: r.filter.describe(), timeoutMs: r.timeoutMs })),
+      }) + '\n',
+    );
+    return a;
+  };
+  const current = (): App | Promise<App> => (app ? announce(app) : appReady.then(announce));
 
   const handler: HttpFunction = (req, res) => {
-    if (app) return app.httpHandler(req, res);
+    if (app) return announce(app).httpHandler(req, res);
     return appReady.then(
-      (a) => a.httpHandler(req, res),
+      (a) => announce(a).httpHandler(req, res),
       () => void res.status(503).type('text/plain').send('eventarc-router cannot start: see its CRITICAL log line\n'),
     );
   };
 
   let running: Promise<unknown> = Promise.resolve();
   const internals: RouterInternals = {
-    app: current,
+    // Not announced: a test's log lines are its delivery's own.
+    app: () => app ?? appReady,
     exclusive(line, quiet, work) {
       const run = running.then(async () => {
         tap.set({ line, quiet });
