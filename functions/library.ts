@@ -19,7 +19,7 @@ import { builtInActions } from './act/catalog';
 import { createApp, startApp, type App, type AppOptions } from './app';
 import { environment, readSetting, readSettingsBeforeSecrets, type Env } from './config';
 import { guardFrameworkServer, runByFunctionsFramework } from './receive/framework-guard';
-import { createHttpServer } from './receive/http-server';
+import { createHttpServer, type RequestHandler } from './receive/http-server';
 import { receiveLimitsOf, type ReceiveLimits } from './receive/limits';
 import { installShutdown } from './receive/shutdown';
 import type { Filter } from './route/filter';
@@ -28,6 +28,7 @@ import { Router, type RouteOptions } from './route/router';
 import type { HandlerFor, SpecCheck } from './route/typed-match';
 import { configurationReferences } from './secrets/configuration';
 import { stdoutSink, type LogSink } from './support/logger';
+import { writeAnswer, type Answer } from './support/http-answer';
 import { ROUTER_INTERNALS, type RouterInternals } from './router-internals';
 
 export type * from './parse/event';
@@ -87,6 +88,10 @@ function guardFrameworkOnce(limits: ReceiveLimits): void {
   frameworkGuarded = true;
   guardFrameworkServer(limits);
 }
+
+/** The answer while the configuration cannot be resolved: redelivered, never lost. */
+const CANNOT_START: Answer = { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'eventarc-router cannot start: see its CRITICAL log line\n' };
+const unstarted: RequestHandler = { handle: () => ({ answer: CANNOT_START }) };
 
 /** The sink a router logs to: the given one, and a test's capture while it runs a delivery. */
 function tappableSink(out: LogSink) {
@@ -156,13 +161,12 @@ export function createRouter(options: RouterOptions = {}): EventRouter {
     );
     return a;
   };
-  const current = (): App | Promise<App> => (app ? announce(app) : appReady.then(announce));
 
   const handler: HttpFunction = (req, res) => {
     if (app) return announce(app).httpHandler(req, res);
     return appReady.then(
       (a) => announce(a).httpHandler(req, res),
-      () => void res.status(503).type('text/plain').send('eventarc-router cannot start: see its CRITICAL log line\n'),
+      () => writeAnswer(res, CANNOT_START),
     );
   };
 
@@ -193,8 +197,8 @@ export function createRouter(options: RouterOptions = {}): EventRouter {
     async listen(listenOptions: ListenOptions = {}): Promise<Server> {
       const port = listenOptions.port ?? readSettingsBeforeSecrets(env).port;
       let server: Server | undefined; // eslint-disable-line prefer-const -- assigned below, read by onDrain later
-      if (listenOptions.shutdown !== false) void Promise.resolve(current()).then((a) => drainOnSignal(a, () => server?.close()), () => undefined);
-      server = createHttpServer(current, limits);
+      if (listenOptions.shutdown !== false) void appReady.then((a) => drainOnSignal(a, () => server?.close()), () => undefined);
+      server = createHttpServer(() => (app ? announce(app) : appReady.then(announce, () => unstarted)), limits);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(port, listenOptions.host, () => (server!.off('error', reject), resolve()));
