@@ -90,7 +90,11 @@ function guardFrameworkOnce(limits: ReceiveLimits): void {
 }
 
 /** The answer while the configuration cannot be resolved: redelivered, never lost. */
-const CANNOT_START: Answer = { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'eventarc-router cannot start: see its CRITICAL log line\n' };
+const CANNOT_START: Answer = {
+  status: 503,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  body: 'eventarc-router cannot start: see its CRITICAL log line\n',
+};
 const unstarted: RequestHandler = { handle: () => ({ answer: CANNOT_START }) };
 
 /** The sink a router logs to: the given one, and a test's capture while it runs a delivery. */
@@ -196,21 +200,26 @@ export function createRouter(options: RouterOptions = {}): EventRouter {
     handler,
     async listen(listenOptions: ListenOptions = {}): Promise<Server> {
       const port = listenOptions.port ?? readSettingsBeforeSecrets(env).port;
-      let server: Server | undefined; // eslint-disable-line prefer-const -- assigned below, read by onDrain later
-      if (listenOptions.shutdown !== false) void appReady.then((a) => drainOnSignal(a, () => server?.close()), () => undefined);
-      server = createHttpServer(() => (app ? announce(app) : appReady.then(announce, () => unstarted)), limits);
+      const server = createHttpServer(() => (app ? announce(app) : appReady.then(announce, () => unstarted)), limits);
+      if (listenOptions.shutdown !== false)
+        void appReady.then(
+          (a) => drainOnSignal(a, () => server.close()),
+          () => undefined,
+        );
       await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
-        server!.listen(port, listenOptions.host, () => (server!.off('error', reject), resolve()));
+        server.once('error', reject);
+        server.listen(port, listenOptions.host, () => (server.off('error', reject), resolve()));
       });
       return server;
     },
     ready: appReady.then(() => undefined),
     routes() {
-      return (app?.router ?? staging).routes().map((r) => ({ name: r.name, ...(r.action !== undefined && { action: r.action }), match: r.filter.describe(), timeoutMs: r.timeoutMs }));
+      return (app?.router ?? staging)
+        .routes()
+        .map((r) => ({ name: r.name, ...(r.action !== undefined && { action: r.action }), match: r.filter.describe(), timeoutMs: r.timeoutMs }));
     },
     [ROUTER_INTERNALS]: internals,
   };
   router.ready.catch(() => undefined);
-  return router as unknown as EventRouter;
+  return router;
 }

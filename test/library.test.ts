@@ -58,7 +58,11 @@ describe('createRouter', () => {
       const url = await listening(server);
       const answer = await post(url, deliveries.storageObject({ bucket: 'b', name: 'releases/1.2.0/app.tgz', size: 42 }));
       expect(answer.status).toBe(200);
-      expect(JSON.parse(answer.body)).toEqual({ acknowledged: true, handled: true, results: [{ route: 'release', summary: 'release 1.2.0: app.tgz (42 bytes)' }] });
+      expect(JSON.parse(answer.body)).toEqual({
+        acknowledged: true,
+        handled: true,
+        results: [{ route: 'release', summary: 'release 1.2.0: app.tgz (42 bytes)' }],
+      });
       // Unmatched: acknowledged, and no default route ran.
       expect((await post(url, deliveries.pubsubMessage({ data: 'x' }))).status).toBe(204);
       expect((await post(url, deliveries.request({ method: 'GET' }))).status).toBe(405);
@@ -69,9 +73,13 @@ describe('createRouter', () => {
 
   it('serves from the lean server with listen(), and lists its routes once, on the first request', async () => {
     const sink = memorySink();
-    const router = createRouter({ env: { ROUTE_TIMEOUT_SECONDS: '3' }, sink }).on({ kind: 'pubsub.message' }, (event) => {
-      if (event.text() === 'poison') throw new PermanentError('cannot be handled');
-    }, { name: 'messages' });
+    const router = createRouter({ env: { ROUTE_TIMEOUT_SECONDS: '3' }, sink }).on(
+      { kind: 'pubsub.message' },
+      (event) => {
+        if (event.text() === 'poison') throw new PermanentError('cannot be handled');
+      },
+      { name: 'messages' },
+    );
     const server = await router.listen({ port: 0, host: '127.0.0.1', shutdown: false });
     try {
       const url = await listening(server);
@@ -134,7 +142,11 @@ describe('createRouter', () => {
         const lines = [];
         const post = async (url, d, headers = {}) => (await fetch(url, { method: 'POST', headers: { ...d.headers, ...headers }, body: d.body })).status;
         (async () => { ${body} })().then((r) => { process.stdout.write(JSON.stringify(r)); process.exit(0); }, (e) => { process.stdout.write(JSON.stringify({ thrown: e.message })); process.exit(0); });`;
-      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20000, env: { PATH: process.env['PATH'] ?? '' } });
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+        encoding: 'utf8',
+        timeout: 20000,
+        env: { PATH: process.env['PATH'] ?? '' },
+      });
       return JSON.parse(stdout) as Record<string, unknown>;
     }
 

@@ -44,13 +44,13 @@ export class Router {
    */
   on<const S extends MatchSpec>(match: S & SpecCheck<S>, handler: HandlerFor<S>, options?: RouteOptions): this;
   on(match: Filter, handler: Handler, options?: RouteOptions): this;
-  on(match: MatchSpec | Filter, handler: Handler | HandlerFor<MatchSpec>, options: RouteOptions = {}): this {
+  on(match: MatchSpec | Filter, handler: Handler, options: RouteOptions = {}): this {
     const filter = isFilter(match) ? match : compileMatchSpec(matchSpecSchema.parse(match));
     return this.add({
       name: options.name ?? `route-${this.table.length + 1}`,
       filter,
-      // The spec's kind narrows the event at compile time; the filter makes it so at run time.
-      handler: handler as Handler,
+      // The spec's kind narrows the event at compile time (the overloads); the filter makes it so at run time.
+      handler,
       timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
       ...(options.isPermanent && { isPermanent: options.isPermanent }),
       ...(options.idempotent && { idempotent: options.idempotent }),

@@ -62,21 +62,22 @@ type SpecKey<K extends EventKind> = FieldsFor<K> | 'attributes' | 'all' | 'any' 
 type Broad<S> = MatchSpec extends S ? true : false;
 
 /** Keys of a spec (nested ones too) that are not fields of its kinds. */
-type UnknownKeys<S, K extends EventKind> = Broad<S> extends true
-  ? never
-  : S extends object
-  ? {
-      [X in keyof S]-?: X extends 'all' | 'any'
-        ? S[X] extends readonly (infer E)[] | undefined
-          ? UnknownKeys<E, K>
-          : never
-        : X extends 'not'
-          ? UnknownKeys<S[X], K>
-          : X extends SpecKey<K>
-            ? never
-            : X;
-    }[keyof S]
-  : never;
+type UnknownKeys<S, K extends EventKind> =
+  Broad<S> extends true
+    ? never
+    : S extends object
+      ? {
+          [X in keyof S]-?: X extends 'all' | 'any'
+            ? S[X] extends readonly (infer E)[] | undefined
+              ? UnknownKeys<E, K>
+              : never
+            : X extends 'not'
+              ? UnknownKeys<S[X], K>
+              : X extends SpecKey<K>
+                ? never
+                : X;
+        }[keyof S]
+      : never;
 
 /** The literal values of a value matcher; `never` when they are only known at run time. */
 type Literals<M> = M extends string
@@ -88,7 +89,13 @@ type Literals<M> = M extends string
     : M extends { readonly exact: infer E extends string }
       ? Literals<E>
       : never;
-type ChangeOf<K extends EventKind> = K extends 'storage.object' ? StorageChange : K extends 'registry.image' ? ImageChange : K extends 'firestore.document' ? FirestoreChange : never;
+type ChangeOf<K extends EventKind> = K extends 'storage.object'
+  ? StorageChange
+  : K extends 'registry.image'
+    ? ImageChange
+    : K extends 'firestore.document'
+      ? FirestoreChange
+      : never;
 type UnknownChanges<S, K extends EventKind> = S extends { readonly change: infer M } ? Exclude<Literals<M>, ChangeOf<K>> : never;
 
 type Names<K extends EventKind> = EventKind extends K ? 'any' : K;
@@ -106,37 +113,39 @@ export type SpecCheck<S> = [UnknownKeys<S, KindOf<S>>] extends [never]
 
 /** The path patterns of a spec's value matchers (`{ pathPattern: '...' }`), by where they sit. */
 type PatternOf<M> = M extends { readonly pathPattern: infer P extends string } ? P : never;
-type PatternsOf<S> = Broad<S> extends true
-  ? string
-  : S extends object
-  ? {
-      [X in keyof S]-?: X extends 'all'
-        ? S[X] extends readonly (infer E)[] | undefined
-          ? PatternsOf<E>
-          : never
-        : X extends 'any' | 'not'
-          ? never
-          : X extends 'attributes'
-            ? { [A in keyof S[X]]-?: PatternOf<S[X][A]> }[keyof S[X]]
-            : PatternOf<S[X]>;
-    }[keyof S]
-  : never;
+type PatternsOf<S> =
+  Broad<S> extends true
+    ? string
+    : S extends object
+      ? {
+          [X in keyof S]-?: X extends 'all'
+            ? S[X] extends readonly (infer E)[] | undefined
+              ? PatternsOf<E>
+              : never
+            : X extends 'any' | 'not'
+              ? never
+              : X extends 'attributes'
+                ? { [A in keyof S[X]]-?: PatternOf<S[X][A]> }[keyof S[X]]
+                : PatternOf<S[X]>;
+        }[keyof S]
+      : never;
 /** Patterns under `any`: only the branch that matched captured, so their names may be absent. */
-type OptionalPatternsOf<S> = Broad<S> extends true
-  ? string
-  : S extends object
-  ? {
-      [X in keyof S]-?: X extends 'any'
-        ? S[X] extends readonly (infer E)[] | undefined
-          ? PatternsOf<E> | OptionalPatternsOf<E>
-          : never
-        : X extends 'all'
-          ? S[X] extends readonly (infer E)[] | undefined
-            ? OptionalPatternsOf<E>
-            : never
-          : never;
-    }[keyof S]
-  : never;
+type OptionalPatternsOf<S> =
+  Broad<S> extends true
+    ? string
+    : S extends object
+      ? {
+          [X in keyof S]-?: X extends 'any'
+            ? S[X] extends readonly (infer E)[] | undefined
+              ? PatternsOf<E> | OptionalPatternsOf<E>
+              : never
+            : X extends 'all'
+              ? S[X] extends readonly (infer E)[] | undefined
+                ? OptionalPatternsOf<E>
+                : never
+              : never;
+        }[keyof S]
+      : never;
 
 type ParamsFrom<Required extends string, Optional extends string> = string extends Required | Optional
   ? RouteParams

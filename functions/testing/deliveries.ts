@@ -242,7 +242,12 @@ export function cloudEvent(fields: CloudEventFields, via: CloudEventMode = 'clou
 }
 
 /** Any request at all (a GET, a body that is no delivery): the pipeline's answer to what is not an event. */
-export function request(fields: { readonly method?: string; readonly path?: string; readonly headers?: Readonly<Record<string, string>>; readonly body?: string | Buffer }): DeliveryRequest {
+export function request(fields: {
+  readonly method?: string;
+  readonly path?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Buffer;
+}): DeliveryRequest {
   const headers = Object.fromEntries(Object.entries(fields.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   return { method: fields.method ?? 'POST', path: fields.path ?? '/', headers, body: Buffer.from(fields.body ?? '') };
 }

@@ -20,7 +20,9 @@ const CONSUMER = path.join(__dirname, 'consumer');
 /** tsc's exit code, its diagnostics' first lines, and all it printed. */
 async function tsc(dir: string, project: string): Promise<{ code: number; lines: string[]; text: string }> {
   try {
-    const { stdout } = await run(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project, '--pretty', 'false'], { cwd: dir });
+    const { stdout } = await run(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project, '--pretty', 'false'], {
+      cwd: dir,
+    });
     return { code: 0, lines: stdout.split('\n').filter(Boolean), text: stdout };
   } catch (err) {
     const e = err as { code: number; stdout: string };
@@ -46,7 +48,15 @@ describe('the npm package, installed into a fresh project', () => {
     const other = packed.files.filter((f) => !/^dist\/(package\/[a-z]+\.js|types\/.+\.d\.ts)$/.test(f));
     // npm always packs `main` (the service loader, for deploying this repository): nothing else.
     expect(other).toEqual(['README.md', 'dist/service/router.js', 'package.json']);
-    expect(packed.files).toEqual(expect.arrayContaining(['dist/package/index.js', 'dist/package/testing.js', 'dist/package/cli.js', 'dist/types/library.d.ts', 'dist/types/testing/index.d.ts']));
+    expect(packed.files).toEqual(
+      expect.arrayContaining([
+        'dist/package/index.js',
+        'dist/package/testing.js',
+        'dist/package/cli.js',
+        'dist/types/library.d.ts',
+        'dist/types/testing/index.d.ts',
+      ]),
+    );
     expect(packed.size).toBeLessThan(450_000);
     process.stdout.write(`npm pack: ${packed.files.length} files, ${packed.size} bytes packed, ${packed.unpackedSize} unpacked\n`);
   });
@@ -67,7 +77,13 @@ describe('the npm package, installed into a fresh project', () => {
   it("runs the user's test in process with eventarc-router/testing", async () => {
     const { stdout } = await run(process.execPath, [path.join(dir, 'dist', 'check.js')], { cwd: dir, env: { PATH: process.env['PATH'] ?? '' } });
     expect(JSON.parse(stdout)).toEqual({
-      release: { outcome: 'handled', status: 200, acknowledged: true, routes: [{ route: 'release', status: 'done', result: { summary: 'release 1.2.0: app.tgz (42 bytes)' } }], logs: ['releasing 1.2.0'] },
+      release: {
+        outcome: 'handled',
+        status: 200,
+        acknowledged: true,
+        routes: [{ route: 'release', status: 'done', result: { summary: 'release 1.2.0: app.tgz (42 bytes)' } }],
+        logs: ['releasing 1.2.0'],
+      },
       empty: {
         outcome: 'rejected',
         status: 200,
@@ -104,15 +120,29 @@ describe('the npm package, installed into a fresh project', () => {
     it('answers a delivery through the route, and a broken body is ours to read (acknowledged and preserved, not the framework 400)', async () => {
       const release = await post(deliveries.storageObject({ bucket: 'releases', name: 'v/2.0.0/app.tgz', size: 7 }));
       expect(release.status).toBe(200);
-      expect(JSON.parse(release.body)).toEqual({ acknowledged: true, handled: true, results: [{ route: 'release', summary: 'release 2.0.0: app.tgz (7 bytes)' }] });
+      expect(JSON.parse(release.body)).toEqual({
+        acknowledged: true,
+        handled: true,
+        results: [{ route: 'release', summary: 'release 2.0.0: app.tgz (7 bytes)' }],
+      });
       const broken = deliveries.request({
-        headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'b1', 'ce-type': 'google.cloud.storage.object.v1.finalized', 'ce-source': '//storage.googleapis.com/projects/_/buckets/releases' },
+        headers: {
+          'content-type': 'application/json',
+          'ce-specversion': '1.0',
+          'ce-id': 'b1',
+          'ce-type': 'google.cloud.storage.object.v1.finalized',
+          'ce-source': '//storage.googleapis.com/projects/_/buckets/releases',
+        },
         body: '{"bucket": "releases", "name": ',
       });
       const answer = await post(broken);
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body)).toMatchObject({ acknowledged: true, handled: false });
-      const lines = framework.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = framework
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines.map((l) => l['message'])).toEqual(expect.arrayContaining(['eventarc-router: 1 route(s)', 'releasing 2.0.0']));
     });
   });

@@ -40,7 +40,7 @@ export function writeConsumerManifest(dir: string, tarball: string): void {
   packages['node_modules/eventarc-router'] = {
     version: pkg['version'] as string,
     resolved: spec,
-    license: pkg['license'] as string,
+    license: pkg['license'],
     dependencies: pkg['dependencies'],
     bin: pkg['bin'],
     engines: pkg['engines'],

@@ -22,10 +22,14 @@ describe('runDelivery', () => {
   it('reports what each route did, the answer and the lines, and keeps the lines off stdout', async () => {
     const written: string[] = [];
     const router = createRouter({ env: {}, sink: { write: (l) => void written.push(l) } })
-      .on({ kind: 'storage.object', name: { pathPattern: 'releases/{version}/{file=**}' } }, (event, ctx) => {
-        ctx.log.info(`releasing ${ctx.params.version}`);
-        return { summary: `released ${ctx.params.file}`, details: { bytes: event.object.size } };
-      }, { name: 'release' })
+      .on(
+        { kind: 'storage.object', name: { pathPattern: 'releases/{version}/{file=**}' } },
+        (event, ctx) => {
+          ctx.log.info(`releasing ${ctx.params.version}`);
+          return { summary: `released ${ctx.params.file}`, details: { bytes: event.object.size } };
+        },
+        { name: 'release' },
+      )
       .on({ kind: 'storage.object', bucket: 'other' }, () => undefined, { name: 'other' });
     const result = await runDelivery(router, deliveries.storageObject({ bucket: 'b', name: 'releases/1.2/app.tgz', size: 7 }));
     expect(result).toMatchObject({ outcome: 'handled', status: 200, acknowledged: true });
@@ -41,9 +45,13 @@ describe('runDelivery', () => {
   it('retries a RetryableError (503, redelivered) and acknowledges a PermanentError with the request preserved', async () => {
     const router = createRouter({ env: {} })
       .on({ attributes: { fail: 'later' } }, () => Promise.reject(new RetryableError('registry unavailable')), { name: 'later' })
-      .on({ attributes: { fail: 'never' } }, () => {
-        throw new PermanentError('no such image');
-      }, { name: 'never' });
+      .on(
+        { attributes: { fail: 'never' } },
+        () => {
+          throw new PermanentError('no such image');
+        },
+        { name: 'never' },
+      );
     const retry = await runDelivery(router, deliveries.pubsubMessage({ attributes: { fail: 'later' } }));
     expect(retry).toMatchObject({ outcome: 'retry', status: 503, acknowledged: false });
     expect(retry.routes).toEqual([{ route: 'later', status: 'retry', reason: 'registry unavailable', unavailable: true }]);
@@ -57,7 +65,12 @@ describe('runDelivery', () => {
 
   it('acknowledges an event no route takes, and refuses what is no delivery', async () => {
     const router = createRouter({ env: {} }).on({ kind: 'registry.image' }, () => undefined);
-    expect(await runDelivery(router, deliveries.pubsubMessage({ data: 'x' }))).toMatchObject({ outcome: 'unmatched', status: 204, acknowledged: true, routes: [] });
+    expect(await runDelivery(router, deliveries.pubsubMessage({ data: 'x' }))).toMatchObject({
+      outcome: 'unmatched',
+      status: 204,
+      acknowledged: true,
+      routes: [],
+    });
     expect(await runDelivery(router, deliveries.request({ method: 'GET' }))).toMatchObject({ outcome: 'not-a-delivery', status: 405, acknowledged: false });
     const broken = await runDelivery(router, deliveries.request({ headers: { 'content-type': 'application/json' }, body: '{"message":{"data":"%%%"}}' }));
     expect(broken).toMatchObject({ outcome: 'rejected', status: 200 });
@@ -71,7 +84,11 @@ describe('runDelivery', () => {
       ctx.log.info(`end ${event.text()}`);
     });
     const results = await Promise.all(['a', 'b', 'c'].map((data) => runDelivery(router, deliveries.pubsubMessage({ data }))));
-    expect(results.map((r) => r.logs.map((l) => l['message']))).toEqual([['start a', 'end a'], ['start b', 'end b'], ['start c', 'end c']]);
+    expect(results.map((r) => r.logs.map((l) => l['message']))).toEqual([
+      ['start a', 'end a'],
+      ['start b', 'end b'],
+      ['start c', 'end c'],
+    ]);
   });
 
   it('refuses what is not a router of createRouter()', async () => {

@@ -12,7 +12,11 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 let previous: ts.Program | undefined;
 function compile(replace?: (text: string) => string): { line: number; message: string }[] {
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(ROOT, 'tsconfig.json'),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  )!;
   const options = { ...config.options, noEmit: true };
   const host = ts.createCompilerHost(options);
   const readFile = host.readFile.bind(host);
@@ -42,14 +46,18 @@ describe('typed routes (test/types/routes.types.ts, compiled by tsc)', () => {
   it('without the directives, fails exactly on the lines they mark, saying what is wrong', () => {
     const errors = compile((t) => t.replace(/\/\/ @ts-expect-error/g, '// (expected error)'));
     expect([...new Set(errors.map((e) => e.line))].sort((a, b) => a - b)).toEqual(expected);
-    const on = (line: number) => errors.filter((e) => e.line === line).map((e) => e.message).join('\n');
+    const on = (line: number) =>
+      errors
+        .filter((e) => e.line === line)
+        .map((e) => e.message)
+        .join('\n');
     const lineOf = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
     expect(on(lineOf("tag: 'v1'"))).toContain('`tag` is not a field of storage.object events');
     expect(on(lineOf("document: 'users/alice'"))).toContain('`document` is not a field of storage.object events');
     expect(on(lineOf("'registry.image'], bucket"))).toContain('`bucket` is not a field of registry.image events');
     expect(on(lineOf("buckett: 'b'"))).toContain('`buckett` is not a field of storage.object events');
     expect(on(lineOf("change: 'inserted' }"))).toContain('change `inserted` is not a change of storage.object events');
-    expect(on(lineOf("kind: 'storage.objects'"))).toContain("Did you mean '\"storage.object\"'?");
+    expect(on(lineOf("kind: 'storage.objects'"))).toContain('Did you mean \'"storage.object"\'?');
     expect(on(lineOf('void ctx.params.order;'))).toContain("Property 'order' does not exist");
   });
 });

@@ -14,17 +14,17 @@ const same = <A, B>(proof: Same<A, B>): Same<A, B> => proof;
 const router = createRouter({ env: {} });
 
 // The event narrows to the kind named, for every kind.
-router.on({ kind: 'storage.object', bucket: 'b' }, (event) => void same<typeof event, StorageObjectEvent>(true));
-router.on({ kind: 'registry.image', tag: { suffix: ':latest' } }, (event) => void same<typeof event, ImageEvent>(true));
-router.on({ kind: 'firestore.document' }, (event) => void same<typeof event, FirestoreDocumentEvent>(true));
-router.on({ kind: 'pubsub.message' }, (event) => void same<typeof event['kind'], 'pubsub.message'>(true));
-router.on({ kind: 'audit.log', serviceName: 'storage.googleapis.com' }, (event) => void same<typeof event['kind'], 'audit.log'>(true));
-router.on({ kind: 'build.status', status: 'SUCCESS' }, (event) => void same<typeof event['kind'], 'build.status'>(true));
-router.on({ kind: 'cloudevent', subject: { prefix: 'orders/' } }, (event) => void same<typeof event['kind'], 'cloudevent'>(true));
+router.on({ kind: 'storage.object', bucket: 'b' }, (_event) => void same<typeof _event, StorageObjectEvent>(true));
+router.on({ kind: 'registry.image', tag: { suffix: ':latest' } }, (_event) => void same<typeof _event, ImageEvent>(true));
+router.on({ kind: 'firestore.document' }, (_event) => void same<typeof _event, FirestoreDocumentEvent>(true));
+router.on({ kind: 'pubsub.message' }, (_event) => void same<(typeof _event)['kind'], 'pubsub.message'>(true));
+router.on({ kind: 'audit.log', serviceName: 'storage.googleapis.com' }, (_event) => void same<(typeof _event)['kind'], 'audit.log'>(true));
+router.on({ kind: 'build.status', status: 'SUCCESS' }, (_event) => void same<(typeof _event)['kind'], 'build.status'>(true));
+router.on({ kind: 'cloudevent', subject: { prefix: 'orders/' } }, (_event) => void same<(typeof _event)['kind'], 'cloudevent'>(true));
 // Several kinds: their union, and fields all of them have.
-router.on({ kind: ['storage.object', 'registry.image'], change: 'deleted' }, (event) => void same<typeof event, StorageObjectEvent | ImageEvent>(true));
+router.on({ kind: ['storage.object', 'registry.image'], change: 'deleted' }, (_event) => void same<typeof _event, StorageObjectEvent | ImageEvent>(true));
 // No kind: any event, and any field.
-router.on({ bucket: 'b' }, (event) => void same<typeof event, RouterEvent>(true));
+router.on({ bucket: 'b' }, (_event) => void same<typeof _event, RouterEvent>(true));
 
 // Fields of the narrowed event are there without re-checking kind.
 router.on({ kind: 'storage.object' }, (event) => ({ summary: `${event.object.bucket}/${event.object.name} ${event.change}` }));
@@ -71,7 +71,7 @@ router.on({ all: [{ subject: { pathPattern: 'users/{uid}/**' } }], any: [{ sourc
 router.on({ kind: 'storage.object' }, (_event, ctx) => void ctx.params.anything);
 // A spec only known at run time: any event, any param name.
 declare const spec: import('../../functions/library').MatchSpec;
-router.on(spec, (event, ctx) => void same<[typeof event, typeof ctx.params], [RouterEvent, Readonly<Record<string, string>>]>(true));
+router.on(spec, (_event, _ctx) => void same<[typeof _event, typeof _ctx.params], [RouterEvent, Readonly<Record<string, string>>]>(true));
 
 // The table of fields per kind names every field of fields.ts and nothing else.
 same<keyof FieldKinds, FieldName>(true);

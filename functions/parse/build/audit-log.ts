@@ -29,7 +29,10 @@ export function buildAuditLogEvent(e: AuditLogSpec, mode: CloudEventMode = 'clou
     ...(e.resourceName !== undefined && { resourceName: e.resourceName }),
     ...(e.principalEmail !== undefined && { authenticationInfo: { principalEmail: e.principalEmail } }),
     ...((e.callerIp !== undefined || e.userAgent !== undefined) && {
-      requestMetadata: { ...(e.callerIp !== undefined && { callerIp: e.callerIp }), ...(e.userAgent !== undefined && { callerSuppliedUserAgent: e.userAgent }) },
+      requestMetadata: {
+        ...(e.callerIp !== undefined && { callerIp: e.callerIp }),
+        ...(e.userAgent !== undefined && { callerSuppliedUserAgent: e.userAgent }),
+      },
     }),
     ...(e.request && { request: e.request }),
     ...(e.response && { response: e.response }),
