@@ -123,6 +123,23 @@ describe('createRouter', () => {
     expect(() => on({ kind: 'storage.objekt' }, () => undefined)).toThrow('expected one of pubsub.message, storage.object');
     expect(() => on({ kind: 'storage.object', name: 'users/{uid}' }, () => undefined)).toThrow('reads like a path pattern');
     expect(() => on({ buckett: 'b' }, () => undefined)).toThrow(/buckett/);
+    expect(() => on({ kind: 'storage.object', tag: 'v1' }, () => undefined)).toThrow(
+      '"tag" is not a field of storage.object events: the route would never match them',
+    );
+    expect(() => on({ kind: ['storage.object', 'registry.image'], not: { bucket: 'b' } }, () => undefined)).toThrow(
+      '"bucket" is not a field of registry.image events',
+    );
+    expect(() =>
+      on(
+        {
+          any: [
+            { kind: 'audit.log', methodName: 'm' },
+            { kind: 'build.status', status: 'SUCCESS' },
+          ],
+        },
+        () => undefined,
+      ),
+    ).not.toThrow();
     expect(() => createRouter({ env: { ROUTE_TIMEOUT_SECONDS: 'soon' } })).toThrow('ROUTE_TIMEOUT_SECONDS="soon"');
   });
 

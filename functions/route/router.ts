@@ -9,6 +9,7 @@ import type { Filter, Verdict } from './filter';
 import type { KeySpec } from './idempotency/key';
 import { compileMatchSpec, matchSpecSchema, type MatchSpec } from './match-spec';
 import type { HandlerFor, SpecCheck } from './typed-match';
+import { fieldOfOtherKinds } from './field-kinds';
 
 export interface Route {
   readonly name: string;
@@ -45,7 +46,7 @@ export class Router {
   on<const S extends MatchSpec>(match: S & SpecCheck<S>, handler: HandlerFor<S>, options?: RouteOptions): this;
   on(match: Filter, handler: Handler, options?: RouteOptions): this;
   on(match: MatchSpec | Filter, handler: Handler, options: RouteOptions = {}): this {
-    const filter = isFilter(match) ? match : compileMatchSpec(matchSpecSchema.parse(match));
+    const filter = isFilter(match) ? match : compileMatchSpec(checkedKinds(matchSpecSchema.parse(match)));
     return this.add({
       name: options.name ?? `route-${this.table.length + 1}`,
       filter,
@@ -81,6 +82,13 @@ export class Router {
   explain(event: RouterEvent): { route: Route; verdict: Verdict }[] {
     return this.table.map((route) => ({ route, verdict: route.filter.test(event) }));
   }
+}
+
+/** What the compiler refuses in a spec from code (a field its kind lacks) is refused at run time too, for a JavaScript caller. */
+function checkedKinds(spec: MatchSpec): MatchSpec {
+  const problem = fieldOfOtherKinds(spec);
+  if (problem) throw new Error(problem);
+  return spec;
 }
 
 function isFilter(m: MatchSpec | Filter): m is Filter {

@@ -11,39 +11,11 @@ import type { ActionResult, HandlerContext, RouteParams } from '../act/action';
 import type { EventKind, ImageChange, RouterEvent, StorageChange } from '../parse/event';
 import type { FirestoreChange } from '../parse/payloads/firestore-document';
 import type { FieldName } from './fields';
+import type { FieldKinds } from './field-kinds';
 import type { MatchSpec } from './match-spec';
 import type { PathParamNames } from './matcher/path-pattern';
 
-/** The kinds of event each field of fields.ts has a value for (test/types checks the table against fields.ts). */
-export interface FieldKinds extends Record<FieldName, EventKind> {
-  kind: EventKind;
-  id: EventKind;
-  type: EventKind;
-  source: EventKind;
-  project: EventKind;
-  topic: EventKind;
-  subscription: EventKind;
-  shape: EventKind;
-  change: 'storage.object' | 'registry.image' | 'firestore.document';
-  subject: 'cloudevent' | 'storage.object';
-  bucket: 'storage.object';
-  name: 'storage.object';
-  contentType: 'storage.object';
-  host: 'registry.image';
-  repository: 'registry.image';
-  image: 'registry.image';
-  tag: 'registry.image';
-  digest: 'registry.image';
-  database: 'firestore.document';
-  namespace: 'firestore.document';
-  document: 'firestore.document';
-  serviceName: 'audit.log';
-  methodName: 'audit.log';
-  resourceName: 'audit.log';
-  principalEmail: 'audit.log';
-  status: 'build.status';
-  trigger: 'build.status';
-}
+export type { FieldKinds } from './field-kinds';
 
 /** The kinds a spec names (`kind: 'x'` or `kind: ['x', 'y']`); every kind when it names none. */
 export type KindOf<S> = S extends { readonly kind: infer K } ? (K extends readonly (infer E)[] ? E & EventKind : K & EventKind) : EventKind;
