@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  // test/e2e/consumer: a user's project, compiled against the packed package by test/e2e/package.test.ts.
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'test/e2e/consumer/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -64,6 +64,10 @@ export interface AppOptions {
   /** For tests: an idempotency store or dead-letter publisher already made. */
   readonly idempotencyStore?: IdempotencyStore;
   readonly deadLetters?: DeadLetters;
+  /** Without a routes file, route every event to `log` (or `forward`, with PROXY_HOST); off for a router whose routes are code (library.ts). */
+  readonly defaultRoute?: boolean;
+  /** Log the routes at start (default); off where routes are added after the app is made, and listed later (library.ts). */
+  readonly announceRoutes?: boolean;
 }
 
 /** What the pipeline did with one request, and the answer to send. */
@@ -184,7 +188,9 @@ export function createApp(options: AppOptions = {}): App {
   const router = new Router(settings.routeTimeoutMs);
   const routes = settings.routesFile
     ? loadRoutesFile(settings.routesFile, actions, environment, settings.routeTimeoutMs, options.secrets)
-    : defaultRoutes(actions, environment, settings);
+    : options.defaultRoute === false
+      ? []
+      : defaultRoutes(actions, environment, settings);
   const authCheck = authCheckOf(settings, baseLog);
   const stores = storesOf(settings, options, baseLog);
   const inFlight = createInFlight();
@@ -192,11 +198,13 @@ export function createApp(options: AppOptions = {}): App {
   const receiveLimits = receiveLimitsOf(settings);
   const bodyBudget = createBodyBudget(receiveLimits.maxBodyBytesInFlight);
   for (const route of routes) router.add(route);
-  baseLog.info(`eventarc-router: ${routes.length} route(s)${settings.routesFile ? ` from ${settings.routesFile}` : ' (default)'}`, {
-    routes: routes.map((r) => ({ name: r.name, action: r.action, match: r.filter.describe(), timeoutMs: r.timeoutMs })),
-    // Whether V8's code cache served this start (dist/service/router.js); "rejected" or "none" costs ~15 ms of cold start.
-    codeCache: codeCacheUse(),
-  });
+  if (options.announceRoutes !== false) {
+    baseLog.info(`eventarc-router: ${routes.length} route(s)${settings.routesFile ? ` from ${settings.routesFile}` : ' (default)'}`, {
+      routes: routes.map((r) => ({ name: r.name, action: r.action, match: r.filter.describe(), timeoutMs: r.timeoutMs })),
+      // Whether V8's code cache served this start (dist/service/router.js); "rejected" or "none" costs ~15 ms of cold start.
+      codeCache: codeCacheUse(),
+    });
+  }
 
   const decideSettings = { router, idempotency: stores.idempotency, maxAttempts: settings.deadLetterMaxAttempts };
   const stages: Stage<Incoming, Outcome>[] = [

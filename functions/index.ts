@@ -1,7 +1,8 @@
 /**
  * Functions Framework entry point `router` (signature type http: it sees the
- * headers and sets the status itself). Code routes: `import { router } from
- * 'eventarc-router'; router.on({ kind: 'storage.object' }, handler)`.
+ * headers and sets the status itself), for deploying this repository (package.json
+ * `main`, through router-loader.ts). A project of its own uses the package's entry,
+ * library.ts (`createRouter()`), instead.
  *
  * With Secret Manager references in the configuration, the app is built once
  * they are resolved (requests wait for that, unread); an unresolvable one stops the process.

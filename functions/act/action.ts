@@ -21,8 +21,8 @@ export type RouteParams = Readonly<Record<string, string>>;
 /** The parameters of a route that captured none. */
 export const NO_PARAMS: RouteParams = Object.freeze({});
 
-/** Per-event context; created per request, never shared across requests. */
-export interface HandlerContext {
+/** Per-event context; created per request, never shared across requests. `Params`: what the route's path patterns capture (route/typed-match.ts). */
+export interface HandlerContext<Params extends RouteParams = RouteParams> {
   /** Logger carrying this request's trace and event labels. */
   readonly log: Logger;
   /** Aborted when the route's deadline passes or the client goes away. */
@@ -30,7 +30,7 @@ export interface HandlerContext {
   /** Name of the route running the handler. */
   readonly route: string;
   /** What the route's path patterns captured for this event; empty when they captured nothing. */
-  readonly params: RouteParams;
+  readonly params: Params;
 }
 
 export type Handler = (event: RouterEvent, ctx: HandlerContext) => Promise<ActionResult | void> | ActionResult | void;

@@ -2,9 +2,10 @@
 import { parseArgs } from 'util';
 import type { StorageChange } from '../parse/event';
 import type { RawRequest } from '../receive/raw-request';
-import { readEventFile, type Io } from './routes';
-import { buildDelivery, type ShapeLetter } from './shapes';
-import { buildDocumentEvent, DOCUMENT_CHANGES, type DocumentChange } from './firestore-document';
+import type { Io } from './routes';
+import { readEventFile } from '../parse/build/request-file';
+import { buildDelivery, type ShapeLetter } from '../parse/build/shapes';
+import { buildDocumentEvent, DOCUMENT_CHANGES, type DocumentChange } from '../parse/build/firestore-document';
 
 export const EMIT_USAGE = `usage: eventarc-router emit SHAPE --url URL [event flags]
        eventarc-router emit --fixture FILE --url URL

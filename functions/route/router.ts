@@ -8,6 +8,8 @@ import type { RouterEvent } from '../parse/event';
 import type { Filter, Verdict } from './filter';
 import type { KeySpec } from './idempotency/key';
 import { compileMatchSpec, matchSpecSchema, type MatchSpec } from './match-spec';
+import type { HandlerFor, SpecCheck } from './typed-match';
+import { fieldOfOtherKinds } from './field-kinds';
 
 export interface Route {
   readonly name: string;
@@ -37,12 +39,18 @@ export class Router {
 
   constructor(private readonly defaultTimeoutMs: number) {}
 
-  /** Adds a route from code. `match` is a MatchSpec (validated) or a Filter built with route/filter. */
+  /**
+   * Adds a route from code. `match` is a MatchSpec (validated at run time too) whose kind and
+   * path patterns type the handler's event and `ctx.params` (route/typed-match.ts), or a Filter built with route/filter.
+   */
+  on<const S extends MatchSpec>(match: S & SpecCheck<S>, handler: HandlerFor<S>, options?: RouteOptions): this;
+  on(match: Filter, handler: Handler, options?: RouteOptions): this;
   on(match: MatchSpec | Filter, handler: Handler, options: RouteOptions = {}): this {
-    const filter = isFilter(match) ? match : compileMatchSpec(matchSpecSchema.parse(match));
+    const filter = isFilter(match) ? match : compileMatchSpec(checkedKinds(matchSpecSchema.parse(match)));
     return this.add({
       name: options.name ?? `route-${this.table.length + 1}`,
       filter,
+      // The spec's kind narrows the event at compile time (the overloads); the filter makes it so at run time.
       handler,
       timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
       ...(options.isPermanent && { isPermanent: options.isPermanent }),
@@ -74,6 +82,13 @@ export class Router {
   explain(event: RouterEvent): { route: Route; verdict: Verdict }[] {
     return this.table.map((route) => ({ route, verdict: route.filter.test(event) }));
   }
+}
+
+/** What the compiler refuses in a spec from code (a field its kind lacks) is refused at run time too, for a JavaScript caller. */
+function checkedKinds(spec: MatchSpec): MatchSpec {
+  const problem = fieldOfOtherKinds(spec);
+  if (problem) throw new Error(problem);
+  return spec;
 }
 
 function isFilter(m: MatchSpec | Filter): m is Filter {

@@ -4,6 +4,7 @@
  * but another root; and no chain of imports comes back to where it started.
  *
  *   9  app.ts, index.ts, serve.ts, start.ts, router-loader.ts, cli/  composition roots: wire everything
+ *      library.ts, router-internals.ts, testing/                 the package's entries (`eventarc-router`, `eventarc-router/testing`)
  *   8  answer/    the outcome of a request, its HTTP answer, dead letters, preserved requests
  *   7  route/     routes, filters, dispatch to an action, idempotency around it
  *   6  act/       the actions and the contract they implement (act/action.ts, act/errors.ts)
@@ -48,6 +49,9 @@ const RANKS: ReadonlyMap<string, number> = new Map([
   ['start.ts', ROOT_RANK],
   ['router-loader.ts', ROOT_RANK],
   ['cli', ROOT_RANK],
+  ['library.ts', ROOT_RANK],
+  ['router-internals.ts', ROOT_RANK],
+  ['testing', ROOT_RANK],
 ]);
 
 export interface Edge {

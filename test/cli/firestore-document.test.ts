@@ -5,7 +5,7 @@
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { emitCommand } from '../../functions/cli/emit';
-import { buildDocumentEvent, firestoreValue } from '../../functions/cli/firestore-document';
+import { buildDocumentEvent, firestoreValue } from '../../functions/parse/build/firestore-document';
 import { parseDelivery } from '../../functions/parse/delivery';
 
 describe('plain JSON as Firestore Value JSON', () => {

@@ -188,3 +188,12 @@ function wildMatches(pieces: readonly string[], part: string): boolean {
 }
 
 const show = (v: string) => JSON.stringify(v.length > 100 ? `${v.slice(0, 100)}…` : v);
+
+/**
+ * The parameter names a pattern captures, at compile time (`users/{uid}/{rest=**}`
+ * gives `'uid' | 'rest'`): the same grammar as parseSegment, for a pattern written
+ * as a literal. A pattern only known at run time (a `string`) gives `string`.
+ */
+export type PathParamNames<P extends string> = string extends P ? string : CaptureName<SegmentsOf<P extends `/${infer B}` ? B : P>>;
+type SegmentsOf<P extends string> = P extends `${infer Head}/${infer Tail}` ? Head | SegmentsOf<Tail> : P;
+type CaptureName<S extends string> = S extends `{${infer Inner}}` ? (Inner extends `${infer Name}=${string}` ? Name : Inner) : never;

@@ -1,11 +1,12 @@
 /**
  * Builds a delivery of any shape A to H for one event described by flags, so
- * `eventarc-router emit` can exercise a route exactly as Eventarc or Pub/Sub would.
- * Pure: returns the request; sending is the caller's business.
+ * `eventarc-router emit` and eventarc-router/testing can exercise a route exactly
+ * as Eventarc or Pub/Sub would. This folder is parsing's inverse: requests built
+ * as their senders build them. Pure: returns the request; sending is the caller's business.
  */
-import type { StorageChange } from '../parse/event';
-import type { RawRequest } from '../receive/raw-request';
-import { MESSAGE_PUBLISHED } from '../parse/payloads/pubsub-message';
+import type { StorageChange } from '../event';
+import type { RawRequest } from '../../receive/raw-request';
+import { MESSAGE_PUBLISHED } from '../payloads/pubsub-message';
 
 export type ShapeLetter = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H';
 
@@ -16,8 +17,11 @@ export interface EventSpec {
   readonly topic: string;
   readonly subscription: string;
   /** Pub/Sub message data (A, C, D, E). */
-  readonly data?: string;
+  readonly data?: string | Buffer;
   readonly attributes?: Readonly<Record<string, string>>;
+  /** Push deliveries (A, C, D, F, G): set by Pub/Sub when the subscription has a dead-letter policy. */
+  readonly deliveryAttempt?: number;
+  readonly orderingKey?: string;
   /** Storage object (B, C with --bucket, F, H). */
   readonly bucket?: string;
   readonly name?: string;
@@ -56,7 +60,7 @@ function storageObject(e: EventSpec): Record<string, string> {
   };
 }
 
-function message(e: EventSpec, data: string | undefined = e.data, attributes = e.attributes ?? {}): Record<string, unknown> {
+function message(e: EventSpec, data: string | Buffer | undefined = e.data, attributes = e.attributes ?? {}): Record<string, unknown> {
   return {
     ...(data !== undefined && data !== '' && { data: Buffer.from(data).toString('base64') }),
     attributes,
@@ -64,8 +68,15 @@ function message(e: EventSpec, data: string | undefined = e.data, attributes = e
     message_id: e.id,
     publishTime: e.time,
     publish_time: e.time,
+    ...(e.orderingKey !== undefined && { orderingKey: e.orderingKey }),
   };
 }
+
+const pushBody = (e: EventSpec, m: Record<string, unknown>) => ({
+  message: m,
+  subscription: subscriptionName(e),
+  ...(e.deliveryAttempt !== undefined && { deliveryAttempt: e.deliveryAttempt }),
+});
 
 const subscriptionName = (e: EventSpec) => `projects/${e.project}/subscriptions/${e.subscription}`;
 
@@ -97,7 +108,7 @@ export function buildDelivery(shape: ShapeLetter, e: EventSpec): RawRequest {
           'ce-source': `//pubsub.googleapis.com/projects/${e.project}/topics/${e.topic}`,
           'content-type': 'application/json; charset=utf-8',
         },
-        { message: message(e), subscription: subscriptionName(e) },
+        pushBody(e, message(e)),
       );
     case 'B': {
       const o = storageObject(e);
@@ -135,12 +146,12 @@ export function buildDelivery(shape: ShapeLetter, e: EventSpec): RawRequest {
             type: MESSAGE_PUBLISHED,
             source: `//pubsub.googleapis.com/projects/${e.project}/topics/${e.topic}`,
             datacontenttype: 'application/json',
-            data: { message: message(e), subscription: subscriptionName(e) },
+            data: pushBody(e, message(e)),
           };
       return { ...json({}, ce), headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' } };
     }
     case 'D':
-      return json({}, { message: message(e), subscription: subscriptionName(e) });
+      return json({}, pushBody(e, message(e)));
     case 'E': {
       const headers: Record<string, string> = {
         'content-type': 'application/octet-stream',
@@ -153,12 +164,12 @@ export function buildDelivery(shape: ShapeLetter, e: EventSpec): RawRequest {
     }
     case 'F': {
       const n = storageNotification(e);
-      return json({}, { message: message(e, n.data, n.attributes), subscription: subscriptionName(e) });
+      return json({}, pushBody(e, message(e, n.data, n.attributes)));
     }
     case 'G': {
       if (!e.digest && !e.tag) throw new Error('a registry notification needs --digest and/or --tag');
       const data = JSON.stringify({ action: e.action ?? 'INSERT', ...(e.digest && { digest: e.digest }), ...(e.tag && { tag: e.tag }) });
-      return json({}, { message: message(e, data, {}), subscription: subscriptionName(e) });
+      return json({}, pushBody(e, message(e, data, {})));
     }
     case 'H': {
       if (e.bucket !== undefined) {

@@ -3,9 +3,9 @@
  * `--event-data-content-type=application/json`: `ce-*` headers (with the
  * `database` and `document` extensions) and a DocumentEventData
  * body, its fields in Firestore's Value JSON (`{"integerValue": "12"}`). Built
- * from plain JSON (`--fields '{"total": 12}'`), for `emit` only: encoding, never decoding.
+ * from plain JSON (`--fields '{"total": 12}'`), for `emit` and eventarc-router/testing: encoding, never decoding.
  */
-import type { RawRequest } from '../receive/raw-request';
+import type { RawRequest } from '../../receive/raw-request';
 
 export type DocumentChange = 'created' | 'updated' | 'deleted' | 'written';
 export const DOCUMENT_CHANGES: readonly DocumentChange[] = ['created', 'updated', 'deleted', 'written'];
