@@ -127,18 +127,19 @@ export function installExampleDependencies(tarball: string, example: Manifest, d
 
 /**
  * A copy of examples/<name> in `into`, with `installed`'s node_modules linked in. `replace`:
- * text substitutions in its files (the example's public host names become loopback peers).
+ * text substitutions in its routes file only (the example's public host names become the
+ * loopback peers'); its code and tests are copied as they are.
  */
 export function copyExample(name: string, into: string, installed: string, replace: Record<string, string> = {}): string {
   const dir = path.join(into, name);
   fs.cpSync(path.join(EXAMPLES, name), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) });
-  for (const file of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    const full = path.join(dir, file);
-    if (!fs.statSync(full).isFile()) continue;
-    let text = fs.readFileSync(full, 'utf8');
-    for (const [from, to] of Object.entries(replace)) text = text.split(from).join(to);
-    fs.writeFileSync(full, text);
+  const routes = path.join(dir, 'routes.yaml');
+  let text = fs.readFileSync(routes, 'utf8');
+  for (const [from, to] of Object.entries(replace)) {
+    if (!text.includes(from)) throw new Error(`${name}/routes.yaml does not mention ${from}`);
+    text = text.split(from).join(to);
   }
+  fs.writeFileSync(routes, text);
   fs.symlinkSync(path.join(installed, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   return dir;
 }
@@ -214,12 +215,8 @@ export function send(
   });
 }
 
-/**
- * The gcloud commands an example's deploy.sh runs, as argument vectors: the script runs with
- * a recording `gcloud` first on PATH (it answers nothing and succeeds), so every command,
- * with the script's own quoting and variables, is captured exactly as it would be run.
- */
-export function deployCommands(dir: string, env: Record<string, string> = {}): string[][] {
+/** The gcloud argument vectors a bash script runs, with a recording `gcloud` first on PATH (it answers nothing and succeeds). */
+function recordGcloud(script: string, cwd: string, env: Record<string, string>): string[][] {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'gcloud-recorder-'));
   const record = path.join(bin, 'calls.jsonl');
   try {
@@ -228,8 +225,8 @@ export function deployCommands(dir: string, env: Record<string, string> = {}): s
       `#!${process.execPath}\nrequire('fs').appendFileSync(${JSON.stringify(record)}, JSON.stringify(process.argv.slice(2)) + '\\n');\n`,
       { mode: 0o755 },
     );
-    execFileSync('bash', [path.join(dir, 'deploy.sh')], {
-      cwd: dir,
+    execFileSync('bash', [script], {
+      cwd,
       env: { PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, HOME: bin, ...env },
       input: 'example-secret-value\n',
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -242,6 +239,34 @@ export function deployCommands(dir: string, env: Record<string, string> = {}): s
       .map((l) => JSON.parse(l) as string[]);
   } finally {
     fs.rmSync(bin, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The gcloud commands an example's deploy.sh runs, as argument vectors, with the script's
+ * own quoting and variables, captured exactly as they would be run.
+ */
+export function deployCommands(dir: string, env: Record<string, string> = {}): string[][] {
+  return recordGcloud(path.join(dir, 'deploy.sh'), dir, env);
+}
+
+/** The gcloud commands shown in an example's README (```bash blocks, continuations joined), as bash reads them. */
+export function readmeCommands(dir: string): string[][] {
+  const md = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
+  const lines: string[] = [];
+  for (const block of md.matchAll(/```bash\n([\s\S]*?)```/g))
+    lines.push(
+      ...block[1]
+        .replace(/\\\n\s*/g, ' ')
+        .split('\n')
+        .filter((l) => l.startsWith('gcloud ')),
+    );
+  const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'readme-commands-')), 'commands.sh');
+  try {
+    fs.writeFileSync(script, `set -e\n${lines.join('\n')}\n`);
+    return recordGcloud(script, dir, {});
+  } finally {
+    fs.rmSync(path.dirname(script), { recursive: true, force: true });
   }
 }
 

@@ -7,12 +7,17 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { deployCommands, EXAMPLES, gcloudPath, realGcloud } from '../../support/example-project';
+import { deployCommands, EXAMPLES, gcloudPath, readmeCommands, realGcloud } from '../../support/example-project';
 
 const examples = fs.readdirSync(EXAMPLES).filter((name) => fs.existsSync(path.join(EXAMPLES, name, 'deploy.sh')));
 
 test('every example has a deploy script', () => {
   expect(examples.sort()).toEqual(['copy-to-partner-bucket', 'forward-to-gke', 'log-storage-notifications', 'release-images', 'secure-the-service']);
+});
+
+test.each(examples)('%s: the README shows exactly the commands deploy.sh runs with its defaults', (name) => {
+  const dir = path.join(EXAMPLES, name);
+  expect(readmeCommands(dir)).toEqual(deployCommands(dir));
 });
 
 test.each(examples)(

@@ -6,9 +6,9 @@
  * `eventarc-router/testing`, and the effect checked on real local peers: the log line, the
  * image in the target registry, the object in the partner bucket, the request at the
  * target, 401/403 without the right credential. The example's public names (registry
- * hosts, the target URL) are replaced in the copy by the loopback peers' addresses.
+ * hosts, the target URL) are replaced in the copy's routes file by the loopback peers' addresses.
  */
-import { execFileSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { createVerify } from 'crypto';
 import * as fs from 'fs';
 import { createRequire } from 'module';
@@ -143,11 +143,13 @@ describe('release-images', () => {
   });
 
   test("the example's own test (node --test, eventarc-router/testing) passes", () => {
-    const out = execFileSync(process.execPath, ['--test', 'dist/'], {
+    const run = spawnSync(process.execPath, ['--test', 'dist/'], {
       cwd: ex.dir,
       encoding: 'utf8',
       env: { PATH: process.env['PATH'] ?? '', METADATA_SERVER_DETECTION: 'none' },
     });
+    const out = run.stdout + run.stderr;
+    expect({ status: run.status, out }).toEqual({ status: 0, out: expect.stringContaining('# fail 0\n') });
     expect(out).toMatch(/# pass 6\n/);
     expect(out).toMatch(/# fail 0\n/);
   });
