@@ -2,7 +2,14 @@
 import { deliveries, runDelivery, type DeliveryResult } from 'eventarc-router/testing';
 import { router } from './index';
 
-const facts = (r: DeliveryResult) => ({ outcome: r.outcome, status: r.status, acknowledged: r.acknowledged, routes: r.routes, reason: r.reason, logs: r.logs.map((l) => l['message']) });
+const facts = (r: DeliveryResult) => ({
+  outcome: r.outcome,
+  status: r.status,
+  acknowledged: r.acknowledged,
+  routes: r.routes,
+  reason: r.reason,
+  logs: r.logs.map((l) => l['message']),
+});
 
 async function main(): Promise<void> {
   const release = await runDelivery(router, deliveries.storageObject({ bucket: 'releases', name: 'v/1.2.0/app.tgz', size: 42 }));
