@@ -9,18 +9,11 @@
  * `route`, `outcome`, `attempt` (when the delivery says), `durationMs` (when the
  * handler ran), `reason` (when it failed). Never renamed without docs/observability.md.
  */
-import type { Logger, Severity } from '../support/logger';
+import type { Logger } from '../support/logger';
 import type { Outcome, OutcomeEvent, RouteOutcome } from '../support/outcome';
 
 /** What became of one route's part of the event, as a user counts it. */
 export type RouteOutcomeName = 'handled' | 'retried' | 'rejected' | 'in-progress';
-
-const SEVERITY: { readonly [K in RouteOutcomeName]: Severity } = {
-  handled: 'INFO',
-  'in-progress': 'INFO',
-  retried: 'WARNING',
-  rejected: 'ERROR',
-};
 
 /** The event as far as its delivery attempt goes: a RouterEvent at run time. */
 type AttemptOf = OutcomeEvent & { readonly delivery?: { readonly deliveryAttempt?: number } };
@@ -47,8 +40,9 @@ function writeOne(log: Logger, name: RouteOutcomeName, routeName: string, event:
   if (attempt !== undefined) fields['attempt'] = attempt;
   if (route?.durationMs !== undefined) fields['durationMs'] = route.durationMs;
   if (route !== undefined && route.status !== 'done') fields['reason'] = route.reason;
-  // The message stays the same for the same outcome (the duration is a field), so lines group by it.
-  log.log(SEVERITY[name], `route ${routeName}: ${name}`, fields);
+  // INFO whatever the outcome: the event's own line says a failure at its severity, so an alert on
+  // ERROR entries counts each failure once. The message stays the same for the same outcome (the duration is a field).
+  log.log('INFO', `route ${routeName}: ${name}`, fields);
 }
 
 function writeAll(log: Logger, routes: readonly RouteOutcome[], event: OutcomeEvent | undefined, redelivered: boolean): void {

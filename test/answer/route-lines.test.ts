@@ -30,22 +30,22 @@ const cases: [string, Outcome, Row[]][] = [
     { kind: 'retry', event, routes: [done, retry, permanent], unavailable: true, line },
     [
       { severity: 'INFO', route: 'copy', outcome: 'handled', attempt: 4, durationMs: 12.5 },
-      { severity: 'WARNING', route: 'forward', outcome: 'retried', attempt: 4, durationMs: 3000, reason: 'target answered 503' },
-      { severity: 'WARNING', route: 'replicate', outcome: 'retried', attempt: 4, durationMs: 0.25, reason: 'no such image' },
+      { severity: 'INFO', route: 'forward', outcome: 'retried', attempt: 4, durationMs: 3000, reason: 'target answered 503' },
+      { severity: 'INFO', route: 'replicate', outcome: 'retried', attempt: 4, durationMs: 0.25, reason: 'no such image' },
     ],
   ],
   [
     'rejected: permanent and retry-at-the-limit routes are rejected; no attempt known, none written',
     { kind: 'rejected', reason: 'r', event: noAttempt, routes: [permanent, retry], line },
     [
-      { severity: 'ERROR', route: 'replicate', outcome: 'rejected', durationMs: 0.25, reason: 'no such image' },
-      { severity: 'ERROR', route: 'forward', outcome: 'rejected', durationMs: 3000, reason: 'target answered 503' },
+      { severity: 'INFO', route: 'replicate', outcome: 'rejected', durationMs: 0.25, reason: 'no such image' },
+      { severity: 'INFO', route: 'forward', outcome: 'rejected', durationMs: 3000, reason: 'target answered 503' },
     ],
   ],
   [
     'dead-letter-unavailable: not acknowledged, so the routes that failed are retried',
     { kind: 'dead-letter-unavailable', rejected: { kind: 'rejected', reason: 'r', event, routes: [permanent], line }, line },
-    [{ severity: 'WARNING', route: 'replicate', outcome: 'retried', attempt: 4, durationMs: 0.25, reason: 'no such image' }],
+    [{ severity: 'INFO', route: 'replicate', outcome: 'retried', attempt: 4, durationMs: 0.25, reason: 'no such image' }],
   ],
   [
     'in-progress: each route named, no duration (it did not run here)',
@@ -68,7 +68,7 @@ describe('route lines', () => {
     writeRouteLines(createLogger(sink), outcome);
     const entries = sink.entries();
     expect(entries.map(({ message: _m, ...rest }) => rest)).toEqual(expected);
-    // The message says it to a reader too.
+    // The message says it to a reader too. All at INFO: the event's own line carries the failure's severity.
     for (const [i, e] of entries.entries()) expect(e['message']).toMatch(new RegExp(`^route ${String(expected[i]['route'])}: ${String(expected[i]['outcome'])}`));
   });
 
