@@ -15,12 +15,9 @@ import type { Outcome, OutcomeEvent, RouteOutcome } from '../support/outcome';
 /** What became of one route's part of the event, as a user counts it. */
 export type RouteOutcomeName = 'handled' | 'retried' | 'rejected' | 'in-progress';
 
-/** The event as far as its delivery attempt goes: a RouterEvent at run time. */
-type AttemptOf = OutcomeEvent & { readonly delivery?: { readonly deliveryAttempt?: number } };
-
-/** Pub/Sub's deliveryAttempt (push body, or the messagePublished data Eventarc wraps), when the delivery carries it. */
+/** Pub/Sub's deliveryAttempt (push body, or a messagePublished event's data), when the delivery carries it. */
 function attemptOf(event: OutcomeEvent | undefined): number | undefined {
-  return (event as AttemptOf | undefined)?.delivery?.deliveryAttempt;
+  return event?.delivery?.deliveryAttempt;
 }
 
 /**

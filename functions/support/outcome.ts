@@ -25,6 +25,8 @@ export type RouteOutcome =
 export interface OutcomeEvent {
   readonly id?: string;
   readonly type: string;
+  /** Pub/Sub's delivery attempt, when the delivery says (each route's line records it). */
+  readonly delivery?: { readonly deliveryAttempt?: number };
 }
 
 /** The log line that records an outcome, written by answer/record.ts at the severity of its kind. */

@@ -52,9 +52,11 @@ const cases: [string, Outcome, Row[]][] = [
     { kind: 'in-progress', event, routes: ['copy'], line },
     [{ severity: 'INFO', route: 'copy', outcome: 'in-progress', attempt: 4 }],
   ],
-  ['a route whose handler never ran (its lock was held): no duration', { kind: 'handled', event, routes: [{ route: 'copy', status: 'done' }] }, [
-    { severity: 'INFO', route: 'copy', outcome: 'handled', attempt: 4 },
-  ]],
+  [
+    'a route whose handler never ran (its lock was held): no duration',
+    { kind: 'handled', event, routes: [{ route: 'copy', status: 'done' }] },
+    [{ severity: 'INFO', route: 'copy', outcome: 'handled', attempt: 4 }],
+  ],
   ['rejected delivery (never parsed): no route, no line', { kind: 'rejected', reason: 'bad base64', line }, []],
   ['unmatched: no line', { kind: 'unmatched', event, line }, []],
   ['not a delivery: no line', { kind: 'not-a-delivery', status: 400, reason: 'x', line }, []],
@@ -69,7 +71,8 @@ describe('route lines', () => {
     const entries = sink.entries();
     expect(entries.map(({ message: _m, ...rest }) => rest)).toEqual(expected);
     // The message says it to a reader too. All at INFO: the event's own line carries the failure's severity.
-    for (const [i, e] of entries.entries()) expect(e['message']).toMatch(new RegExp(`^route ${String(expected[i]['route'])}: ${String(expected[i]['outcome'])}`));
+    for (const [i, e] of entries.entries())
+      expect(e['message']).toMatch(new RegExp(`^route ${String(expected[i]['route'])}: ${String(expected[i]['outcome'])}`));
   });
 
   test('the duration is a JSON number, the attempt an integer: what a distribution metric and a label extractor read', () => {

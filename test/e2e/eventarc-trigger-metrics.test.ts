@@ -65,7 +65,6 @@ function project(state: StubState = { project: P, projectNumber: '123456789012',
 }
 
 const creates = (calls: string[][]) => calls.filter((c) => c.includes('create'));
-const flag = (argv: string[], name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 // The fields of the LogMetric and AlertPolicy resources (Cloud Logging v2, Cloud Monitoring v3) the files may use.
 const LOG_METRIC_FIELDS = ['description', 'filter', 'labelExtractors', 'valueExtractor', 'bucketOptions', 'metricDescriptor'];
@@ -84,8 +83,8 @@ describe('create metrics', () => {
       'alpha monitoring policies create',
     ]);
     const state = w.state();
-    const outcomes = parseYaml(state.logMetrics!['eventarc_router_route_outcomes']) as Record<string, any>;
-    const duration = parseYaml(state.logMetrics!['eventarc_router_route_duration']) as Record<string, any>;
+    const outcomes = parseYaml(state.logMetrics!['eventarc_router_route_outcomes']);
+    const duration = parseYaml(state.logMetrics!['eventarc_router_route_duration']);
     for (const m of [outcomes, duration]) {
       expect(LOG_METRIC_FIELDS).toEqual(expect.arrayContaining(Object.keys(m)));
       expect(m.labelExtractors).toEqual({ route: 'EXTRACT(jsonPayload.route)', outcome: 'EXTRACT(jsonPayload.outcome)' });
@@ -95,7 +94,7 @@ describe('create metrics', () => {
     expect(duration.metricDescriptor).toMatchObject({ metricKind: 'DELTA', valueType: 'DISTRIBUTION', unit: 'ms' });
     expect(duration.valueExtractor).toBe('EXTRACT(jsonPayload.durationMs)');
 
-    const policies = state.alertPolicies!.map((p) => JSON.parse(p.text) as Record<string, any>);
+    const policies = state.alertPolicies!.map((p) => JSON.parse(p.text));
     expect(policies.map((p) => p.displayName)).toEqual([
       'eventarc-router (service eventarc-router): a route rejected events',
       'eventarc-router (service eventarc-router): a route keeps failing (retried)',
@@ -126,7 +125,7 @@ describe('create metrics', () => {
   test('without --service the policies cover every service; --p99-threshold-ms sets the slow-route threshold', () => {
     const w = project();
     expect(w.run('create', 'metrics', `--project=${P}`, '--p99-threshold-ms=2500').status).toBe(0);
-    const policies = w.state().alertPolicies!.map((p) => JSON.parse(p.text) as Record<string, any>);
+    const policies = w.state().alertPolicies!.map((p) => JSON.parse(p.text));
     expect(policies.map((p) => p.displayName)).toContain('eventarc-router: a route is slow (p99 over 2500 ms)');
     for (const p of policies) {
       expect(p.conditions[0].conditionThreshold.filter).not.toContain('service_name');
@@ -140,7 +139,7 @@ describe('create metrics', () => {
     const r = w.run('create', 'metrics', `--project=${P}`, '--dry-run');
     expect([r.status, r.calls]).toEqual([0, []]);
     expect(r.stdout).toMatch(/\[dry-run\] \$ gcloud logging metrics create eventarc_router_route_outcomes --project=shop-prod-1 --config-from-file=\S+\.yaml/);
-    expect(r.stdout).toMatch(/\[dry-run\] #   valueExtractor: EXTRACT\(jsonPayload\.durationMs\)/);
+    expect(r.stdout).toMatch(/\[dry-run\] # {3}valueExtractor: EXTRACT\(jsonPayload\.durationMs\)/);
     expect(r.stdout).toMatch(/\[dry-run\] \$ gcloud alpha monitoring policies create --project=shop-prod-1 --policy-from-file=\S+\.json/);
     expect(r.stderr).toMatch(/dry run; nothing was run/);
   });
@@ -210,7 +209,8 @@ describe('the real gcloud CLI accepts every command create metrics runs', () => 
         const config = /^--config-from-file=.*\/([^/]+)\.yaml$/.exec(a);
         if (config) return writeBack(files, `${config[1]}.yaml`, state.logMetrics![config[1]], '--config-from-file');
         // The stand-in keeps the policies in the order they were created.
-        if (a.startsWith('--policy-from-file=')) return writeBack(files, `policy-${policies}.json`, state.alertPolicies![policies++].text, '--policy-from-file');
+        if (a.startsWith('--policy-from-file='))
+          return writeBack(files, `policy-${policies}.json`, state.alertPolicies![policies++].text, '--policy-from-file');
         return a;
       }),
     );
@@ -219,9 +219,11 @@ describe('the real gcloud CLI accepts every command create metrics runs', () => 
     const pending = [...commands];
     const results: Awaited<ReturnType<typeof realGcloud>>[] = [];
     // Two at a time: gcloud takes seconds to start on a shared machine.
-    await Promise.all([0, 1].map(async () => {
-      for (let c = pending.shift(); c; c = pending.shift()) results.push(await realGcloud(c, config));
-    }));
+    await Promise.all(
+      [0, 1].map(async () => {
+        for (let c = pending.shift(); c; c = pending.shift()) results.push(await realGcloud(c, config));
+      }),
+    );
     expect(results).toHaveLength(commands.length);
     for (const res of results) {
       expect(res).toEqual({ argv: res.argv, status: 1, stderr: expect.stringMatching(/You do not currently have an active account selected/) });
@@ -262,7 +264,11 @@ function matches(filter: string, entry: Entry): boolean {
     m = /^([\w.]+)="([^"]*)"$/.exec(term);
     if (m) return valueAt(entry, m[1]) === m[2];
     m = /^([\w.]+)=\(("[^"]*"(?: OR "[^"]*")*)\)$/.exec(term);
-    if (m) return m[2].split(' OR ').map((v) => v.slice(1, -1)).includes(valueAt(entry, m[1]) as string);
+    if (m)
+      return m[2]
+        .split(' OR ')
+        .map((v) => v.slice(1, -1))
+        .includes(valueAt(entry, m[1]) as string);
     throw new Error(`filter term not understood by this test: ${term}`);
   });
 }
@@ -339,7 +345,7 @@ describe('the metrics read the lines the service writes', () => {
 
   test('docs/observability.md shows the filter the script uses', () => {
     const r = project().run('create', 'metrics', `--project=${P}`, '--dry-run');
-    const filter = /#   filter: '(.*)'$/m.exec(r.stdout)![1];
+    const filter = /# {3}filter: '(.*)'$/m.exec(r.stdout)![1];
     const doc = fs.readFileSync(path.join(ROOT, 'docs', 'observability.md'), 'utf8');
     expect(doc).toContain(filter);
     expect(doc).toContain('eventarc-trigger.sh create metrics');

@@ -58,7 +58,11 @@ test('valid trace headers arrive as sent; no other incoming header goes along', 
     'x-forwarded-for': '203.0.113.9',
     'x-custom': 'mine',
   });
-  expect(traceOnly(h)).toEqual({ traceparent: TP, tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7', 'x-cloud-trace-context': `${TRACE}/${PARENT_DECIMAL};o=1` });
+  expect(traceOnly(h)).toEqual({
+    traceparent: TP,
+    tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7',
+    'x-cloud-trace-context': `${TRACE}/${PARENT_DECIMAL};o=1`,
+  });
   for (const name of ['cookie', 'authorization', 'x-forwarded-for', 'x-custom']) expect([name, h[name]]).toEqual([name, undefined]);
 });
 

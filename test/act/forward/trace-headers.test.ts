@@ -78,9 +78,7 @@ describe('header grammars', () => {
   test.each(tracestates)('tracestate %j', (value, expected) => expect(parseTracestate(value)).toBe(expected));
   test.each(cloudTraces)('X-Cloud-Trace-Context %j', (value, expected) => {
     const c = parseCloudTraceContext(value);
-    expect(c && `${c.traceId}${c.spanId !== undefined ? `/${c.spanId}` : ''}${c.sampled !== undefined ? `;o=${c.sampled ? 1 : 0}` : ''}`).toBe(
-      expected,
-    );
+    expect(c && `${c.traceId}${c.spanId !== undefined ? `/${c.spanId}` : ''}${c.sampled !== undefined ? `;o=${c.sampled ? 1 : 0}` : ''}`).toBe(expected);
   });
 });
 
@@ -115,7 +113,7 @@ describe('where the trace comes from', () => {
     [
       'only X-Cloud-Trace-Context (what older Google front ends send): traceparent derived',
       withHeaders(fixture('D-push-plain'), { 'x-cloud-trace-context': `${TRACE}/67667974448284343;o=0` }),
-      { traceparent: `00-${TRACE}-${(67667974448284343n).toString(16).padStart(16, '0')}-00`, 'x-cloud-trace-context': `${TRACE}/67667974448284343;o=0` },
+      { traceparent: `00-${TRACE}-${67667974448284343n.toString(16).padStart(16, '0')}-00`, 'x-cloud-trace-context': `${TRACE}/67667974448284343;o=0` },
     ],
     [
       'X-Cloud-Trace-Context without a span: no traceparent can be made from it',
@@ -127,10 +125,14 @@ describe('where the trace comes from', () => {
       withHeaders(fixture('D-push-plain'), { traceparent: '00-abc-def-01', tracestate: 'a=1', 'x-cloud-trace-context': `${TRACE}/1;o=1` }),
       { traceparent: `00-${TRACE}-0000000000000001-01`, 'x-cloud-trace-context': `${TRACE}/1;o=1` },
     ],
-    ['a malformed tracestate is dropped alone', withHeaders(fixture('D-push-plain'), { traceparent: TP, tracestate: 'a=1,a=2' }), {
-      traceparent: TP,
-      'x-cloud-trace-context': `${TRACE}/${BigInt(`0x${PARENT}`).toString()};o=1`,
-    }],
+    [
+      'a malformed tracestate is dropped alone',
+      withHeaders(fixture('D-push-plain'), { traceparent: TP, tracestate: 'a=1,a=2' }),
+      {
+        traceparent: TP,
+        'x-cloud-trace-context': `${TRACE}/${BigInt(`0x${PARENT}`).toString()};o=1`,
+      },
+    ],
     ['nothing valid anywhere: nothing sent', withHeaders(fixture('D-push-plain'), { traceparent: 'garbage', 'x-cloud-trace-context': 'garbage' }), {}],
     ['no trace at all (the Pub/Sub emulator sends none): nothing sent', fixture('D-push-plain'), {}],
     [
