@@ -144,6 +144,7 @@ async function settleInTime(pending: Promise<RouteOutcome>, route: Route, run: R
     clearTimeout(timer);
   }
 }
+
 /** Milliseconds since `started`, to the microsecond: a number Cloud Logging's distribution metrics can extract. */
 function sinceMs(started: number): number {
   return Math.round((performance.now() - started) * 1000) / 1000;
