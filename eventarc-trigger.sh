@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # eventarc-trigger.sh - create, list and delete the Eventarc triggers that feed eventarc-router,
-# together with the trigger service account and the IAM bindings they need.
+# together with the trigger service account and the IAM bindings they need; and create the
+# log-based metrics and alert policies that show what its routes did (docs/observability.md).
 #
 # Every gcloud command is printed before it runs; --dry-run prints them and runs nothing.
 # Creation is idempotent: what already exists is left alone, and a second run says so.
@@ -19,6 +20,7 @@ Usage:
                          [--data-content-type=T] DESTINATION [OPTIONS]
   $PROG create audit-log --project=P --region=R --service-name=S --method-name=M [--resource-name=PATTERN]
                          DESTINATION [OPTIONS]
+  $PROG create metrics --project=P [--service=S] [--notification-channel=C]... [--p99-threshold-ms=N]
   $PROG list   --project=P [--location=L] [--destination-run-service=S]
   $PROG delete --project=P --location=L NAME... [--dry-run]
 
@@ -52,6 +54,13 @@ Cloud Audit Logs:
   --resource-name=PATTERN         resource name or path pattern, e.g. projects/_/buckets/{bucket}
                                   (default: every resource)
 
+Metrics (docs/observability.md; no trigger, no DESTINATION):
+  --service=S                     alert only on this Cloud Run service (default: every service in the
+                                  project; the metrics always count every service's lines)
+  --notification-channel=C        projects/P/notificationChannels/ID to notify; repeat for several
+  --p99-threshold-ms=N            alert when a route's p99 duration over 5 minutes exceeds N ms
+                                  (default: 10000)
+
 OPTIONS:
   --location=L                    trigger location (default: --region; storage: the bucket's location;
                                   firestore: the database's location; audit-log: global for global resources)
@@ -71,6 +80,12 @@ What 'create' ensures (each only when missing):
     audit logs must be on for data-access methods; that is a project setting, see docs/deploy.md);
   - the transport topic (--create-topic, or the "gcr" topic for Artifact Registry);
   - the trigger(s).
+
+What 'create metrics' ensures (each only when missing, by name or display name):
+  - the log-based metrics eventarc_router_route_outcomes (counter) and
+    eventarc_router_route_duration (distribution, ms), labelled by route and outcome;
+  - alert policies: a route rejected events; a route kept failing (retried) for 15 minutes;
+    a route's p99 duration is over --p99-threshold-ms.
 EOF
 }
 
@@ -330,6 +345,186 @@ storage_short() {
   esac
 }
 
+# ---------------------------------------------------------------- metrics and alert policies
+
+OUTCOMES_METRIC=eventarc_router_route_outcomes
+DURATION_METRIC=eventarc_router_route_duration
+# What selects the lines functions/answer/route-lines.ts writes, one per route per event.
+ROUTE_LINES='resource.type="cloud_run_revision" AND jsonPayload.route:* AND jsonPayload.outcome=("handled" OR "retried" OR "rejected" OR "in-progress")'
+METRIC_LABELS='labelExtractors:
+  route: EXTRACT(jsonPayload.route)
+  outcome: EXTRACT(jsonPayload.outcome)'
+METRIC_LABEL_DESCRIPTORS="  labels:
+  - key: route
+    valueType: STRING
+    description: the route's name
+  - key: outcome
+    valueType: STRING
+    description: handled, retried, rejected or in-progress"
+
+# metric_config outcomes|duration: the LogMetric for --config-from-file (YAML; the filter in single quotes, it holds double ones).
+metric_config() {
+  if [[ $1 == outcomes ]]; then
+    cat <<EOF
+description: eventarc-router, one per route per event, by route and outcome (handled, retried, rejected, in-progress)
+filter: '$ROUTE_LINES'
+$METRIC_LABELS
+metricDescriptor:
+  metricKind: DELTA
+  valueType: INT64
+  unit: '1'
+  displayName: eventarc-router route outcomes
+$METRIC_LABEL_DESCRIPTORS
+EOF
+  else
+    cat <<EOF
+description: eventarc-router, how long each route's handler ran per event (ms), by route and outcome
+filter: '$ROUTE_LINES AND jsonPayload.durationMs:*'
+valueExtractor: EXTRACT(jsonPayload.durationMs)
+$METRIC_LABELS
+bucketOptions:
+  exponentialBuckets:
+    numFiniteBuckets: 45
+    growthFactor: 1.5
+    scale: 0.01
+metricDescriptor:
+  metricKind: DELTA
+  valueType: DISTRIBUTION
+  unit: ms
+  displayName: eventarc-router route duration
+$METRIC_LABEL_DESCRIPTORS
+EOF
+  fi
+}
+
+policy_name() {
+  local who="eventarc-router${METRICS_SERVICE:+ (service $METRICS_SERVICE)}"
+  case $1 in
+    rejected) echo "$who: a route rejected events" ;;
+    retried) echo "$who: a route keeps failing (retried)" ;;
+    duration) echo "$who: a route is slow (p99 over $P99_MS ms)" ;;
+  esac
+}
+
+# policy_config rejected|retried|duration: the AlertPolicy for --policy-from-file (JSON). Every value in it was validated.
+policy_config() {
+  local metric=$OUTCOMES_METRIC aligner=ALIGN_SUM reducer=REDUCE_SUM threshold=0 duration=0s outcome='' service='' condition doc
+  [[ -z $METRICS_SERVICE ]] || service=" AND resource.label.service_name=\\\"$METRICS_SERVICE\\\""
+  case $1 in
+    rejected)
+      outcome=' AND metric.label.outcome=\"rejected\"'
+      condition="a route rejected an event"
+      doc="A route rejected an event: it can never succeed, so it was acknowledged and kept in its ERROR log line (and dead-lettered when DEAD_LETTER_TOPIC is set). See docs/observability.md."
+      ;;
+    retried)
+      outcome=' AND metric.label.outcome=\"retried\"'
+      duration=900s
+      condition="a route's events were retried in every 5 minutes for 15 minutes"
+      doc="A route has failed for 15 minutes and Pub/Sub keeps redelivering its events; the event's WARNING line says why. See docs/observability.md."
+      ;;
+    duration)
+      metric=$DURATION_METRIC aligner=ALIGN_PERCENTILE_99 reducer=REDUCE_MAX threshold=$P99_MS
+      condition="a route's p99 duration over 5 minutes is above $P99_MS ms"
+      doc="A route's handler is slow: its p99 duration over 5 minutes is above $P99_MS ms; past its timeout an event is retried. See docs/observability.md."
+      ;;
+  esac
+  local channels='' c
+  for c in "${CHANNELS[@]}"; do channels+="${channels:+, }\"$c\""; done
+  cat <<EOF
+{
+  "displayName": "$(policy_name "$1")",
+  "documentation": { "content": "$doc", "mimeType": "text/markdown" },
+  "combiner": "OR",
+  "conditions": [
+    {
+      "displayName": "$condition",
+      "conditionThreshold": {
+        "filter": "metric.type=\"logging.googleapis.com/user/$metric\" AND resource.type=\"cloud_run_revision\"$outcome$service",
+        "aggregations": [
+          {
+            "alignmentPeriod": "300s",
+            "perSeriesAligner": "$aligner",
+            "crossSeriesReducer": "$reducer",
+            "groupByFields": ["metric.label.route", "resource.label.service_name"]
+          }
+        ],
+        "comparison": "COMPARISON_GT",
+        "thresholdValue": $threshold,
+        "duration": "$duration",
+        "trigger": { "count": 1 }
+      }
+    }
+  ],
+  "alertStrategy": { "autoClose": "1800s" },
+  "notificationChannels": [$channels]
+}
+EOF
+}
+
+# write_config FILE TEXT: the file gcloud reads; a dry run shows the text instead.
+write_config() {
+  if ((DRY_RUN)); then
+    local line
+    echo "[dry-run] # ${1##*/}:"
+    while IFS= read -r line; do echo "[dry-run] #   $line"; done <<<"$2"
+  else
+    printf '%s\n' "$2" >"$1"
+  fi
+}
+
+create_metrics() {
+  [[ -z $LOCATION && -z $REGION && -z $NAME && -z $RUN_SERVICE && -z $FUNCTION && -z $SERVICE_ACCOUNT ]] ||
+    die "'create metrics' takes --project, --service, --notification-channel, --p99-threshold-ms and --dry-run only"
+  [[ -z $METRICS_SERVICE ]] || valid_run_service "$METRICS_SERVICE" || die "invalid --service '$METRICS_SERVICE': a Cloud Run service name is at most 49 lowercase letters, digits or hyphens, starts with a letter and does not end with a hyphen"
+  [[ -n $P99_MS ]] || P99_MS=10000
+  [[ $P99_MS =~ ^[1-9][0-9]{0,8}$ ]] || die "invalid --p99-threshold-ms '$P99_MS' (a whole number of milliseconds, 1 to 999999999)"
+  local c
+  for c in "${CHANNELS[@]}"; do
+    [[ $c =~ ^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/notificationChannels/[0-9]{1,20}$ ]] ||
+      die "invalid --notification-channel '$c' (projects/PROJECT/notificationChannels/ID)"
+  done
+  if ((!DRY_RUN)) && ! command -v gcloud >/dev/null 2>&1; then
+    die "gcloud is not on PATH; install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install)"
+  fi
+  local dir metric kind file policy
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/eventarc-metrics.XXXXXX")
+  # shellcheck disable=SC2064 # expanded now, on purpose: dir is local
+  trap "rm -rf '$dir'" EXIT
+
+  # 1. The log-based metrics.
+  for kind in outcomes duration; do
+    if [[ $kind == outcomes ]]; then metric=$OUTCOMES_METRIC; else metric=$DURATION_METRIC; fi
+    if exists logging metrics describe "$metric" "--project=$PROJECT" '--format=value(name)'; then
+      note "log-based metric $metric already exists; unchanged (delete it first to change it)"
+      continue
+    fi
+    file="$dir/$metric.yaml"
+    write_config "$file" "$(metric_config "$kind")"
+    create "log-based metric $metric" logging metrics create "$metric" "--project=$PROJECT" "--config-from-file=$file"
+  done
+
+  # 2. The alert policies, known by display name (Cloud Monitoring makes their IDs).
+  for kind in rejected retried duration; do
+    policy=$(policy_name "$kind")
+    gcloud_run alpha monitoring policies list "--project=$PROJECT" "--filter=displayName=\"$policy\"" '--format=value(name)'
+    if ((!DRY_RUN)) && [[ -n $OUT ]]; then
+      note "alert policy '$policy' already exists; unchanged"
+      continue
+    fi
+    file="$dir/policy-$kind.json"
+    write_config "$file" "$(policy_config "$kind")"
+    create "alert policy '$policy'" alpha monitoring policies create "--project=$PROJECT" "--policy-from-file=$file"
+  done
+
+  if ((DRY_RUN)); then
+    echo "$PROG: dry run; nothing was run." >&2
+  elif ((CHANGES == 0)); then
+    echo "$PROG: nothing changed; the metrics and alert policies were already in place." >&2
+  else
+    echo "$PROG: done, $CHANGES change(s). A new log-based metric counts only lines written after it was made." >&2
+  fi
+}
+
 # ---------------------------------------------------------------- arguments
 
 ACTION=""
@@ -353,6 +548,9 @@ CONTENT_TYPE=""
 SERVICE_NAME=""
 METHOD_NAME=""
 RESOURCE_NAME=""
+METRICS_SERVICE=""
+P99_MS=""
+CHANNELS=()
 EVENT_TYPES=()
 NAMES=()
 
@@ -369,14 +567,15 @@ case $1 in
   create)
     ACTION=create
     shift
-    (($# > 0)) || die "create needs a kind: storage, pubsub, artifact-registry, firestore or audit-log"
+    (($# > 0)) || die "create needs a kind: storage, pubsub, artifact-registry, firestore, audit-log or metrics"
     case $1 in
+      metrics) KIND=metrics ;;
       storage | gcs) KIND=storage ;;
       pubsub | pub-sub) KIND=pubsub ;;
       artifact-registry | gcr) KIND=artifact-registry ;;
       firestore) KIND=firestore ;;
       audit-log | audit-logs) KIND=audit-log ;;
-      *) die "unknown trigger kind '$1' (use storage, pubsub, artifact-registry, firestore or audit-log)" ;;
+      *) die "unknown trigger kind '$1' (use storage, pubsub, artifact-registry, firestore, audit-log or metrics)" ;;
     esac
     shift
     ;;
@@ -441,6 +640,9 @@ while (($# > 0)); do
     --service-name) SERVICE_NAME=$value ;;
     --method-name) METHOD_NAME=$value ;;
     --resource-name) RESOURCE_NAME=$value ;;
+    --service) METRICS_SERVICE=$value ;;
+    --notification-channel) CHANNELS+=("$value") ;;
+    --p99-threshold-ms) P99_MS=$value ;;
     *) die "unknown option '$flag' (--help for usage)" ;;
   esac
 done
@@ -454,6 +656,14 @@ if [[ -n $LOCATION ]]; then
 fi
 [[ -z $RUN_SERVICE ]] || valid_run_service "$RUN_SERVICE" || die "invalid --destination-run-service '$RUN_SERVICE': a Cloud Run service name is at most 49 lowercase letters, digits or hyphens, starts with a letter and does not end with a hyphen"
 [[ -z $NAME ]] || valid_trigger_name "$NAME" || die "invalid --name '$NAME': a trigger name is at most 63 lowercase letters, digits or hyphens, starts with a letter and does not end with a hyphen"
+
+[[ $KIND == metrics || (-z $METRICS_SERVICE && -z $P99_MS && ${#CHANNELS[@]} -eq 0) ]] ||
+  die "--service, --notification-channel and --p99-threshold-ms apply to 'create metrics' only"
+
+if [[ $KIND == metrics ]]; then
+  create_metrics
+  exit 0
+fi
 
 if [[ $ACTION == list ]]; then
   args=(eventarc triggers list "--project=$PROJECT" "--location=${LOCATION:--}")

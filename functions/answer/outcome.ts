@@ -9,6 +9,7 @@ import type { Answer } from '../support/http-answer';
 import type { Logger, Severity } from '../support/logger';
 import type { Outcome, OutcomeKind } from '../support/outcome';
 import { preservable } from './preserved-request';
+import { writeRouteLines } from './route-lines';
 
 type Of<K extends OutcomeKind> = Outcome & { readonly kind: K };
 
@@ -80,10 +81,15 @@ export function severityOf(outcome: Outcome): Severity | undefined {
   return rowOf(outcome).severity;
 }
 
-/** Writes the line that records `outcome`, at its kind's severity; nothing for a kind without one. */
+/**
+ * Writes the line that records `outcome`, at its kind's severity (nothing for a kind
+ * without one), then one line per route it ran (route-lines.ts: what metrics count).
+ */
 export function writeLine(log: Logger, raw: RawRequest, outcome: Outcome): void {
   const row = rowOf(outcome);
-  if (row.severity === undefined || !('line' in outcome)) return;
-  const { message, fields } = outcome.line;
-  log.log(row.severity, message, row.preservesRequest ? { ...fields, request: preservable(raw) } : fields);
+  if (row.severity !== undefined && 'line' in outcome) {
+    const { message, fields } = outcome.line;
+    log.log(row.severity, message, row.preservesRequest ? { ...fields, request: preservable(raw) } : fields);
+  }
+  writeRouteLines(log, outcome);
 }

@@ -90,13 +90,40 @@ function substitute(severity: Severity, message: string, context: LogContext, fi
 
 const LINE_SEPARATORS = /[\u2028\u2029]/;
 
+const TRACE_KEY = 'logging.googleapis.com/trace';
+const SPAN_KEY = 'logging.googleapis.com/spanId';
+const LABELS_KEY = 'logging.googleapis.com/labels';
+
+/**
+ * The context's members as JSON text, to close an entry with: `,"logging.googleapis.com/trace":…}`.
+ * A request's logger writes several entries with the same context (an action's line, each route's
+ * line), and serialising its labels was a good part of each entry's cost, so it is done once per logger.
+ */
+export function contextJson(context: LogContext): string {
+  let json = '';
+  if (context.trace) json += `,${JSON.stringify(TRACE_KEY)}:${JSON.stringify(context.trace)}`;
+  if (context.spanId) json += `,${JSON.stringify(SPAN_KEY)}:${JSON.stringify(context.spanId)}`;
+  if (context.labels && Object.keys(context.labels).length > 0) json += `,${JSON.stringify(LABELS_KEY)}:${JSON.stringify(context.labels)}`;
+  return `${json}}`;
+}
+
 /** Serialises one entry to exactly one line; U+2028/U+2029 are escaped too, as some readers split on them. */
-export function formatEntry(severity: Severity, message: string, context: LogContext, fields?: Record<string, unknown>): string {
-  const entry: Record<string, unknown> = { severity, message, ...fields };
-  if (context.trace) entry['logging.googleapis.com/trace'] = context.trace;
-  if (context.spanId) entry['logging.googleapis.com/spanId'] = context.spanId;
-  if (context.labels && Object.keys(context.labels).length > 0) entry['logging.googleapis.com/labels'] = context.labels;
-  let line = stringify(entry, fields) ?? substitute(severity, message, context, fields, 'the entry could not be serialised');
+export function formatEntry(severity: Severity, message: string, context: LogContext, fields?: Record<string, unknown>, closing?: string): string {
+  let line: string | undefined;
+  if (fields === undefined || !(TRACE_KEY in fields || SPAN_KEY in fields || LABELS_KEY in fields)) {
+    // The entry's own members, then the context's as text made once: the same line as serialising them together.
+    const own = stringify({ severity, message, ...fields }, fields);
+    if (own !== undefined && own.endsWith('}')) line = own.slice(0, -1) + (closing ?? contextJson(context));
+  }
+  if (line === undefined) {
+    // A field named like a context member (the context's value wins, as it always has), or a top-level toJSON.
+    const entry: Record<string, unknown> = { severity, message, ...fields };
+    if (context.trace) entry[TRACE_KEY] = context.trace;
+    if (context.spanId) entry[SPAN_KEY] = context.spanId;
+    if (context.labels && Object.keys(context.labels).length > 0) entry[LABELS_KEY] = context.labels;
+    line = stringify(entry, fields);
+  }
+  line ??= substitute(severity, message, context, fields, 'the entry could not be serialised');
   // Characters undercount UTF-8 bytes at most threefold: count bytes only for a line that may be too long.
   if (line.length > MAX_LINE_BYTES / 3 && Buffer.byteLength(line) > MAX_LINE_BYTES) {
     line = substitute(severity, message, context, fields, `the entry was ${Buffer.byteLength(line)} bytes, over ${MAX_LINE_BYTES}`);
@@ -120,13 +147,16 @@ function boundedLabels(labels: Readonly<Record<string, string>> | undefined): Re
 
 /** One per request (a child carries its trace and labels): methods on the prototype, not closures per instance. */
 class StructuredLogger implements Logger {
+  /** contextJson(context), made on the first entry. */
+  private closing: string | undefined;
+
   constructor(
     private readonly sink: LogSink,
     private readonly context: LogContext,
   ) {}
 
   log(severity: Severity, message: string, fields?: Record<string, unknown>): void {
-    this.sink.write(formatEntry(severity, message, this.context, fields));
+    this.sink.write(formatEntry(severity, message, this.context, fields, (this.closing ??= contextJson(this.context))));
   }
   info(message: string, fields?: Record<string, unknown>): void {
     this.log('INFO', message, fields);

@@ -12,16 +12,21 @@ export interface RouteResult {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-/** What one route did with an event: the answer and the log are made of these. */
+/**
+ * What one route did with an event: the answer and the log are made of these.
+ * `durationMs`: how long its handler ran, absent when it did not run (its lock was held, say).
+ */
 export type RouteOutcome =
-  | { readonly route: string; readonly status: 'done'; readonly result?: RouteResult }
-  | { readonly route: string; readonly status: 'retry'; readonly reason: string; readonly unavailable: boolean }
-  | { readonly route: string; readonly status: 'permanent'; readonly reason: string };
+  | { readonly route: string; readonly status: 'done'; readonly result?: RouteResult; readonly durationMs?: number }
+  | { readonly route: string; readonly status: 'retry'; readonly reason: string; readonly unavailable: boolean; readonly durationMs?: number }
+  | { readonly route: string; readonly status: 'permanent'; readonly reason: string; readonly durationMs?: number };
 
 /** The parsed event (a RouterEvent at run time), as far as outcomes and their log lines need it. */
 export interface OutcomeEvent {
   readonly id?: string;
   readonly type: string;
+  /** Pub/Sub's delivery attempt, when the delivery says (each route's line records it). */
+  readonly delivery?: { readonly deliveryAttempt?: number };
 }
 
 /** The log line that records an outcome, written by answer/record.ts at the severity of its kind. */

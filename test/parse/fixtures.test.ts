@@ -29,9 +29,11 @@ describe('every delivery shape, from fixtures', () => {
       const event = (outcome as { event?: Parameters<typeof plain>[0] }).event;
       expect(event).toBeDefined();
       expect(plain(event!)).toMatchObject(fixture.expect.event);
-      // The default route logs each event exactly once, on one line, naming it.
-      const entries = sink.entries();
+      // The default route logs each event exactly once, on one line, naming it; then its route's outcome line.
+      const all = sink.entries();
+      const entries = all.filter((e) => e['route'] === undefined);
       expect(entries).toHaveLength(1);
+      expect(all.filter((e) => e['route'] !== undefined)).toMatchObject([{ route: 'default-log', outcome: 'handled' }]);
       expect(entries[0]['logging.googleapis.com/labels']).toMatchObject({ eventType: event!.type });
       if (event!.kind === 'storage.object') {
         expect(entries[0]['message']).toContain(`gs://${event!.object.bucket}/${event!.object.name}`);

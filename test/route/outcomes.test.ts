@@ -165,7 +165,8 @@ describe('outcomes', () => {
     });
     await Promise.all(Array.from({ length: 20 }, (_, i) => app.handle(traced(i + 1))));
     const logged = sink.entries().filter((e) => e['logging.googleapis.com/labels']);
-    expect(logged).toHaveLength(20);
+    // Each event: the default log route's line and that route's outcome line.
+    expect(logged).toHaveLength(40);
     for (const e of logged) {
       const id = (e['logging.googleapis.com/labels'] as { eventId: string }).eventId;
       expect(String(e['logging.googleapis.com/trace'])).toContain(id.replace('id-', '').padStart(32, '0'));

@@ -181,16 +181,25 @@ describe('a request forward cannot build is permanent, never a 5xx (events made 
 
   it.each([
     ['an attribute name that is no header name', eventarcPubSubEvent({ attributes: { specversion: '1.0', id: '1', source: '//s', type: 't', 'my ext': 'x' } })],
-    [
-      'a relayed trace header HTTP cannot carry',
-      (() => {
-        const e = eventarcPubSubEvent();
-        return { ...e, delivery: { ...e.delivery, raw: { ...e.delivery.raw, headers: { ...e.delivery.raw.headers, traceparent: 'a\nb' } } } };
-      })(),
-    ],
   ])('%s', async (_name, event) => {
     await expect(Promise.resolve().then(() => handler(event, context()))).rejects.toBeInstanceOf(PermanentError);
     expect(t.received).toHaveLength(0);
+  });
+
+  // Trace headers are checked against their grammar and rebuilt (act/forward/trace-headers.ts): one HTTP
+  // cannot carry, or any malformed one, is dropped, never sent; the event itself is still relayed.
+  it.each([
+    ['a line break', 'a\nb'],
+    ['a CR LF and a header after it', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01\r\nx-injected: 1`],
+    ['a NUL', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01\u0000`],
+  ])('a relayed trace header with %s is dropped, never sent', async (_name, value) => {
+    const e = eventarcPubSubEvent();
+    const headers = { ...e.delivery.raw.headers, traceparent: value, tracestate: value, 'x-cloud-trace-context': value };
+    await handler({ ...e, delivery: { ...e.delivery, raw: { ...e.delivery.raw, headers } } }, context());
+    expect(t.received).toHaveLength(1);
+    const sent = t.received[0];
+    expect(Object.keys(sent.headers).filter((h) => /trace|injected/.test(h))).toEqual([]);
+    expect(sent.rawHeaders.join('\n')).not.toContain('x-injected');
   });
 });
 

@@ -76,3 +76,26 @@ describe('bounded: an entry never throws and never outgrows what Cloud Logging k
     expect(String((sink.entries()[0]['logging.googleapis.com/labels'] as Record<string, string>)['eventId']).length).toBeLessThan(300);
   });
 });
+
+test('the context is serialised once per logger, and every line is byte for byte what serialising the whole entry gives', () => {
+  const context = { trace: 'projects/p/traces/t\u2028', spanId: '5', labels: { eventId: 'e"1', eventType: 't' } };
+  const sink = memorySink();
+  const log = createLogger(sink).child(context);
+  const cases: (Record<string, unknown> | undefined)[] = [
+    undefined,
+    { route: 'r', outcome: 'handled', durationMs: 0.25 },
+    { event: { id: 'x', size: 5n } },
+    { severity: 'forged', message: 'forged' },
+    { 'logging.googleapis.com/labels': { eventId: 'forged' }, 'logging.googleapis.com/trace': 'forged' },
+    { toJSON: () => 'not an object' },
+  ];
+  for (const fields of cases) log.info('m', fields);
+  const wholeEntry = (fields: Record<string, unknown> | undefined) => {
+    const entry: Record<string, unknown> = { severity: 'INFO', message: 'm', ...fields };
+    entry['logging.googleapis.com/trace'] = context.trace;
+    entry['logging.googleapis.com/spanId'] = context.spanId;
+    entry['logging.googleapis.com/labels'] = context.labels;
+    return JSON.stringify(entry, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).replace(/\u2028/g, '\\u2028') + '\n';
+  };
+  expect(sink.lines).toEqual(cases.map(wholeEntry));
+});

@@ -6,6 +6,7 @@
 import type { RouterEvent } from '../../parse/event';
 import { isAttributeName } from '../../parse/cloudevent-attributes';
 import { PermanentError } from '../errors';
+import { traceHeadersOf } from './trace-headers';
 
 export interface OutboundRequest {
   readonly headers: Record<string, string>;
@@ -68,17 +69,15 @@ export function originalRequest(event: RouterEvent): OutboundRequest {
   return { headers, body: raw.body };
 }
 
-// Relayed as received so the target's logs join the same trace (nginx passes them too).
-const TRACE_HEADERS = ['traceparent', 'tracestate', 'x-cloud-trace-context'] as const;
-
-/** The request for one event; `extra` headers (the route's) win over the event's. */
+/**
+ * The request for one event; `extra` headers (the route's) win over the event's.
+ * The trace goes along, checked and rebuilt (trace-headers.ts), so the target's logs join it.
+ */
 export function buildOutboundRequest(event: RouterEvent, format: ForwardFormat, extra: Readonly<Record<string, string>>): OutboundRequest {
   const base = format === 'original' ? originalRequest(event) : binaryCloudEventRequest(event);
   const headers = { ...base.headers };
-  for (const name of TRACE_HEADERS) {
-    const value = event.delivery.raw.headers[name];
-    if (value !== undefined) headers[name] = value;
-  }
+  const trace = traceHeadersOf(event);
+  for (const name in trace) headers[name] = trace[name];
   for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value;
   return { headers, body: base.body };
 }

@@ -28,25 +28,28 @@ describe('outbound request', () => {
     expect(Object.keys(req.headers).sort()).toEqual(['ce-id', 'ce-source', 'ce-specversion', 'ce-type', 'content-type']);
   });
 
-  test('trace headers pass through in both formats; credentials and other incoming headers do not', () => {
+  const withHeaders = (headers: Record<string, string>) => {
     const event = eventarcPubSubEvent();
-    const traced = {
-      ...event,
-      delivery: {
-        ...event.delivery,
-        raw: {
-          ...event.delivery.raw,
-          headers: { ...event.delivery.raw.headers, traceparent: '00-abc-def-01', 'x-cloud-trace-context': 'abc/1;o=1', cookie: 'c' },
-        },
-      },
-    };
+    return { ...event, delivery: { ...event.delivery, raw: { ...event.delivery.raw, headers: { ...event.delivery.raw.headers, ...headers } } } };
+  };
+  const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const CLOUD_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736/67667974448284343;o=1';
+
+  test('trace headers pass through in both formats; credentials and other incoming headers do not', () => {
+    const traced = withHeaders({ traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE', 'x-cloud-trace-context': CLOUD_TRACE, cookie: 'c' });
     for (const format of ['cloudevent', 'original'] as const) {
       const req = buildOutboundRequest(traced, format, {});
-      expect(req.headers.traceparent).toBe('00-abc-def-01');
-      expect(req.headers['x-cloud-trace-context']).toBe('abc/1;o=1');
+      expect(req.headers.traceparent).toBe(TRACEPARENT);
+      expect(req.headers.tracestate).toBe('congo=t61rcWkgMzE');
+      expect(req.headers['x-cloud-trace-context']).toBe(CLOUD_TRACE);
       expect(req.headers.authorization).toBeUndefined();
       expect(req.headers.cookie).toBeUndefined();
     }
+  });
+
+  test('malformed trace headers are dropped, never relayed', () => {
+    const req = buildOutboundRequest(withHeaders({ traceparent: '00-abc-def-01', tracestate: 'a=1', 'x-cloud-trace-context': 'abc/1;o=1' }), 'cloudevent', {});
+    expect(Object.keys(req.headers).filter((h) => /trace/.test(h))).toEqual([]);
   });
 
   test('percent-encoding follows the CloudEvents HTTP binding', () => {
