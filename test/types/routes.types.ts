@@ -20,6 +20,10 @@ router.on({ kind: 'firestore.document' }, (_event) => void same<typeof _event, F
 router.on({ kind: 'pubsub.message' }, (_event) => void same<(typeof _event)['kind'], 'pubsub.message'>(true));
 router.on({ kind: 'audit.log', serviceName: 'storage.googleapis.com' }, (_event) => void same<(typeof _event)['kind'], 'audit.log'>(true));
 router.on({ kind: 'build.status', status: 'SUCCESS' }, (_event) => void same<(typeof _event)['kind'], 'build.status'>(true));
+router.on(
+  { kind: 'build.status', status: 'SUCCESS', image: 'europe-docker.pkg.dev/p/r/**' },
+  (_event) => void same<(typeof _event)['kind'], 'build.status'>(true),
+);
 router.on({ kind: 'cloudevent', subject: { prefix: 'orders/' } }, (_event) => void same<(typeof _event)['kind'], 'cloudevent'>(true));
 // Several kinds: their union, and fields all of them have.
 router.on({ kind: ['storage.object', 'registry.image'], change: 'deleted' }, (_event) => void same<typeof _event, StorageObjectEvent | ImageEvent>(true));
