@@ -9,7 +9,7 @@
  * `route`, `outcome`, `attempt` (when the delivery says), `durationMs` (when the
  * handler ran), `reason` (when it failed). Never renamed without docs/observability.md.
  */
-import type { Logger } from '../support/logger';
+import { jsonText, type Logger } from '../support/logger';
 import type { Outcome, OutcomeEvent, RouteOutcome } from '../support/outcome';
 
 /** What became of one route's part of the event, as a user counts it. */
@@ -32,14 +32,16 @@ function nameOf(route: RouteOutcome, redelivered: boolean): RouteOutcomeName {
 
 function writeOne(log: Logger, name: RouteOutcomeName, routeName: string, event: OutcomeEvent | undefined, route?: RouteOutcome): void {
   const attempt = attemptOf(event);
-  // A plain object built in one go (no spread first): this runs for every handled event.
-  const fields: Record<string, unknown> = { route: routeName, outcome: name };
-  if (attempt !== undefined) fields['attempt'] = attempt;
-  if (route?.durationMs !== undefined) fields['durationMs'] = route.durationMs;
-  if (route !== undefined && route.status !== 'done') fields['reason'] = route.reason;
+  // The members as JSON text, not an object to serialise: this runs for every handled event, and
+  // JSON.stringify of an object was most of the line's cost (docs/benchmarks.md). Strings go
+  // through jsonText; numbers are finite (a delivery attempt, a rounded duration).
+  let members = `,"route":${jsonText(routeName)},"outcome":"${name}"`;
+  if (attempt !== undefined && Number.isFinite(attempt)) members += `,"attempt":${attempt}`;
+  if (route?.durationMs !== undefined && Number.isFinite(route.durationMs)) members += `,"durationMs":${route.durationMs}`;
+  if (route !== undefined && route.status !== 'done') members += `,"reason":${jsonText(route.reason)}`;
   // INFO whatever the outcome: the event's own line says a failure at its severity, so an alert on
   // ERROR entries counts each failure once. The message stays the same for the same outcome (the duration is a field).
-  log.log('INFO', `route ${routeName}: ${name}`, fields);
+  log.logMembers('INFO', `route ${routeName}: ${name}`, members);
 }
 
 function writeAll(log: Logger, routes: readonly RouteOutcome[], event: OutcomeEvent | undefined, redelivered: boolean): void {

@@ -3,7 +3,7 @@
  * line breaks cannot break or forge a line, and values JSON has no form for
  * (bigint, Error, Buffer) come out readable, on the fast path and the slow one.
  */
-import { MAX_LINE_BYTES, createLogger, formatEntry, memorySink } from '../../functions/support/logger';
+import { MAX_LINE_BYTES, createLogger, formatEntry, jsonText, memorySink } from '../../functions/support/logger';
 
 const parse = (line: string) => {
   expect(line.endsWith('\n')).toBe(true);
@@ -98,4 +98,26 @@ test('the context is serialised once per logger, and every line is byte for byte
     return JSON.stringify(entry, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).replace(/\u2028/g, '\\u2028') + '\n';
   };
   expect(sink.lines).toEqual(cases.map(wholeEntry));
+});
+
+test('an entry of prepared members (route lines) is one line that parses to what the same fields as an object give', () => {
+  const sink = memorySink();
+  const hostile = 'a\u2028b\u2029c\n"d"';
+  const log = createLogger(sink).child({ trace: 'projects/p/traces/t\u2028', labels: { eventId: hostile } });
+  log.logMembers(
+    'INFO',
+    `route ${hostile}: retried`,
+    `,"route":${jsonText(hostile)},"outcome":"retried","attempt":3,"durationMs":1.25,"reason":${jsonText(hostile)}`,
+  );
+  log.log('INFO', `route ${hostile}: retried`, { route: hostile, outcome: 'retried', attempt: 3, durationMs: 1.25, reason: hostile });
+  expect(sink.lines).toHaveLength(2);
+  for (const line of sink.lines) expect(line.slice(0, -1)).not.toMatch(/[\n\u2028\u2029]/);
+  expect(sink.lines[0]).toBe(sink.lines[1]);
+  expect(sink.entries()[0]).toMatchObject({ route: hostile, reason: hostile, 'logging.googleapis.com/labels': { eventId: hostile } });
+});
+
+test('an entry of prepared members past the size bound is replaced, not written', () => {
+  const sink = memorySink();
+  createLogger(sink).logMembers('INFO', 'route r: rejected', `,"reason":${jsonText('x'.repeat(MAX_LINE_BYTES))}`);
+  expect(sink.entries()[0]).toMatchObject({ severity: 'INFO', message: 'route r: rejected', loggingError: expect.stringContaining('over') });
 });
