@@ -1,7 +1,7 @@
 /**
  * The package's entry (`import { createRouter } from 'eventarc-router'`): a router
  * that another project owns. Importing it does nothing; `createRouter()` reads the
- * settings (config.ts, from process.env unless given), and the project registers
+ * settings (config.ts, from the process environment unless given), and the project registers
  * the router's handler under its own name:
  *
  *   const router = createRouter().on({ kind: 'storage.object', bucket: 'releases' }, (event) => ...);
@@ -45,7 +45,7 @@ export type { Logger, LogSink, Severity } from './support/logger';
 export type { RawRequest } from './receive/raw-request';
 
 export interface RouterOptions {
-  /** The variables settings are read from (README, "Configuration"); process.env when absent. */
+  /** The variables settings are read from (README, "Configuration"); the process environment when absent. */
   readonly env?: Env;
   /** A routes file (as ROUTES_FILE names one): its routes run besides those added with `on()`. */
   readonly routesFile?: string;

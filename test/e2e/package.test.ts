@@ -81,16 +81,19 @@ describe('the npm package, installed into a fresh project', () => {
         outcome: 'handled',
         status: 200,
         acknowledged: true,
-        routes: [{ route: 'release', status: 'done', result: { summary: 'release 1.2.0: app.tgz (42 bytes)' } }],
-        logs: ['releasing 1.2.0'],
+        routes: [{ route: 'release', status: 'done', durationMs: expect.any(Number), result: { summary: 'release 1.2.0: app.tgz (42 bytes)' } }],
+        logs: ['releasing 1.2.0', 'route release: handled'],
       },
       empty: {
         outcome: 'rejected',
         status: 200,
         acknowledged: true,
-        routes: [{ route: 'release', status: 'permanent', reason: 'v/1.2.0/empty.tgz is empty' }],
+        routes: [{ route: 'release', status: 'permanent', reason: 'v/1.2.0/empty.tgz is empty', durationMs: expect.any(Number) }],
         reason: 'route release: v/1.2.0/empty.tgz is empty',
-        logs: [expect.stringMatching(/^rejected event \S+ \(acknowledged, will not be retried\): route release: v\/1\.2\.0\/empty\.tgz is empty$/)],
+        logs: [
+          expect.stringMatching(/^rejected event \S+ \(acknowledged, will not be retried\): route release: v\/1\.2\.0\/empty\.tgz is empty$/),
+          'route release: rejected',
+        ],
       },
       other: { outcome: 'unmatched', status: 204, acknowledged: true, routes: [], logs: [expect.stringMatching(/^no route matched pubsub.message event /)] },
     });

@@ -33,13 +33,19 @@ describe('runDelivery', () => {
       .on({ kind: 'storage.object', bucket: 'other' }, () => undefined, { name: 'other' });
     const result = await runDelivery(router, deliveries.storageObject({ bucket: 'b', name: 'releases/1.2/app.tgz', size: 7 }));
     expect(result).toMatchObject({ outcome: 'handled', status: 200, acknowledged: true });
-    expect(result.routes).toEqual([{ route: 'release', status: 'done', result: { summary: 'released app.tgz', details: { bytes: 7n } } }]);
+    expect(result.routes).toEqual([
+      { route: 'release', status: 'done', durationMs: expect.any(Number), result: { summary: 'released app.tgz', details: { bytes: 7n } } },
+    ]);
     expect(result.json).toEqual({ acknowledged: true, handled: true, results: [{ route: 'release', summary: 'released app.tgz', details: { bytes: '7' } }] });
-    expect(result.logs.map((l) => [l['severity'], l['message']])).toEqual([['INFO', 'releasing 1.2']]);
+    // The handler's line, then the route's own line (docs/observability.md).
+    expect(result.logs.map((l) => [l['severity'], l['message']])).toEqual([
+      ['INFO', 'releasing 1.2'],
+      ['INFO', 'route release: handled'],
+    ]);
     expect(written).toEqual([]);
     // echo: the router's sink gets them too.
     await runDelivery(router, deliveries.storageObject({ bucket: 'b', name: 'releases/1.3/x' }), { echo: true });
-    expect(written.map((l) => JSON.parse(l).message)).toEqual(['releasing 1.3']);
+    expect(written.map((l) => JSON.parse(l).message)).toEqual(['releasing 1.3', 'route release: handled']);
   });
 
   it('retries a RetryableError (503, redelivered) and acknowledges a PermanentError with the request preserved', async () => {
@@ -54,7 +60,7 @@ describe('runDelivery', () => {
       );
     const retry = await runDelivery(router, deliveries.pubsubMessage({ attributes: { fail: 'later' } }));
     expect(retry).toMatchObject({ outcome: 'retry', status: 503, acknowledged: false });
-    expect(retry.routes).toEqual([{ route: 'later', status: 'retry', reason: 'registry unavailable', unavailable: true }]);
+    expect(retry.routes).toEqual([{ route: 'later', status: 'retry', reason: 'registry unavailable', unavailable: true, durationMs: expect.any(Number) }]);
     expect(retry.logs[0]).toMatchObject({ severity: 'WARNING' });
 
     const rejected = await runDelivery(router, deliveries.pubsubMessage({ id: 'm-1', attributes: { fail: 'never' } }));
@@ -85,9 +91,9 @@ describe('runDelivery', () => {
     });
     const results = await Promise.all(['a', 'b', 'c'].map((data) => runDelivery(router, deliveries.pubsubMessage({ data }))));
     expect(results.map((r) => r.logs.map((l) => l['message']))).toEqual([
-      ['start a', 'end a'],
-      ['start b', 'end b'],
-      ['start c', 'end c'],
+      ['start a', 'end a', 'route route-1: handled'],
+      ['start b', 'end b', 'route route-1: handled'],
+      ['start c', 'end c', 'route route-1: handled'],
     ]);
   });
 
