@@ -7,43 +7,17 @@
  * Each directory is a checkout built with scripts/build-if-needed.js.
  * Usage: node dist/bench/pipeline-ab.js --before DIR --after DIR [--events 20000 --rounds 20]
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import type { RawRequest } from '../functions/receive/raw-request';
 import type { createApp as CreateApp } from '../functions/app';
 import type { nullSink as NullSink } from '../functions/support/logger';
-import { body, headers } from './sample-event';
+import { firestoreRequest, pubsubRequest } from './sample-event';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-const pubsubBytes = Buffer.from(body);
-const pubsub: RawRequest = {
-  method: 'POST',
-  path: '/',
-  headers: { host: '127.0.0.1:8080', 'content-length': String(pubsubBytes.length), ...headers },
-  body: pubsubBytes,
-};
-const firestoreBytes = fs.readFileSync(
-  path.join(ROOT, 'fixtures', 'protobuf', 'google-cloudevents', 'examples', 'binary', 'firestore', 'DocumentEventData-complex.binpb'),
-);
-// As bench/pipeline.ts sends it.
-const firestore: RawRequest = {
-  method: 'POST',
-  path: '/',
-  headers: {
-    host: '127.0.0.1:8080',
-    'content-type': 'application/protobuf',
-    'content-length': String(firestoreBytes.length),
-    'ce-specversion': '1.0',
-    'ce-id': '8ee5b6c3-4e0c-4e8b-9c0e-2b6f3f1f6a11',
-    'ce-type': 'google.cloud.firestore.document.v1.written',
-    'ce-source': '//firestore.googleapis.com/projects/project-id/databases/(default)',
-    'ce-subject': 'documents/gcf-test/IH75dRdeYJKd4uuQiqch',
-    'ce-time': '2020-09-29T11:32:00.000Z',
-  },
-  body: firestoreBytes,
-};
+const pubsub = pubsubRequest();
+const firestore = firestoreRequest();
 
 type App = ReturnType<typeof CreateApp>;
 

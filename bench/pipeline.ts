@@ -13,43 +13,17 @@
  * Usage: npm run bench:pipeline [-- --events 200000 --rounds 5]
  */
 import * as domain from 'domain';
-import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { createApp } from '../functions/app';
 import { nullSink } from '../functions/support/logger';
 import type { RawRequest } from '../functions/receive/raw-request';
-import { body, headers } from './sample-event';
+import { firestoreRequest, pubsubRequest } from './sample-event';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-const bytes = Buffer.from(body);
-const raw: RawRequest = {
-  method: 'POST',
-  path: '/',
-  headers: { host: '127.0.0.1:8080', 'content-length': String(bytes.length), ...headers },
-  body: bytes,
-};
-
-const firestoreBytes = fs.readFileSync(
-  path.join(ROOT, 'fixtures', 'protobuf', 'google-cloudevents', 'examples', 'binary', 'firestore', 'DocumentEventData-complex.binpb'),
-);
-const firestoreRaw: RawRequest = {
-  method: 'POST',
-  path: '/',
-  headers: {
-    host: '127.0.0.1:8080',
-    'content-type': 'application/protobuf',
-    'content-length': String(firestoreBytes.length),
-    'ce-specversion': '1.0',
-    'ce-id': '8ee5b6c3-4e0c-4e8b-9c0e-2b6f3f1f6a11',
-    'ce-type': 'google.cloud.firestore.document.v1.written',
-    'ce-source': '//firestore.googleapis.com/projects/project-id/databases/(default)',
-    'ce-subject': 'documents/gcf-test/IH75dRdeYJKd4uuQiqch',
-    'ce-time': '2020-09-29T11:32:00.000Z',
-  },
-  body: firestoreBytes,
-};
+const raw = pubsubRequest();
+const firestoreRaw = firestoreRequest();
 
 async function measure(events: number, rounds: number, perRequestDomain = false, request: RawRequest = raw): Promise<number[]> {
   const app = createApp({ env: { ROUTES_FILE: path.join(ROOT, 'bench', 'routes-null-log.yaml') }, sink: nullSink });

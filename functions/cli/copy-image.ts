@@ -3,6 +3,7 @@
  * replicate-image action does (like `crane cp`). All platforms of an index by
  * default; a progress line on a terminal, nothing on success otherwise.
  */
+import { HelpRequested, argsOrExit } from './usage';
 import { parseArgs } from 'util';
 import { copyImage, type CopyReport, type ReferrerOptions } from '../registry/copy';
 import { environment, readCopyImageSettings } from '../config';
@@ -26,8 +27,6 @@ options:
 credentials: Artifact Registry and gcr.io hosts use Application Default Credentials;
   others EVENTARC_ROUTER_REGISTRY_CREDENTIALS='[{"host":..,"username":..,"password":..}]'
   (add "realm":"HOST" when the token service is on another host, e.g. auth.docker.io)`;
-
-class HelpRequested extends Error {}
 
 export interface CopyImageArgs {
   readonly src: ImageRef;
@@ -85,17 +84,8 @@ export interface CopyImageIo {
 }
 
 export async function copyImageCommand(argv: string[], io: CopyImageIo = { stderr: process.stderr, env: environment() }): Promise<number> {
-  let args: CopyImageArgs;
-  try {
-    args = parseCopyImageArgs(argv);
-  } catch (err) {
-    if (err instanceof HelpRequested) {
-      io.stderr.write(`${COPY_IMAGE_USAGE}\n`);
-      return 0;
-    }
-    io.stderr.write(`${(err as Error).message}\n${COPY_IMAGE_USAGE}\n`);
-    return 2;
-  }
+  const args = argsOrExit(argv, parseCopyImageArgs, COPY_IMAGE_USAGE, io.stderr);
+  if (typeof args === 'number') return args;
   const tty = io.stderr.isTTY === true;
   const started = Date.now();
   let latest: Readonly<CopyStats> | undefined;

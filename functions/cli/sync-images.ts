@@ -6,6 +6,7 @@
  * blob. One updating line on a terminal, a line per tag otherwise; a summary,
  * and exit 1 when any tag failed.
  */
+import { HelpRequested, argsOrExit } from './usage';
 import { parseArgs } from 'util';
 import { environment, readCopyImageSettings } from '../config';
 import { compileGlob } from '../route/glob';
@@ -35,8 +36,6 @@ credentials: as copy-image (Application Default Credentials for Artifact Registr
   and gcr.io hosts; EVENTARC_ROUTER_REGISTRY_CREDENTIALS for others)`;
 
 const BLOB_JOBS = 4;
-
-class HelpRequested extends Error {}
 
 export interface SyncImagesArgs {
   readonly src: ImageRef;
@@ -130,17 +129,8 @@ export function formatSyncSummary(src: string, dst: string, r: SyncReport, elaps
 }
 
 export async function syncImagesCommand(argv: string[], io: CopyImageIo = { stderr: process.stderr, env: environment() }): Promise<number> {
-  let args: SyncImagesArgs;
-  try {
-    args = parseSyncImagesArgs(argv);
-  } catch (err) {
-    if (err instanceof HelpRequested) {
-      io.stderr.write(`${SYNC_IMAGES_USAGE}\n`);
-      return 0;
-    }
-    io.stderr.write(`${(err as Error).message}\n${SYNC_IMAGES_USAGE}\n`);
-    return 2;
-  }
+  const args = argsOrExit(argv, parseSyncImagesArgs, SYNC_IMAGES_USAGE, io.stderr);
+  if (typeof args === 'number') return args;
   const src = `${args.src.host}/${args.src.repository}`;
   const dst = `${args.dst.host}/${args.dst.repository}`;
   const tty = io.stderr.isTTY === true;
