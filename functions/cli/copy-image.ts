@@ -3,7 +3,8 @@
  * replicate-image action does (like `crane cp`). All platforms of an index by
  * default; a progress line on a terminal, nothing on success otherwise.
  */
-import { HelpRequested, argsOrExit } from './usage';
+import { IMAGE_COPY_OPTIONS, imageCopyFlags } from './image-flags';
+import { argsOrExit } from './usage';
 import { parseArgs } from 'util';
 import { copyImage, type CopyReport, type ReferrerOptions } from '../registry/copy';
 import { environment, readCopyImageSettings } from '../config';
@@ -45,19 +46,12 @@ export function parseCopyImageArgs(argv: string[]): CopyImageArgs {
     options: {
       'all-platforms': { type: 'boolean' },
       platform: { type: 'string', multiple: true },
-      jobs: { type: 'string' },
-      insecure: { type: 'boolean' },
-      'no-referrers': { type: 'boolean' },
-      'artifact-type': { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
+      ...IMAGE_COPY_OPTIONS,
     },
   });
-  if (values.help) throw new HelpRequested();
+  const flags = imageCopyFlags(values, 64);
   if (positionals.length !== 2) throw new Error('copy-image needs exactly SRC and DST');
   if (values['all-platforms'] && values.platform) throw new Error('--all-platforms and --platform exclude each other');
-  if (values['no-referrers'] && values['artifact-type']) throw new Error('--no-referrers and --artifact-type exclude each other');
-  const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new Error('--jobs must be an integer from 1 to 64');
   const src = parseImageRef(positionals[0]);
   if (!src.tag && !src.digest) throw new Error('SRC needs a :TAG or an @DIGEST');
   const given = parseImageRef(positionals[1]);
@@ -66,9 +60,7 @@ export function parseCopyImageArgs(argv: string[]): CopyImageArgs {
     src,
     dst: { ...given, tag: given.tag ?? src.tag },
     platforms: values.platform?.map(parsePlatform),
-    jobs,
-    insecure: values.insecure ?? false,
-    referrers: values['no-referrers'] ? false : { artifactTypes: values['artifact-type'] },
+    ...flags,
   };
 }
 

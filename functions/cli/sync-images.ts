@@ -6,7 +6,8 @@
  * blob. One updating line on a terminal, a line per tag otherwise; a summary,
  * and exit 1 when any tag failed.
  */
-import { HelpRequested, argsOrExit } from './usage';
+import { IMAGE_COPY_OPTIONS, imageCopyFlags } from './image-flags';
+import { argsOrExit } from './usage';
 import { parseArgs } from 'util';
 import { environment, readCopyImageSettings } from '../config';
 import { compileGlob } from '../route/glob';
@@ -59,18 +60,11 @@ export function parseSyncImagesArgs(argv: string[]): SyncImagesArgs {
     allowPositionals: true,
     options: {
       tags: { type: 'string', multiple: true },
-      jobs: { type: 'string' },
-      insecure: { type: 'boolean' },
-      'no-referrers': { type: 'boolean' },
-      'artifact-type': { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
+      ...IMAGE_COPY_OPTIONS,
     },
   });
-  if (values.help) throw new HelpRequested();
+  const flags = imageCopyFlags(values, 32);
   if (positionals.length !== 2) throw new Error('sync-images needs exactly SRC_REPO and DST_REPO');
-  if (values['no-referrers'] && values['artifact-type']) throw new Error('--no-referrers and --artifact-type exclude each other');
-  const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 32) throw new Error('--jobs must be an integer from 1 to 32');
   const src = repositoryArg(positionals[0], 'SRC_REPO');
   const dst = repositoryArg(positionals[1], 'DST_REPO');
   if (src.host === dst.host && src.repository === dst.repository) throw new Error('SRC_REPO and DST_REPO are the same repository');
@@ -80,9 +74,7 @@ export function parseSyncImagesArgs(argv: string[]): SyncImagesArgs {
     src,
     dst,
     ...(values.tags && { tags: values.tags }),
-    jobs,
-    insecure: values.insecure ?? false,
-    referrers: values['no-referrers'] ? false : { artifactTypes: values['artifact-type'] },
+    ...flags,
   };
 }
 
