@@ -3,16 +3,15 @@
  * replicate-image action does (like `crane cp`). All platforms of an index by
  * default; a progress line on a terminal, nothing on success otherwise.
  */
-import { IMAGE_COPY_OPTIONS, imageCopyFlags } from './image-flags';
+import { IMAGE_COPY_OPTIONS, commandRegistries, imageCopyFlags, interruption } from './image-flags';
 import { argsOrExit } from './usage';
 import { parseArgs } from 'util';
 import { copyImage, type CopyReport, type ReferrerOptions } from '../registry/copy';
-import { environment, readCopyImageSettings } from '../config';
-import { credentialSource } from '../registry/credentials';
+import { environment } from '../config';
 import { parsePlatform, type Platform } from '../registry/manifest';
 import { formatProgress, type CopyStats } from '../registry/progress';
 import { parseImageRef, type ImageRef } from '../registry/reference';
-import { Registries } from '../registry/registries';
+import { type Registries } from '../registry/registries';
 import { DEFAULT_RETRY } from '../registry/retry';
 
 export const COPY_IMAGE_USAGE = `usage: eventarc-router copy-image [options] SRC DST
@@ -84,23 +83,16 @@ export async function copyImageCommand(argv: string[], io: CopyImageIo = { stder
   const draw = () => latest && io.stderr.write(`\r\x1b[K${formatProgress(latest, Date.now() - started)}`);
   const timer = tty ? setInterval(draw, 200) : undefined;
   // Ctrl-C stops the transfers; the tag is pushed last, so the target keeps what it had.
-  const abort = new AbortController();
-  const onSignal = () => abort.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const interrupted = interruption();
   let registries: Registries | undefined;
   try {
-    registries = new Registries({
-      insecure: args.insecure,
-      credentials: credentialSource(readCopyImageSettings(io.env).registryCredentials, io.env),
-      retry: DEFAULT_RETRY,
-    });
+    registries = commandRegistries(args.insecure, io.env);
     const report = await copyImage(registries.client(args.src.host), args.src, registries.client(args.dst.host), args.dst, {
       jobs: args.jobs,
       platforms: args.platforms,
       retry: DEFAULT_RETRY,
       referrers: args.referrers,
-      signal: abort.signal,
+      signal: interrupted.signal,
       onProgress: (stats) => (latest = stats),
     });
     if (tty) {
@@ -115,8 +107,7 @@ export async function copyImageCommand(argv: string[], io: CopyImageIo = { stder
     return 1;
   } finally {
     clearInterval(timer);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupted.release();
     registries?.close();
   }
 }

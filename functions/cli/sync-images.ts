@@ -6,17 +6,16 @@
  * blob. One updating line on a terminal, a line per tag otherwise; a summary,
  * and exit 1 when any tag failed.
  */
-import { IMAGE_COPY_OPTIONS, imageCopyFlags } from './image-flags';
+import { IMAGE_COPY_OPTIONS, commandRegistries, imageCopyFlags, interruption } from './image-flags';
 import { argsOrExit } from './usage';
 import { parseArgs } from 'util';
-import { environment, readCopyImageSettings } from '../config';
+import { environment } from '../config';
 import { compileGlob } from '../route/glob';
 import type { ReferrerOptions } from '../registry/copy';
-import { credentialSource } from '../registry/credentials';
 import type { CopyStats } from '../registry/progress';
 import { RegistryQuotas } from '../registry/quota';
 import { parseImageRef, quoted, type ImageRef } from '../registry/reference';
-import { Registries } from '../registry/registries';
+import { type Registries } from '../registry/registries';
 import { DEFAULT_RETRY } from '../registry/retry';
 import { syncRepository, type SyncReport, type TagEvent } from '../registry/sync';
 import type { CopyImageIo } from './copy-image';
@@ -151,19 +150,11 @@ export async function syncImagesCommand(argv: string[], io: CopyImageIo = { stde
     else if (event.outcome === 'failed') io.stderr.write(`\r\x1b[K${describeTag(event)}\n`);
   };
   // Ctrl-C stops the copies; each moves its tag last, so a target tag never names something incomplete.
-  const abort = new AbortController();
-  const onSignal = () => abort.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const interrupted = interruption();
   let registries: Registries | undefined;
   try {
-    registries = new Registries({
-      insecure: args.insecure,
-      credentials: credentialSource(readCopyImageSettings(io.env).registryCredentials, io.env),
-      retry: DEFAULT_RETRY,
-      // The copies of this run share each host's budget, as the service's do.
-      quotas: new RegistryQuotas(),
-    });
+    // The copies of this run share each host's budget, as the service's do.
+    registries = commandRegistries(args.insecure, io.env, new RegistryQuotas());
     const source = registries.client(args.src.host);
     const select = tagSelector(args.tags);
     const report = await syncRepository(source, args.src.repository, registries.client(args.dst.host), args.dst.repository, {
@@ -172,7 +163,7 @@ export async function syncImagesCommand(argv: string[], io: CopyImageIo = { stde
       ...(select && { select }),
       referrers: args.referrers,
       retry: DEFAULT_RETRY,
-      signal: abort.signal,
+      signal: interrupted.signal,
       onTag,
       onProgress: (tag, stats) => moving.set(tag, stats),
       onListed: (count) => (total = count),
@@ -189,8 +180,7 @@ export async function syncImagesCommand(argv: string[], io: CopyImageIo = { stde
     return 1;
   } finally {
     clearInterval(timer);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupted.release();
     registries?.close();
   }
 }
