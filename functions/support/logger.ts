@@ -5,6 +5,8 @@
  * can break a line or forge another entry.
  */
 
+import { stdoutTurnSink } from './turn-sink';
+
 export type Severity = 'DEBUG' | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR' | 'CRITICAL';
 
 /** Where entries go. `stdout` in production; tests and benchmarks pass their own. */
@@ -12,7 +14,8 @@ export interface LogSink {
   write(line: string): void;
 }
 
-export const stdoutSink: LogSink = { write: (line) => void process.stdout.write(line) };
+/** stdout, the lines of one turn of the event loop in one write (support/turn-sink.ts). */
+export const stdoutSink: LogSink = stdoutTurnSink;
 export const nullSink: LogSink = { write: () => undefined };
 
 export interface LogContext {
