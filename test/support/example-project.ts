@@ -4,19 +4,15 @@
  * compiled with `tsc --strict`, the function started by the installed functions-framework,
  * and its deploy script's gcloud commands given to the real Google Cloud CLI.
  *
- * Offline: `npm install <tarball>` asks the registry for full package documents (npm 11
- * always does for a new dependency), which the cache `npm ci` fills does not hold. So the
- * user's lockfile is written here from this repository's (the same versions, resolved the
- * same way) and `npm ci --offline` installs from the cache by integrity: the packed
- * package and its declared dependencies are what end up in node_modules.
+ * The packing and the offline install are the package suite's too (./packed-package.ts).
  * The examples declare the same dependencies (checked by examplePackage()), so one install
  * serves them all; each copy links it as its node_modules.
  */
 import { execFileSync, spawn } from 'child_process';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { installOffline, writeOfflineProject, type Packed } from './packed-package';
 import { freePort, startPeer, type Peer } from './peer';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -25,103 +21,27 @@ export const EXAMPLES = path.join(ROOT, 'examples');
 interface Manifest {
   name: string;
   version: string;
-  license?: string;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
-  bin?: Record<string, string>;
-  engines?: Record<string, string>;
-  [key: string]: unknown;
-}
-interface LockEntry {
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   [key: string]: unknown;
 }
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-
-/** `npm pack` of this repository into a fresh directory (runs prepack: the bundled entries and declarations). */
-export function packRepository(into: string): string {
-  const out = execFileSync('npm', ['pack', '--pack-destination', into, '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const [{ filename }] = JSON.parse(out.slice(out.indexOf('['))) as { filename: string }[];
-  return path.join(into, filename);
-}
 
 /** An example's package.json; they all declare the same dependencies, so one install is each one's install. */
 export function examplePackage(name: string): Manifest {
   return readJson<Manifest>(path.join(EXAMPLES, name, 'package.json'));
 }
 
-/** Lock entries reachable from `roots`, resolved as Node resolves them in this repository's tree. */
-function reachable(packages: Record<string, LockEntry>, roots: readonly string[]): Record<string, LockEntry> {
-  const keep: Record<string, LockEntry> = {};
-  const resolve = (from: string, dep: string): string | undefined => {
-    for (let base = from; ;) {
-      const candidate = `${base ? `${base}/` : ''}node_modules/${dep}`;
-      if (packages[candidate]) return candidate;
-      if (!base) return undefined;
-      const i = base.lastIndexOf('/node_modules/');
-      base = i < 0 ? '' : base.slice(0, i);
-    }
-  };
-  const visit = (location: string) => {
-    if (keep[location]) return;
-    const entry = packages[location];
-    keep[location] = entry;
-    for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies })) {
-      const found = resolve(location, dep);
-      if (found) visit(found);
-      else if (!entry.optionalDependencies?.[dep] && !entry.peerDependenciesMeta?.[dep]?.optional)
-        throw new Error(`${location} needs ${dep}: not in package-lock.json`);
-    }
-  };
-  for (const root of roots) {
-    if (!packages[`node_modules/${root}`]) throw new Error(`${root} is not in this repository's package-lock.json: the offline install cannot find it`);
-    visit(`node_modules/${root}`);
-  }
-  return keep;
-}
-
-/** Installs `tarball` and the example's other dependencies into `dir` (offline); returns `dir`. */
-export function installExampleDependencies(tarball: string, example: Manifest, dir: string): string {
-  const repo = readJson<Manifest>(path.join(ROOT, 'package.json'));
-  const lock = readJson<{ packages: Record<string, LockEntry> }>(path.join(ROOT, 'package-lock.json'));
-  const tgz = `file:${tarball}`;
-  const manifest: Manifest = {
+/** Installs the packed package and the example's other dependencies into `dir` (offline), as the example's package.json declares them; returns `dir`. */
+export async function installExampleDependencies(packed: Packed, example: Manifest, dir: string): Promise<string> {
+  writeOfflineProject(dir, packed, {
     name: 'example-install',
-    version: '1.0.0',
-    private: true,
-    dependencies: { ...example.dependencies, 'eventarc-router': tgz },
-    devDependencies: { ...example.devDependencies },
+    dependencies: example.dependencies,
+    devDependencies: example.devDependencies,
     allowScripts: example['allowScripts'],
-  };
-  const roots = [...Object.keys(repo.dependencies ?? {}), ...Object.keys(example.dependencies ?? {}), ...Object.keys(example.devDependencies ?? {})].filter(
-    (n) => n !== 'eventarc-router',
-  );
-  const packages: Record<string, unknown> = { '': manifest };
-  for (const [location, entry] of Object.entries(reachable(lock.packages, roots))) {
-    // dev/peer flags described this repository's tree, not the user's.
-    const { dev: _dev, devOptional: _devOptional, peer: _peer, ...rest } = entry;
-    packages[location] = rest;
-  }
-  packages['node_modules/eventarc-router'] = {
-    version: repo.version,
-    resolved: tgz,
-    integrity: `sha512-${createHash('sha512').update(fs.readFileSync(tarball)).digest('base64')}`,
-    license: repo.license,
-    dependencies: repo.dependencies,
-    bin: repo.bin,
-    engines: repo.engines,
-  };
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-  fs.writeFileSync(
-    path.join(dir, 'package-lock.json'),
-    JSON.stringify({ name: manifest.name, version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2),
-  );
-  execFileSync('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  });
+  await installOffline(dir);
   return dir;
 }
 
