@@ -2,16 +2,18 @@
  * The examples (examples/<name>/) as a user gets them: this repository packed with
  * `npm pack`, the tarball installed into a copy of the example project, its TypeScript
  * compiled with `tsc --strict`, the function started by the installed functions-framework,
- * and its deploy script's gcloud commands given to the real Google Cloud CLI.
+ * and its deploy script's gcloud commands captured for the real Google Cloud CLI (./gcloud.ts).
  *
  * The packing and the offline install are the package suite's too (./packed-package.ts).
  * The examples declare the same dependencies (checked by examplePackage()), so one install
  * serves them all; each copy links it as its node_modules.
  */
-import { execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { standInGcloud } from './gcloud-stand-in';
+import { collectJsonLogs, type JsonLogs } from './json-logs';
 import { installOffline, writeOfflineProject, type Packed } from './packed-package';
 import { freePort, startPeer, type Peer } from './peer';
 
@@ -75,11 +77,9 @@ export function compileExample(dir: string): void {
   }
 }
 
-export interface RunningExample {
+export interface RunningExample extends JsonLogs {
   readonly url: string;
   readonly peer: Peer;
-  logs(): Record<string, unknown>[];
-  waitForLogs(predicate: (logs: Record<string, unknown>[]) => boolean, timeoutMs?: number): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
 }
 
@@ -98,28 +98,7 @@ export async function startExample(dir: string, target: string, env: Record<stri
       readyTimeoutMs: 20000,
     },
   );
-  let stdout = '';
-  peer.process.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const logs = () =>
-    stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    peer,
-    logs,
-    async waitForLogs(predicate, timeoutMs = 15000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const current = logs();
-        if (predicate(current)) return current;
-        if (Date.now() > deadline) throw new Error(`log condition not met in ${timeoutMs} ms; output:\n${peer.output()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    stop: () => peer.stop(),
-  };
+  return { url: `http://127.0.0.1:${port}`, peer, stop: () => peer.stop(), ...collectJsonLogs(peer) };
 }
 
 /** Sends a delivery built by `eventarc-router/testing` (a RawRequest) over HTTP, as its sender would. */
@@ -137,28 +116,18 @@ export function send(
 
 /** The gcloud argument vectors a bash script runs, with a recording `gcloud` first on PATH (it answers nothing and succeeds). */
 function recordGcloud(script: string, cwd: string, env: Record<string, string>): string[][] {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'gcloud-recorder-'));
-  const record = path.join(bin, 'calls.jsonl');
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gcloud-recorder-'));
   try {
-    fs.writeFileSync(
-      path.join(bin, 'gcloud'),
-      `#!${process.execPath}\nrequire('fs').appendFileSync(${JSON.stringify(record)}, JSON.stringify(process.argv.slice(2)) + '\\n');\n`,
-      { mode: 0o755 },
-    );
+    const gcloud = standInGcloud(home);
     execFileSync('bash', [script], {
       cwd,
-      env: { PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, HOME: bin, ...env },
+      env: { PATH: `${gcloud.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, HOME: home, ...env },
       input: 'example-secret-value\n',
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    if (!fs.existsSync(record)) return [];
-    return fs
-      .readFileSync(record, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as string[]);
+    return gcloud.calls();
   } finally {
-    fs.rmSync(bin, { recursive: true, force: true });
+    fs.rmSync(home, { recursive: true, force: true });
   }
 }
 
@@ -188,37 +157,4 @@ export function readmeCommands(dir: string): string[][] {
   } finally {
     fs.rmSync(path.dirname(script), { recursive: true, force: true });
   }
-}
-
-/** The installed Google Cloud CLI; a missing one fails the test, naming what to install. */
-export function gcloudPath(): string {
-  const found = execFileSync('sh', ['-c', 'command -v gcloud || true'], { encoding: 'utf8' }).trim();
-  if (!found) throw new Error('gcloud is not installed; install the Google Cloud CLI to run this test');
-  return found;
-}
-
-/**
- * One command given to the real gcloud with an empty configuration: it parses every flag and
- * value, then stops with exit 1 for the missing account; a flag or value it refuses is exit 2.
- */
-export function realGcloud(
-  gcloud: string,
-  argv: readonly string[],
-  config: string,
-  cwd?: string,
-): Promise<{ argv: string; status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(gcloud, argv, {
-      cwd,
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: config, CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ argv: argv.join(' '), status, stderr });
-    });
-  });
 }
