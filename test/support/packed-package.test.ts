@@ -60,6 +60,11 @@ test('an unchanged package is packed once; a change packs again, and the tarball
   expect(tarText(repacked.tarball, 'lib/index.js')).toBe('module.exports = 2;\n');
   // Only the newest tarball is kept.
   expect(fs.existsSync(first.tarball)).toBe(false);
+
+  // A tarball gone from the cache (a temp cleaner) is packed again.
+  fs.rmSync(repacked.tarball);
+  expect(await packCached(pkg, cache)).toEqual(repacked);
+  expect(fs.existsSync(repacked.tarball)).toBe(true);
 });
 
 test('callers asking at once share one pack; what runs before packing runs under the lock, one at a time', async () => {

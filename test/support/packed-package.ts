@@ -131,7 +131,11 @@ export async function packCached(root: string, cacheDir: string, beforePack: () 
     const key = packedContentKey(root);
     const entry = path.join(cacheDir, key);
     const reportFile = path.join(entry, 'report.json');
-    if (fs.existsSync(reportFile)) return readJson<Packed>(reportFile);
+    if (fs.existsSync(reportFile)) {
+      const cached = readJson<Packed>(reportFile);
+      // A temp cleaner may have taken the tarball: pack again.
+      if (fs.existsSync(cached.tarball)) return cached;
+    }
     for (const old of fs.readdirSync(cacheDir)) if (old !== 'lock') fs.rmSync(path.join(cacheDir, old), { recursive: true, force: true });
     const partial = `${entry}.partial`;
     fs.mkdirSync(partial);
