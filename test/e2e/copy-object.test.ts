@@ -3,9 +3,6 @@
  * B) posted to it runs the copy-object route, whose @google-cloud/storage client
  * finds the JSON API test double through STORAGE_EMULATOR_HOST.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { Storage } from '@google-cloud/storage';
 import { startGcsDouble, type GcsDouble } from '../support/gcs-double';
 import { startService, type Service } from '../support/service';
@@ -15,11 +12,8 @@ let service: Service;
 
 beforeAll(async () => {
   gcs = await startGcsDouble();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'copy-e2e-'));
-  const routes = path.join(dir, 'routes.yaml');
-  fs.writeFileSync(
-    routes,
-    JSON.stringify({
+  service = await startService({
+    routes: JSON.stringify({
       routes: [
         {
           name: 'to-partner',
@@ -29,8 +23,8 @@ beforeAll(async () => {
         },
       ],
     }),
-  );
-  service = await startService({ routesFile: routes, env: gcs.env });
+    env: gcs.env,
+  });
 });
 afterAll(async () => {
   await service?.stop();

@@ -6,7 +6,6 @@
  * one); and the metrics' filter and extractors checked against the lines the real
  * service writes, as Cloud Logging would hold them.
  */
-import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,10 +13,11 @@ import { parse as parseYaml } from 'yaml';
 import { startService } from '../support/service';
 import { startTarget } from '../support/forward-target';
 import { loadRequestFixtures, rawOf } from '../support/fixtures';
+import { realGcloudEach } from '../support/gcloud';
+import { GcloudStubProject } from '../support/gcloud-stand-in';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SCRIPT = path.join(ROOT, 'eventarc-trigger.sh');
-const STUB = path.join(ROOT, 'test', 'ship', 'fixtures', 'gcloud-stub.js');
 const P = 'shop-prod-1';
 const CHANNEL = `projects/${P}/notificationChannels/4711`;
 
@@ -39,29 +39,7 @@ function tempDir(prefix: string): string {
 
 /** A project with the stand-in gcloud first on PATH; run() runs the script in it. */
 function project(state: StubState = { project: P, projectNumber: '123456789012', fail: [] }) {
-  const dir = tempDir('metrics-');
-  fs.mkdirSync(path.join(dir, 'bin'));
-  fs.writeFileSync(path.join(dir, 'bin', 'gcloud'), `#!/bin/sh\nexec "${process.execPath}" "${STUB}" "$@"\n`, { mode: 0o755 });
-  const statePath = path.join(dir, 'state.json');
-  const logPath = path.join(dir, 'calls.log');
-  fs.writeFileSync(statePath, JSON.stringify(state));
-  return {
-    state: () => JSON.parse(fs.readFileSync(statePath, 'utf8')) as StubState,
-    run(...args: string[]) {
-      fs.writeFileSync(logPath, '');
-      const r = spawnSync('bash', [SCRIPT, ...args], {
-        encoding: 'utf8',
-        timeout: 30000,
-        env: { PATH: `${dir}/bin:/usr/local/bin:/usr/bin:/bin`, HOME: dir, TMPDIR: dir, GCLOUD_STUB_STATE: statePath, GCLOUD_STUB_LOG: logPath },
-      });
-      const calls = fs
-        .readFileSync(logPath, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as string[]);
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls };
-    },
-  };
+  return new GcloudStubProject(tempDir('metrics-'), SCRIPT, state);
 }
 
 const creates = (calls: string[][]) => calls.filter((c) => c.includes('create'));
@@ -177,26 +155,7 @@ describe('create metrics', () => {
 });
 
 describe('the real gcloud CLI accepts every command create metrics runs', () => {
-  const gcloud = spawnSync('sh', ['-c', 'command -v gcloud'], { encoding: 'utf8' }).stdout.trim();
-
-  function realGcloud(argv: string[], config: string): Promise<{ argv: string; status: number | null; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(gcloud, argv, {
-        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: config, CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ argv: argv.join(' '), status, stderr: stderr.split('\n')[0] });
-      });
-    });
-  }
-
   test('describe, list and create with the files the script wrote', async () => {
-    if (!gcloud) throw new Error('gcloud is not installed; install the Google Cloud CLI to run this test');
     const w = project();
     const r = w.run('create', 'metrics', `--project=${P}`, '--service=eventarc-router', `--notification-channel=${CHANNEL}`);
     expect(r.status).toBe(0);
@@ -215,18 +174,14 @@ describe('the real gcloud CLI accepts every command create metrics runs', () => 
       }),
     );
     expect(commands.filter((c) => c.some((a) => a.startsWith('--config-from-file=') || a.startsWith('--policy-from-file=')))).toHaveLength(5);
-    const config = tempDir('gcloud-config-');
-    const pending = [...commands];
-    const results: Awaited<ReturnType<typeof realGcloud>>[] = [];
-    // Two at a time: gcloud takes seconds to start on a shared machine.
-    await Promise.all(
-      [0, 1].map(async () => {
-        for (let c = pending.shift(); c; c = pending.shift()) results.push(await realGcloud(c, config));
-      }),
-    );
+    const results = await realGcloudEach(commands);
     expect(results).toHaveLength(commands.length);
     for (const res of results) {
-      expect(res).toEqual({ argv: res.argv, status: 1, stderr: expect.stringMatching(/You do not currently have an active account selected/) });
+      expect({ ...res, stderr: res.stderr.split('\n')[0] }).toEqual({
+        argv: res.argv,
+        status: 1,
+        stderr: expect.stringMatching(/You do not currently have an active account selected/),
+      });
     }
   }, 240000);
 });
@@ -289,17 +244,14 @@ describe('the metrics read the lines the service writes', () => {
     // A log route and a forward route; the target acknowledges, fails (503: retried) or refuses (400: rejected) by event id.
     const target = await startTarget();
     target.respond = (req) => ({ status: { 'ok-1': 200, 'retry-1': 503, 'reject-1': 400 }[String(req.headers['ce-id'])] ?? 200 });
-    const routes = path.join(tempDir('metrics-routes-'), 'routes.yaml');
-    fs.writeFileSync(
-      routes,
-      JSON.stringify({
+    const service = await startService({
+      routes: JSON.stringify({
         routes: [
           { name: 'audit', match: { kind: 'pubsub.message' }, action: 'log' },
           { name: 'relay', match: { kind: 'pubsub.message' }, action: 'forward', with: { url: `${target.url}/events` } },
         ],
       }),
-    );
-    const service = await startService({ routesFile: routes });
+    });
     try {
       // A push from a subscription with a dead-letter policy: it says which delivery attempt it is (3).
       const push = rawOf(loadRequestFixtures().find((f) => f.name === 'D-push-delivery-metadata')!);

@@ -5,10 +5,7 @@
  * CloudEvent's tracing extension or Pub/Sub's googclient_ attributes are used; no
  * other incoming header goes along.
  */
-import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
-import * as path from 'path';
 import { startService, type Service } from '../support/service';
 import { startTarget, type Target } from '../support/forward-target';
 import { loadRequestFixtures, rawOf } from '../support/fixtures';
@@ -20,18 +17,16 @@ const PARENT_DECIMAL = BigInt(`0x${PARENT}`).toString();
 
 let target: Target;
 let service: Service;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forward-trace-'));
 
 beforeAll(async () => {
   target = await startTarget();
-  const routes = path.join(dir, 'routes.yaml');
-  fs.writeFileSync(routes, JSON.stringify({ routes: [{ name: 'relay', match: {}, action: 'forward', with: { url: `${target.url}/events` } }] }));
-  service = await startService({ routesFile: routes });
+  service = await startService({
+    routes: JSON.stringify({ routes: [{ name: 'relay', match: {}, action: 'forward', with: { url: `${target.url}/events` } }] }),
+  });
 }, 30000);
 afterAll(async () => {
   await service?.stop();
   await target?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const push = rawOf(loadRequestFixtures().find((f) => f.name === 'D-push-plain')!);

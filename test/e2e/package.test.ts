@@ -1,6 +1,6 @@
 /**
  * The package as a user gets it: `npm pack` of this repository, installed from the
- * tarball into a fresh project (offline, from the npm cache: test/support/consumer-project.ts),
+ * tarball into a fresh project (offline, from the npm cache: test/support/packed-package.ts),
  * the user's own entry module and test (test/e2e/consumer/) compiled with `tsc --strict`
  * against the package's declarations, the test run with eventarc-router/testing, and
  * the function served by Functions Framework under the user's own name, over HTTP.
@@ -11,11 +11,21 @@ import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import { deliveries, type DeliveryRequest } from '../../functions/testing';
-import { installOffline, packRepository, writeConsumerManifest } from '../support/consumer-project';
+import { installOffline, lockedRanges, packRepository, writeOfflineProject, type Packed } from '../support/packed-package';
 import { freePort, startPeer, type Peer } from '../support/peer';
 
 const run = promisify(execFile);
 const CONSUMER = path.join(__dirname, 'consumer');
+/**
+ * The user's package.json besides the package: functions-framework (their entry imports it),
+ * typescript and @types/node (to compile their code), at the versions this repository locks.
+ */
+const USER_PROJECT = {
+  name: 'releases-function',
+  main: 'dist/index.js',
+  dependencies: lockedRanges(['@google-cloud/functions-framework']),
+  devDependencies: lockedRanges(['typescript', '@types/node']),
+};
 
 /** tsc's exit code, its diagnostics' first lines, and all it printed. */
 async function tsc(dir: string, project: string): Promise<{ code: number; lines: string[]; text: string }> {
@@ -32,14 +42,14 @@ async function tsc(dir: string, project: string): Promise<{ code: number; lines:
 
 describe('the npm package, installed into a fresh project', () => {
   let dir: string;
-  let packed: Awaited<ReturnType<typeof packRepository>>;
+  let packed: Packed;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eventarc-router-consumer-'));
-    packed = await packRepository(dir);
+    packed = await packRepository();
     fs.cpSync(CONSUMER, dir, { recursive: true });
-    writeConsumerManifest(dir, packed.tarball);
-    await installOffline(dir);
+    writeOfflineProject(dir, packed, USER_PROJECT);
+    await installOffline(dir, { ignoreScripts: true });
   }, 240_000);
 
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

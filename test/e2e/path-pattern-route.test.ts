@@ -6,7 +6,6 @@
  * not fit is acknowledged as unmatched.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { FIXTURES } from '../support/fixtures';
 import { startService, type ServerKind, type Service } from '../support/service';
@@ -42,16 +41,11 @@ const documentEventData = (document: string) =>
 
 describe.each<ServerKind>(['framework', 'lean'])('a path-pattern route on the %s server', (server) => {
   let service: Service;
-  let dir: string;
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'path-pattern-e2e-'));
-    const routesFile = path.join(dir, 'routes.yaml');
-    fs.writeFileSync(routesFile, ROUTES);
-    service = await startService({ server, routesFile });
+    service = await startService({ server, routes: ROUTES });
   });
   afterAll(async () => {
     await service?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const finalized = (id: string, name: string) =>

@@ -6,9 +6,6 @@
  * allowed uploads were open at once, the 429s the proxy answered were waited
  * out as their Retry-After said, and every copy finished with exact digests.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { startService, type Service } from '../support/service';
 import { startRegistry, type Registry } from '../support/registry';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
@@ -28,17 +25,13 @@ let source: Registry;
 let target: Registry;
 let proxy: FaultProxy;
 let service: Service;
-let dir: string;
 
 beforeAll(async () => {
   [source, target] = await Promise.all([startRegistry('source-registry'), startRegistry('target-registry')]);
   // Every 7th distinct blob's first HEAD is answered 429 with Retry-After: 1.
   proxy = await startFaultProxy(Number(target.host.split(':')[1]), { tooManyEvery: 7, retryAfterSeconds: 1 });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quota-routes-'));
-  const routesFile = path.join(dir, 'routes.yaml');
-  fs.writeFileSync(
-    routesFile,
-    [
+  service = await startService({
+    routes: [
       'routes:',
       '  - name: release-images',
       `    match: { kind: registry.image, host: "${source.host}" }`,
@@ -50,15 +43,13 @@ beforeAll(async () => {
       `      quotas: [{ host: "${proxy.host}", requestsPerMinute: ${REQUESTS_PER_MINUTE}, writesPerMinute: ${WRITES_PER_MINUTE}, concurrentUploads: ${UPLOADS} }]`,
       '',
     ].join('\n'),
-  );
-  service = await startService({ routesFile });
+  });
 });
 
 afterAll(async () => {
   await service?.stop();
   await proxy?.stop();
   await Promise.all([source?.stop(), target?.stop()]);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** The most arrivals in any window [t, t + ms] that starts at an arrival. */

@@ -9,7 +9,6 @@
  */
 import * as fs from 'fs';
 import * as http from 'http';
-import * as os from 'os';
 import * as path from 'path';
 import type { AddressInfo } from 'net';
 import { startService, type Service } from '../support/service';
@@ -21,7 +20,6 @@ const KIB = 1024;
 let source: Registry;
 let target: Registry;
 let service: Service;
-let dir: string;
 /** A registry host no route allows: it counts every request made to it. */
 let outsider: { host: string; requests: number; close(): Promise<void> };
 
@@ -101,11 +99,8 @@ beforeAll(async () => {
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replicate-build-routes-'));
-  const routesFile = path.join(dir, 'routes.yaml');
-  fs.writeFileSync(
-    routesFile,
-    [
+  service = await startService({
+    routes: [
       'routes:',
       '  - name: release-builds',
       `    match: { kind: build.status, status: SUCCESS, trigger: release, image: { glob: "${source.host}/build/images/**" } }`,
@@ -116,14 +111,12 @@ beforeAll(async () => {
       `      sources: ["${source.host}/build/images"]`,
       '',
     ].join('\n'),
-  );
-  service = await startService({ routesFile });
+  });
 });
 
 afterAll(async () => {
   await service?.stop();
   await Promise.all([source?.stop(), target?.stop(), outsider?.close()]);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("a successful build's images are copied by the digests the build reported, though a tag moved since", async () => {

@@ -2,9 +2,6 @@
  * Delivery through the real service: an Artifact Registry notification pushed
  * by Pub/Sub reaches the replicate-image route, and the image is in the target.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { startService, type Service } from '../support/service';
 import { startRegistry, type Registry } from '../support/registry';
 import { notification, pushBody } from '../support/events/replicate-image';
@@ -14,15 +11,11 @@ const KIB = 1024;
 let source: Registry;
 let target: Registry;
 let service: Service;
-let dir: string;
 
 beforeAll(async () => {
   [source, target] = await Promise.all([startRegistry('source-registry'), startRegistry('target-registry')]);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replicate-routes-'));
-  const routesFile = path.join(dir, 'routes.yaml');
-  fs.writeFileSync(
-    routesFile,
-    [
+  service = await startService({
+    routes: [
       'routes:',
       '  - name: release-images',
       `    match: { kind: registry.image, host: "${source.host}", project: build, repository: images, image: { glob: "api*" }, tag: { glob: "v*" } }`,
@@ -33,14 +26,12 @@ beforeAll(async () => {
       `      sources: ["${source.host}/build/images"]`,
       '',
     ].join('\n'),
-  );
-  service = await startService({ routesFile });
+  });
 });
 
 afterAll(async () => {
   await service?.stop();
   await Promise.all([source?.stop(), target?.stop()]);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const deliver = (data: Record<string, string>, id: string) =>

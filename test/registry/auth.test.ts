@@ -2,15 +2,12 @@
  * The Docker token flow against a real docker-registry with token auth:
  * credentials from the routes file, tokens cached, and never in a log line.
  */
-import { replicateImageAction } from '../../functions/act/replicate-image';
-import type { HandlerContext } from '../../functions/act/action';
 import { isPermanentError } from '../../functions/act/errors';
-import { createLogger, memorySink } from '../../functions/support/logger';
 import { startRegistry, type Registry } from '../support/registry';
 import { imageEvent } from '../support/events/replicate-image';
+import { replicateHandler } from '../support/replicate-handler';
 import { pushImage } from '../support/synthetic-images';
 import { startTokenServer, type TokenServer } from '../support/token-server';
-import { parse } from '../../functions/support/schema';
 
 const KIB = 1024;
 let source: Registry;
@@ -33,11 +30,8 @@ afterAll(async () => {
 });
 
 function run(withBlock: Record<string, unknown>, env: Record<string, string>, event: ReturnType<typeof imageEvent>) {
-  const sink = memorySink();
-  const log = createLogger(sink);
-  const handler = replicateImageAction.create(parse(replicateImageAction.options, { sources: [source.host], ...withBlock }), { variables: env, log });
-  const ctx: HandlerContext = { log, signal: new AbortController().signal, route: 'release', params: {} };
-  return { result: Promise.resolve(handler(event, ctx)), sink };
+  const { run: handle, sink } = replicateHandler({ sources: [source.host], ...withBlock }, env);
+  return { result: handle(event), sink };
 }
 
 async function targetDigest(repository: string, tag: string): Promise<string | undefined> {

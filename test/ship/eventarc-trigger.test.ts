@@ -1,17 +1,18 @@
 /**
- * eventarc-trigger.sh, run the way a user runs it, against a stand-in `gcloud` that is first on PATH.
- * The stand-in (fixtures/gcloud-stub.js) models one project: it records every argument vector, answers
- * describe/get-iam-policy from its model, says NOT_FOUND / "already exists" like gcloud, and changes
+ * eventarc-trigger.sh, run the way a user runs it, against a stand-in `gcloud` that is first on PATH
+ * (test/support/gcloud-stand-in.ts). The stand-in (fixtures/gcloud-stub.js) models one project: it
+ * records every argument vector, answers describe/get-iam-policy from its model, says NOT_FOUND / "already exists" like gcloud, and changes
  * the model on create/add/delete, so a second run sees what the first one made.
  */
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { realGcloudEach } from '../support/gcloud';
+import { GcloudStubProject } from '../support/gcloud-stand-in';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SCRIPT = path.join(ROOT, 'eventarc-trigger.sh');
-const STUB = path.join(__dirname, 'fixtures', 'gcloud-stub.js');
 
 const P = 'shop-prod-1';
 const N = '123456789012';
@@ -59,73 +60,14 @@ function freshProject(): State {
   };
 }
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  calls: string[][];
-}
-
-class World {
-  readonly dir: string;
-  readonly statePath: string;
-  readonly logPath: string;
-  private readonly bin: string;
-
-  constructor(state: State) {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ship-trigger-'));
-    this.bin = path.join(this.dir, 'bin');
-    fs.mkdirSync(this.bin);
-    const gcloud = path.join(this.bin, 'gcloud');
-    fs.writeFileSync(gcloud, `#!/bin/sh\nexec "${process.execPath}" "${STUB}" "$@"\n`);
-    fs.chmodSync(gcloud, 0o755);
-    this.statePath = path.join(this.dir, 'state.json');
-    this.logPath = path.join(this.dir, 'calls.log');
-    this.setState(state);
-  }
-
-  state(): State {
-    return JSON.parse(fs.readFileSync(this.statePath, 'utf8')) as State;
-  }
-
-  setState(s: State): void {
-    fs.writeFileSync(this.statePath, JSON.stringify(s, null, 2));
-  }
-
-  run(...args: string[]): Run {
-    fs.writeFileSync(this.logPath, '');
-    const r = spawnSync('bash', [SCRIPT, ...args], {
-      cwd: this.dir,
-      encoding: 'utf8',
-      timeout: 30000,
-      env: {
-        PATH: `${this.bin}:/usr/local/bin:/usr/bin:/bin`,
-        HOME: this.dir,
-        TMPDIR: this.dir,
-        GCLOUD_STUB_STATE: this.statePath,
-        GCLOUD_STUB_LOG: this.logPath,
-      },
-    });
-    const calls = fs
-      .readFileSync(this.logPath, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as string[]);
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls };
-  }
-
-  cleanup(): void {
-    fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
+type World = GcloudStubProject<State>;
 const worlds: World[] = [];
 function world(state: State = freshProject()): World {
-  const w = new World(state);
+  const w = new GcloudStubProject(fs.mkdtempSync(path.join(os.tmpdir(), 'ship-trigger-')), SCRIPT, state);
   worlds.push(w);
   return w;
 }
-afterAll(() => worlds.forEach((w) => w.cleanup()));
+afterAll(() => worlds.forEach((w) => fs.rmSync(w.dir, { recursive: true, force: true })));
 
 /** Split a printed command line the way a POSIX shell would (the script quotes with '...'). */
 function shellSplit(line: string): string[] {
@@ -531,26 +473,7 @@ describe('create audit-log triggers', () => {
  * account"); a flag or value it does not accept is exit 2.
  */
 describe('the real gcloud CLI accepts every command the script runs', () => {
-  const gcloud = spawnSync('sh', ['-c', 'command -v gcloud'], { encoding: 'utf8' }).stdout.trim();
-
-  function realGcloud(argv: string[], config: string): Promise<{ argv: string[]; status: number | null; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(gcloud, argv, {
-        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: config, CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ argv, status, stderr });
-      });
-    });
-  }
-
   test('firestore and audit-log, every variant of their flags', async () => {
-    if (!gcloud) throw new Error('gcloud is not installed; install the Google Cloud CLI to run this test');
     const runs = [
       [...firestore, '--document=users/{uid}/orders/{orderId}', '--event-type=created.withAuthContext', '--data-content-type=protobuf'],
       [...firestore, '--database=orders-db', '--document=users/alice', '--event-type=deleted'],
@@ -570,26 +493,14 @@ describe('the real gcloud CLI accepts every command the script runs', () => {
       expect([argv.join(' '), r.status]).toEqual([argv.join(' '), 0]);
       for (const c of r.calls) commands.set(JSON.stringify(c), c);
     }
-    const config = fs.mkdtempSync(path.join(os.tmpdir(), 'gcloud-config-'));
-    try {
-      // Two at a time: gcloud takes a few seconds to start on a shared machine.
-      const pending = [...commands.values()];
-      const results: Awaited<ReturnType<typeof realGcloud>>[] = [];
-      await Promise.all(
-        [0, 1].map(async () => {
-          for (let c = pending.shift(); c; c = pending.shift()) results.push(await realGcloud(c, config));
-        }),
-      );
-      expect(results.length).toBe(commands.size);
-      for (const r of results) {
-        expect({ argv: r.argv.join(' '), status: r.status, stderr: r.stderr.split('\n')[0] }).toEqual({
-          argv: r.argv.join(' '),
-          status: 1,
-          stderr: expect.stringMatching(/You do not currently have an active account selected/),
-        });
-      }
-    } finally {
-      fs.rmSync(config, { recursive: true, force: true });
+    const results = await realGcloudEach([...commands.values()]);
+    expect(results.length).toBe(commands.size);
+    for (const r of results) {
+      expect({ argv: r.argv, status: r.status, stderr: r.stderr.split('\n')[0] }).toEqual({
+        argv: r.argv,
+        status: 1,
+        stderr: expect.stringMatching(/You do not currently have an active account selected/),
+      });
     }
   }, 240000);
 });

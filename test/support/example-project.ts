@@ -2,21 +2,19 @@
  * The examples (examples/<name>/) as a user gets them: this repository packed with
  * `npm pack`, the tarball installed into a copy of the example project, its TypeScript
  * compiled with `tsc --strict`, the function started by the installed functions-framework,
- * and its deploy script's gcloud commands given to the real Google Cloud CLI.
+ * and its deploy script's gcloud commands captured for the real Google Cloud CLI (./gcloud.ts).
  *
- * Offline: `npm install <tarball>` asks the registry for full package documents (npm 11
- * always does for a new dependency), which the cache `npm ci` fills does not hold. So the
- * user's lockfile is written here from this repository's (the same versions, resolved the
- * same way) and `npm ci --offline` installs from the cache by integrity: the packed
- * package and its declared dependencies are what end up in node_modules.
+ * The packing and the offline install are the package suite's too (./packed-package.ts).
  * The examples declare the same dependencies (checked by examplePackage()), so one install
  * serves them all; each copy links it as its node_modules.
  */
-import { execFileSync, spawn } from 'child_process';
-import { createHash } from 'crypto';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { standInGcloud } from './gcloud-stand-in';
+import { collectJsonLogs, type JsonLogs } from './json-logs';
+import { installOffline, writeOfflineProject, type Packed } from './packed-package';
 import { freePort, startPeer, type Peer } from './peer';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -25,103 +23,27 @@ export const EXAMPLES = path.join(ROOT, 'examples');
 interface Manifest {
   name: string;
   version: string;
-  license?: string;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
-  bin?: Record<string, string>;
-  engines?: Record<string, string>;
-  [key: string]: unknown;
-}
-interface LockEntry {
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   [key: string]: unknown;
 }
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-
-/** `npm pack` of this repository into a fresh directory (runs prepack: the bundled entries and declarations). */
-export function packRepository(into: string): string {
-  const out = execFileSync('npm', ['pack', '--pack-destination', into, '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const [{ filename }] = JSON.parse(out.slice(out.indexOf('['))) as { filename: string }[];
-  return path.join(into, filename);
-}
 
 /** An example's package.json; they all declare the same dependencies, so one install is each one's install. */
 export function examplePackage(name: string): Manifest {
   return readJson<Manifest>(path.join(EXAMPLES, name, 'package.json'));
 }
 
-/** Lock entries reachable from `roots`, resolved as Node resolves them in this repository's tree. */
-function reachable(packages: Record<string, LockEntry>, roots: readonly string[]): Record<string, LockEntry> {
-  const keep: Record<string, LockEntry> = {};
-  const resolve = (from: string, dep: string): string | undefined => {
-    for (let base = from; ;) {
-      const candidate = `${base ? `${base}/` : ''}node_modules/${dep}`;
-      if (packages[candidate]) return candidate;
-      if (!base) return undefined;
-      const i = base.lastIndexOf('/node_modules/');
-      base = i < 0 ? '' : base.slice(0, i);
-    }
-  };
-  const visit = (location: string) => {
-    if (keep[location]) return;
-    const entry = packages[location];
-    keep[location] = entry;
-    for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies })) {
-      const found = resolve(location, dep);
-      if (found) visit(found);
-      else if (!entry.optionalDependencies?.[dep] && !entry.peerDependenciesMeta?.[dep]?.optional)
-        throw new Error(`${location} needs ${dep}: not in package-lock.json`);
-    }
-  };
-  for (const root of roots) {
-    if (!packages[`node_modules/${root}`]) throw new Error(`${root} is not in this repository's package-lock.json: the offline install cannot find it`);
-    visit(`node_modules/${root}`);
-  }
-  return keep;
-}
-
-/** Installs `tarball` and the example's other dependencies into `dir` (offline); returns `dir`. */
-export function installExampleDependencies(tarball: string, example: Manifest, dir: string): string {
-  const repo = readJson<Manifest>(path.join(ROOT, 'package.json'));
-  const lock = readJson<{ packages: Record<string, LockEntry> }>(path.join(ROOT, 'package-lock.json'));
-  const tgz = `file:${tarball}`;
-  const manifest: Manifest = {
+/** Installs the packed package and the example's other dependencies into `dir` (offline), as the example's package.json declares them; returns `dir`. */
+export async function installExampleDependencies(packed: Packed, example: Manifest, dir: string): Promise<string> {
+  writeOfflineProject(dir, packed, {
     name: 'example-install',
-    version: '1.0.0',
-    private: true,
-    dependencies: { ...example.dependencies, 'eventarc-router': tgz },
-    devDependencies: { ...example.devDependencies },
+    dependencies: example.dependencies,
+    devDependencies: example.devDependencies,
     allowScripts: example['allowScripts'],
-  };
-  const roots = [...Object.keys(repo.dependencies ?? {}), ...Object.keys(example.dependencies ?? {}), ...Object.keys(example.devDependencies ?? {})].filter(
-    (n) => n !== 'eventarc-router',
-  );
-  const packages: Record<string, unknown> = { '': manifest };
-  for (const [location, entry] of Object.entries(reachable(lock.packages, roots))) {
-    // dev/peer flags described this repository's tree, not the user's.
-    const { dev: _dev, devOptional: _devOptional, peer: _peer, ...rest } = entry;
-    packages[location] = rest;
-  }
-  packages['node_modules/eventarc-router'] = {
-    version: repo.version,
-    resolved: tgz,
-    integrity: `sha512-${createHash('sha512').update(fs.readFileSync(tarball)).digest('base64')}`,
-    license: repo.license,
-    dependencies: repo.dependencies,
-    bin: repo.bin,
-    engines: repo.engines,
-  };
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-  fs.writeFileSync(
-    path.join(dir, 'package-lock.json'),
-    JSON.stringify({ name: manifest.name, version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2),
-  );
-  execFileSync('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  });
+  await installOffline(dir);
   return dir;
 }
 
@@ -155,11 +77,9 @@ export function compileExample(dir: string): void {
   }
 }
 
-export interface RunningExample {
+export interface RunningExample extends JsonLogs {
   readonly url: string;
   readonly peer: Peer;
-  logs(): Record<string, unknown>[];
-  waitForLogs(predicate: (logs: Record<string, unknown>[]) => boolean, timeoutMs?: number): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
 }
 
@@ -178,28 +98,7 @@ export async function startExample(dir: string, target: string, env: Record<stri
       readyTimeoutMs: 20000,
     },
   );
-  let stdout = '';
-  peer.process.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const logs = () =>
-    stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    peer,
-    logs,
-    async waitForLogs(predicate, timeoutMs = 15000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const current = logs();
-        if (predicate(current)) return current;
-        if (Date.now() > deadline) throw new Error(`log condition not met in ${timeoutMs} ms; output:\n${peer.output()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    stop: () => peer.stop(),
-  };
+  return { url: `http://127.0.0.1:${port}`, peer, stop: () => peer.stop(), ...collectJsonLogs(peer) };
 }
 
 /** Sends a delivery built by `eventarc-router/testing` (a RawRequest) over HTTP, as its sender would. */
@@ -217,28 +116,18 @@ export function send(
 
 /** The gcloud argument vectors a bash script runs, with a recording `gcloud` first on PATH (it answers nothing and succeeds). */
 function recordGcloud(script: string, cwd: string, env: Record<string, string>): string[][] {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'gcloud-recorder-'));
-  const record = path.join(bin, 'calls.jsonl');
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gcloud-recorder-'));
   try {
-    fs.writeFileSync(
-      path.join(bin, 'gcloud'),
-      `#!${process.execPath}\nrequire('fs').appendFileSync(${JSON.stringify(record)}, JSON.stringify(process.argv.slice(2)) + '\\n');\n`,
-      { mode: 0o755 },
-    );
+    const gcloud = standInGcloud(home);
     execFileSync('bash', [script], {
       cwd,
-      env: { PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, HOME: bin, ...env },
+      env: { PATH: `${gcloud.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, HOME: home, ...env },
       input: 'example-secret-value\n',
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    if (!fs.existsSync(record)) return [];
-    return fs
-      .readFileSync(record, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as string[]);
+    return gcloud.calls();
   } finally {
-    fs.rmSync(bin, { recursive: true, force: true });
+    fs.rmSync(home, { recursive: true, force: true });
   }
 }
 
@@ -268,37 +157,4 @@ export function readmeCommands(dir: string): string[][] {
   } finally {
     fs.rmSync(path.dirname(script), { recursive: true, force: true });
   }
-}
-
-/** The installed Google Cloud CLI; a missing one fails the test, naming what to install. */
-export function gcloudPath(): string {
-  const found = execFileSync('sh', ['-c', 'command -v gcloud || true'], { encoding: 'utf8' }).trim();
-  if (!found) throw new Error('gcloud is not installed; install the Google Cloud CLI to run this test');
-  return found;
-}
-
-/**
- * One command given to the real gcloud with an empty configuration: it parses every flag and
- * value, then stops with exit 1 for the missing account; a flag or value it refuses is exit 2.
- */
-export function realGcloud(
-  gcloud: string,
-  argv: readonly string[],
-  config: string,
-  cwd?: string,
-): Promise<{ argv: string; status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(gcloud, argv, {
-      cwd,
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: config, CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ argv: argv.join(' '), status, stderr });
-    });
-  });
 }

@@ -2,14 +2,13 @@
  * The replicate-image action's handler on image events, against two real registries.
  */
 import { replicateImageAction } from '../../../functions/act/replicate-image';
-import type { HandlerContext } from '../../../functions/act/action';
 import { isPermanentError, isRetryableError } from '../../../functions/act/errors';
-import { createLogger, memorySink } from '../../../functions/support/logger';
 import { freePort } from '../../support/peer';
 import { startRegistry, type Registry } from '../../support/registry';
 import { imageEvent } from '../../support/events/replicate-image';
+import { replicateHandler } from '../../support/replicate-handler';
 import { pushImage, pushIndex, tagDigest } from '../../support/synthetic-images';
-import { parse, safeParse } from '../../../functions/support/schema';
+import { safeParse } from '../../../functions/support/schema';
 
 const KIB = 1024;
 let source: Registry;
@@ -23,14 +22,8 @@ afterAll(async () => {
   await Promise.all([source?.stop(), target?.stop()]);
 });
 
-function handlerFor(withBlock: Record<string, unknown>) {
-  const sink = memorySink();
-  const log = createLogger(sink);
-  // The source registry is on loopback, not Google: the route allows it by name.
-  const handler = replicateImageAction.create(parse(replicateImageAction.options, { sources: [source.host], ...withBlock }), { variables: {}, log });
-  const ctx: HandlerContext = { log, signal: new AbortController().signal, route: 'release', params: {} };
-  return { run: (event: Parameters<typeof handler>[0]) => Promise.resolve(handler(event, ctx)), sink };
-}
+// The source registry is on loopback, not Google: the route allows it by name.
+const handlerFor = (withBlock: Record<string, unknown>) => replicateHandler({ sources: [source.host], ...withBlock });
 
 test('an insert with tag and digest is copied by digest to every target and the tag set; the result says what moved', async () => {
   const index = await pushIndex(

@@ -4,11 +4,10 @@
  * options that turn referrers off or filter them. Two real docker-registry instances.
  */
 import { replicateImageAction } from '../../../functions/act/replicate-image';
-import type { HandlerContext } from '../../../functions/act/action';
-import { createLogger, memorySink } from '../../../functions/support/logger';
-import { parse, safeParse } from '../../../functions/support/schema';
+import { safeParse } from '../../../functions/support/schema';
 import { startRegistry, type Registry } from '../../support/registry';
 import { imageEvent } from '../../support/events/replicate-image';
+import { replicateHandler } from '../../support/replicate-handler';
 import { SIMPLE_SIGNING, attestationSpec, cosignSign, pushArtifact, pushFallbackIndex, signingKeys, verifyCosign } from '../../support/signed-images';
 import { pushImage, tagDigest } from '../../support/synthetic-images';
 
@@ -24,13 +23,7 @@ afterAll(async () => {
   await Promise.all([source?.stop(), target?.stop()]);
 });
 
-function handlerFor(withBlock: Record<string, unknown>) {
-  const sink = memorySink();
-  const log = createLogger(sink);
-  const handler = replicateImageAction.create(parse(replicateImageAction.options, { sources: [source.host], ...withBlock }), { variables: {}, log });
-  const ctx: HandlerContext = { log, signal: new AbortController().signal, route: 'release', params: {} };
-  return { run: (event: Parameters<typeof handler>[0]) => Promise.resolve(handler(event, ctx)), sink };
-}
+const handlerFor = (withBlock: Record<string, unknown>) => replicateHandler({ sources: [source.host], ...withBlock });
 
 async function signedImage(repo: string, seed: string) {
   const image = await pushImage(source.url, repo, { seed, layerSizes: [8 * 1024] }, 'v1');

@@ -5,9 +5,9 @@
  * script's own, captured by running it with a recording `gcloud` first on PATH.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { deployCommands, EXAMPLES, gcloudPath, readmeCommands, realGcloud } from '../../support/example-project';
+import { deployCommands, EXAMPLES, readmeCommands } from '../../support/example-project';
+import { realGcloudEach } from '../../support/gcloud';
 
 const examples = fs.readdirSync(EXAMPLES).filter((name) => fs.existsSync(path.join(EXAMPLES, name, 'deploy.sh')));
 
@@ -23,29 +23,15 @@ test.each(examples)('%s: the README shows exactly the commands deploy.sh runs wi
 test.each(examples)(
   '%s: the real gcloud CLI accepts every command of deploy.sh',
   async (name) => {
-    const gcloud = gcloudPath();
     const dir = path.join(EXAMPLES, name);
     const commands = deployCommands(dir);
     expect(commands.length).toBeGreaterThan(0);
-    const config = fs.mkdtempSync(path.join(os.tmpdir(), 'gcloud-config-'));
-    try {
-      // Two at a time: gcloud takes a few seconds to start on a shared machine.
-      const pending = [...commands];
-      const results: Awaited<ReturnType<typeof realGcloud>>[] = [];
-      await Promise.all(
-        [0, 1].map(async () => {
-          for (let c = pending.shift(); c; c = pending.shift()) results.push(await realGcloud(gcloud, c, config, dir));
-        }),
-      );
-      for (const r of results) {
-        expect({ argv: r.argv, status: r.status, stderr: r.stderr.split('\n')[0] }).toEqual({
-          argv: r.argv,
-          status: 1,
-          stderr: expect.stringMatching(/You do not currently have an active account selected/),
-        });
-      }
-    } finally {
-      fs.rmSync(config, { recursive: true, force: true });
+    for (const r of await realGcloudEach(commands, dir)) {
+      expect({ argv: r.argv, status: r.status, stderr: r.stderr.split('\n')[0] }).toEqual({
+        argv: r.argv,
+        status: 1,
+        stderr: expect.stringMatching(/You do not currently have an active account selected/),
+      });
     }
   },
   180000,

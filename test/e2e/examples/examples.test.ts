@@ -1,8 +1,9 @@
 /**
- * Each example (examples/<name>/) as a user runs it: this repository packed once with
- * `npm pack`, the tarball installed offline (one install: the examples declare the same
- * dependencies), a copy of the example compiled with `tsc --strict`, its function started
- * by the installed functions-framework, deliveries built with the installed
+ * Each example (examples/<name>/) as a user runs it: this repository packed with
+ * `npm pack` (once per content, shared with the package suite), the tarball installed
+ * offline (one install: the examples declare the same dependencies), a copy of the
+ * example compiled with `tsc --strict`, its function started by the installed
+ * functions-framework, deliveries built with the installed
  * `eventarc-router/testing`, and the effect checked on real local peers: the log line, the
  * image in the target registry, the object in the partner bucket, the request at the
  * target, 401/403 without the right credential. The example's public names (registry
@@ -23,12 +24,12 @@ import {
   EXAMPLES,
   examplePackage,
   installExampleDependencies,
-  packRepository,
   ROOT,
   send,
   startExample,
   type RunningExample,
 } from '../../support/example-project';
+import { packRepository } from '../../support/packed-package';
 import { startGcsDouble, type GcsDouble } from '../../support/gcs-double';
 import { startTarget, type Target } from '../../support/forward-target';
 import { startMetadataServer, type MetadataServer } from '../../support/metadata-server';
@@ -41,19 +42,18 @@ import { startTokenServer, type TokenServer } from '../../support/token-server';
 const NAMES = ['copy-to-partner-bucket', 'forward-to-gke', 'log-storage-notifications', 'release-images', 'secure-the-service'];
 let work: string;
 let installed: string;
-let tarball: string;
 /** The installed package's testing entry, loaded by Node from the user's node_modules (not from this repository's sources). */
 let testing: typeof Testing;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'examples-'));
-  tarball = packRepository(work);
+  const packed = await packRepository();
   const reference = examplePackage('release-images');
   for (const name of NAMES) {
     const own = examplePackage(name);
     expect([name, own.dependencies, own.devDependencies]).toEqual([name, reference.dependencies, reference.devDependencies]);
   }
-  installed = installExampleDependencies(tarball, reference, path.join(work, 'install'));
+  installed = await installExampleDependencies(packed, reference, path.join(work, 'install'));
   testing = createRequire(path.join(installed, 'package.json'))('eventarc-router/testing') as typeof Testing;
 }, 240_000);
 afterAll(() => {
