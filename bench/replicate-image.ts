@@ -14,11 +14,15 @@
  * digests (tag -> manifest digest, every child manifest and blob, with its size).
  *
  * Tools, alternated in each cold round so none always meets a fresh registry:
- * - ours (CLI): `node dist/functions/cli/main.js copy-image`, the `bin` entry, a whole process;
+ * - ours (CLI): `node dist/package/cli.js copy-image`, the package's `bin` entry (the bundle
+ *   scripts/bundle-package.js makes, as `npm install` gives it to users), a whole process;
  * - skopeo --all: a whole process;
  * - ceiling: per blob one streamed `curl` GET piped into one `curl` PUT (the same
  *   blobs, the same parallelism), what moving the bytes costs on this machine.
- * Ours in service (the library call the service makes, connections kept warm) is timed separately.
+ * Ours in service (the library call the service makes, connections kept warm) is timed separately:
+ * cold copies in a child process of their own (its pool opened first), for their peak RSS;
+ * re-copies in this process. `node -e 0` is timed with the re-copies: what any node process
+ * costs before our first line (with NODE_EXTRA_CA_CERTS set, node 20 loads every CA at start).
  * Peak RSS is the max resident set of each process (/usr/bin/time); CPU is the
  * tool's user + system seconds (ours in service: this process's, during the copy),
  * reg. CPU the two registries' together during the same run (/proc): where the time goes.
@@ -40,8 +44,8 @@ const MIB = 1024 * 1024;
 const SKOPEO = requireExecutable('/usr/bin/skopeo', 'skopeo');
 const TIME = requireExecutable('/usr/bin/time', 'time');
 const CURL = requireExecutable('/usr/bin/curl', 'curl');
-/** The package's `bin` entry, as `eventarc-router` runs it. */
-const CLI_JS = path.resolve(__dirname, '..', 'functions', 'cli', 'main.js');
+/** The package's `bin` entry, as `eventarc-router` runs it once installed (npm run build:package). */
+const CLI_JS = path.resolve(__dirname, '..', 'package', 'cli.js');
 
 interface Run {
   readonly ms: number;
@@ -49,6 +53,8 @@ interface Run {
   /** CPU seconds (user + system) of the tool itself, and of the two registries during the run. */
   readonly cpuS?: number;
   readonly registriesCpuS?: number;
+  /** In service: the child's RSS once its pool was open, before the copy. */
+  readonly rssBeforeMiB?: number;
 }
 
 /** utime + stime of a process in seconds (/proc, clock ticks of 1/100 s). */
@@ -73,10 +79,10 @@ function arg(name: string, fallback: number): number {
 }
 
 /** Runs a command under /usr/bin/time; wall time from here, peak RSS from time's %M (KiB). */
-async function timedProcess(command: string, args: string[]): Promise<Run> {
+async function timedProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   const out = path.join(os.tmpdir(), `bench-time-${process.pid}-${Date.now()}`);
   const started = process.hrtime.bigint();
-  const child = spawn(TIME, ['-o', out, '-f', '%M %U %S', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(TIME, ['-o', out, '-f', '%M %U %S', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -94,6 +100,17 @@ const ours = (src: string, dst: string) => timedProcess(process.execPath, [CLI_J
 const skopeo = (src: string, dst: string) =>
   timedProcess(SKOPEO, ['copy', '--all', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${src}`, `docker://${dst}`]);
 
+/** Without NODE_EXTRA_CA_CERTS: what users without it (most) pay for a node process. */
+const withoutExtraCa = (() => {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+})();
+
+const nodeStart = () => timedProcess(process.execPath, ['-e', '0']);
+const oursWithoutExtraCa = (src: string, dst: string) =>
+  timedProcess(process.execPath, [CLI_JS, 'copy-image', '--jobs', String(JOBS), src, dst], withoutExtraCa);
+
 async function inService(registries: Registries, src: string, dst: string): Promise<Run> {
   const [s, d] = [parseImageRef(src), parseImageRef(dst)];
   const cpu = process.cpuUsage();
@@ -101,6 +118,37 @@ async function inService(registries: Registries, src: string, dst: string): Prom
   await copyImage(registries.client(s.host), s, registries.client(d.host), d, { jobs: JOBS, retry: DEFAULT_RETRY });
   const used = process.cpuUsage(cpu);
   return { ms: Number(process.hrtime.bigint() - started) / 1e6, cpuS: (used.user + used.system) / 1e6 };
+}
+
+/**
+ * A cold copy in service, in a child process of its own so that its peak RSS is its own: the
+ * pool is opened first (a HEAD on each registry), as a running service has it, then one copy.
+ */
+async function inServiceProcess(src: string, dst: string): Promise<Run> {
+  const child = spawn(process.execPath, [__filename, '--in-service', src, dst], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`in-service copy ${src} -> ${dst} exited ${code}`);
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as Run;
+}
+
+/** The child's side: one copy, reported as a Run (peak RSS in MiB). */
+async function inServiceChild(src: string, dst: string): Promise<void> {
+  const registries = newRegistries();
+  try {
+    const [s, d] = [parseImageRef(src), parseImageRef(dst)];
+    await registries.client(s.host).headManifest(s.repository, s.tag ?? 'latest');
+    await registries.client(d.host).headManifest(d.repository, d.tag ?? 'latest');
+    const before = process.memoryUsage().rss / MIB;
+    const run = await inService(registries, src, dst);
+    // VmHWM, not getrusage's maxRSS: Linux hands a forked child its parent's high-water mark, and this
+    // parent held the generated images.
+    const hwmKiB = Number(/^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    process.stdout.write(`${JSON.stringify({ ...run, rssMiB: hwmKiB / 1024, rssBeforeMiB: before })}\n`);
+  } finally {
+    registries.close();
+  }
 }
 
 /** One blob: `curl GET | curl PUT` into an upload the target opened, streamed, no file in between. */
@@ -159,7 +207,7 @@ function median(values: number[]): number {
 
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
-const TOOLS = ['ours (CLI)', 'ours (in service)', 'skopeo --all', 'ceiling (curl|curl)'] as const;
+const TOOLS = ['ours (CLI)', 'ours (CLI, no extra CA)', 'ours (in service)', 'skopeo --all', 'ceiling (curl|curl)', 'node -e 0'] as const;
 type Tool = (typeof TOOLS)[number];
 
 interface Row {
@@ -169,7 +217,14 @@ interface Row {
   readonly results: Record<Tool, Run[]>;
 }
 
-const emptyResults = (): Record<Tool, Run[]> => ({ 'ours (CLI)': [], 'ours (in service)': [], 'skopeo --all': [], 'ceiling (curl|curl)': [] });
+const emptyResults = (): Record<Tool, Run[]> => ({
+  'ours (CLI)': [],
+  'ours (CLI, no extra CA)': [],
+  'ours (in service)': [],
+  'skopeo --all': [],
+  'ceiling (curl|curl)': [],
+  'node -e 0': [],
+});
 
 function printRow(row: Row): void {
   const m = (k: Tool) => median(row.results[k].map((r) => r.ms));
@@ -183,6 +238,7 @@ function printRow(row: Row): void {
     const ratio = k === 'skopeo --all' ? '' : `${(med / sk).toFixed(2)} x skopeo`;
     const vsCeiling = ceil !== undefined && k !== 'ceiling (curl|curl)' ? `${(med / ceil).toFixed(2)} x ceiling` : '';
     const rss = runs.some((r) => r.rssMiB !== undefined) ? `${Math.max(...runs.map((r) => r.rssMiB ?? 0)).toFixed(0)} MiB` : '(shared)';
+    const before = runs.some((r) => r.rssBeforeMiB !== undefined) ? ` (${Math.max(...runs.map((r) => r.rssBeforeMiB ?? 0)).toFixed(0)} before)` : '';
     const cpu = runs.every((r) => r.cpuS !== undefined) ? `${median(runs.map((r) => r.cpuS ?? 0)).toFixed(2)} s` : '';
     const registriesCpu = runs.every((r) => r.registriesCpuS !== undefined) ? `${median(runs.map((r) => r.registriesCpuS ?? 0)).toFixed(2)} s` : '';
     const spread = `${fmtMs(Math.min(...runs.map((r) => r.ms)))}-${fmtMs(Math.max(...runs.map((r) => r.ms)))}`;
@@ -199,7 +255,7 @@ function printRow(row: Row): void {
         rss.padStart(9),
         cpu.padStart(8),
         registriesCpu.padStart(9),
-        `n=${runs.length}`,
+        `n=${runs.length}${before}`,
       ].join('  '),
     );
   }
@@ -227,25 +283,26 @@ async function bench(source: Registry, target: Registry, image: string, repo: st
       await checkTarget(who, target, repo, pushed, who === 'ceiling (curl|curl)');
     }
   }
-  // In service, separately: a running service keeps its connection pool, so it is opened by a first copy elsewhere.
+  // In service, separately: a running service keeps its connection pool, so it is opened first (in the child).
   for (let i = 0; i < runs; i++) {
     await target.reset();
-    const registries = newRegistries();
-    try {
-      await registries.client(source.host).headManifest(repo, 'v1');
-      await registries.client(target.host).headManifest(repo, 'v1');
-      cold.results['ours (in service)'].push(await withRegistryCpu(() => inService(registries, src, dst)));
-    } finally {
-      registries.close();
-    }
+    cold.results['ours (in service)'].push(await withRegistryCpu(() => inServiceProcess(src, dst)));
     await checkTarget('ours (in service)', target, repo, pushed, false);
   }
   // Re-copy: the target has the image (left by the last cold run).
   const registries = newRegistries();
   await inService(registries, src, dst); // opens the pool, as a running service has
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS !== undefined;
+  const rotation: Tool[] = ['skopeo --all', 'ours (CLI)', ...(extraCa ? (['ours (CLI, no extra CA)'] as Tool[]) : []), 'node -e 0'];
+  const warmRun: Partial<Record<Tool, () => Promise<Run>>> = {
+    'skopeo --all': () => skopeo(src, dst),
+    'ours (CLI)': () => ours(src, dst),
+    'ours (CLI, no extra CA)': () => oursWithoutExtraCa(src, dst),
+    'node -e 0': nodeStart,
+  };
   for (let i = 0; i < warmRuns; i++) {
-    const order: Tool[] = i % 2 === 0 ? ['skopeo --all', 'ours (CLI)'] : ['ours (CLI)', 'skopeo --all'];
-    for (const who of order) warm.results[who].push(await withRegistryCpu(() => (who === 'skopeo --all' ? skopeo(src, dst) : ours(src, dst))));
+    const order = [...rotation.slice(i % rotation.length), ...rotation.slice(0, i % rotation.length)];
+    for (const who of order) warm.results[who].push(await withRegistryCpu(warmRun[who]!));
     warm.results['ours (in service)'].push(await withRegistryCpu(() => inService(registries, src, dst)));
   }
   registries.close();
@@ -254,6 +311,8 @@ async function bench(source: Registry, target: Registry, image: string, repo: st
 }
 
 async function main(): Promise<void> {
+  const child = process.argv.indexOf('--in-service');
+  if (child >= 0) return inServiceChild(process.argv[child + 1], process.argv[child + 2]);
   const runs = arg('--runs', 5);
   const skipBig = process.argv.includes('--skip-big');
   const [source, target] = await Promise.all([startRegistry('bench-source'), startRegistry('bench-target')]);
@@ -262,6 +321,9 @@ async function main(): Promise<void> {
     console.log(
       `machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}; docker-registry (distribution 2.8) x 2 on loopback; --jobs ${JOBS} for ours and the ceiling`,
     );
+    if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
+      console.log('NODE_EXTRA_CA_CERTS is set: every node process loads all CAs at start (node 20); re-copies also timed without it');
+    }
     console.log('generating gzip images in the source registry ...');
     const layers = await pushImage(source.url, 'bench/images/layers', { seed: 'bench-8x32', layerSizes: Array(8).fill(32 * MIB), compression: 'gzip' }, 'v1');
     const multi = await pushIndex(

@@ -62,6 +62,14 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 /** Tag listing follows `Link` pages; a registry that never stops is refused. */
 const MAX_TAG_PAGES = 100;
+/**
+ * Whether a repository's referrers API is served, as its last answer said, is
+ * trusted this long: a re-copy then asks only the way that answers (the API or
+ * the fallback tag), and a registry upgraded meanwhile is asked again soon.
+ */
+const REFERRERS_SUPPORT_TTL_MS = 60_000;
+/** Repositories remembered at once; events name repositories, so the memory is bounded. */
+const MAX_REMEMBERED_REPOSITORIES = 1024;
 
 /** "404 (MANIFEST_UNKNOWN)" from a registry's error document, without echoing anything else it said. */
 async function describeFailure(res: HttpResponse): Promise<string> {
@@ -93,6 +101,8 @@ export class RegistryClient {
   /** scheme://host:port of this registry: the only place its credentials are sent. */
   readonly origin: URL;
   private readonly auth: HostAuthorizer;
+  /** Per repository: did its last referrers request find the API served (getReferrers), and when. */
+  private readonly referrersSupport = new Map<string, { readonly served: boolean; readonly at: number }>();
 
   constructor(
     readonly host: string,
@@ -206,13 +216,24 @@ export class RegistryClient {
     }, signal);
   }
 
+  /** Whether `repository` served the referrers API when last asked (recently); undefined when not known. */
+  referrersServed(repository: string): boolean | undefined {
+    const known = this.referrersSupport.get(repository);
+    return known && performance.now() - known.at <= REFERRERS_SUPPORT_TTL_MS ? known.served : undefined;
+  }
+
+  private rememberReferrers(repository: string, served: boolean): void {
+    if (this.referrersSupport.size >= MAX_REMEMBERED_REPOSITORIES && !this.referrersSupport.has(repository)) this.referrersSupport.clear();
+    this.referrersSupport.set(repository, { served, at: performance.now() });
+  }
+
   /**
    * What the referrers API lists for `digest` (every page), or undefined when the
    * registry does not serve it (404, as the spec says, or any answer that is not an index).
    */
-  getReferrers(repository: string, digest: string, signal?: AbortSignal): Promise<Descriptor[] | undefined> {
+  async getReferrers(repository: string, digest: string, signal?: AbortSignal): Promise<Descriptor[] | undefined> {
     const what = `GET ${this.host}/${repository} referrers ${digest}`;
-    return this.retrying(async () => {
+    const listed = await this.retrying(async () => {
       const found: Descriptor[] = [];
       let url: URL | undefined = this.url({ kind: 'referrers', repository, digest });
       for (let pages = 0; url; pages++) {
@@ -239,6 +260,8 @@ export class RegistryClient {
       }
       return found;
     }, signal);
+    this.rememberReferrers(repository, listed !== undefined);
+    return listed;
   }
 
   /** Removes a tag; false when it was already absent. */

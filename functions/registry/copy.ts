@@ -87,10 +87,27 @@ export class SourceNotFoundError extends DispositionError {
   }
 }
 
+/**
+ * Manifest and tag look-ups (referrers, cosign's tags, fallback indexes) one copy
+ * has in flight at once: an index of many platforms asks four or five things of
+ * each, and they go out together, not one after another, but not all at once.
+ */
+const LOOKUPS_AT_ONCE = 16;
+
+/** What a source reference names: its digest, and its media type when a HEAD said it. */
+interface SourceHead {
+  readonly digest: string;
+  readonly mediaType?: string;
+}
+
+/** Manifest media types that are images, never indexes: their tree is themselves, without reading them. */
+const IMAGE_MANIFESTS: ReadonlySet<string> = new Set([MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest]);
+
 class ImageCopy {
   readonly stats = emptyStats();
   private readonly blobs = new Map<string, Promise<void>>();
   private readonly limit: Limiter;
+  private readonly lookups = createLimiter(LOOKUPS_AT_ONCE);
   private readonly sameHost: boolean;
   /** Stops the other transfers once one has failed for good. */
   private readonly stop = new AbortController();
@@ -114,7 +131,7 @@ class ImageCopy {
     this.sameHost = source.host === target.host && src.repository !== dst.repository;
     this.signal = options.signal ? AbortSignal.any([options.signal, this.stop.signal]) : this.stop.signal;
     // Every in-flight request listens on it (a GET and a PUT per job, plus manifests): not a leak.
-    setMaxListeners(Math.max(10, options.jobs * 4 + 8), this.signal);
+    setMaxListeners(Math.max(10, options.jobs * 4 + 8 + LOOKUPS_AT_ONCE), this.signal);
   }
 
   private progress(): void {
@@ -122,18 +139,22 @@ class ImageCopy {
   }
 
   /** The source digest: from the reference, else one HEAD (a GET when the registry names no digest). */
-  async sourceDigest(): Promise<string> {
-    if (this.src.digest) return this.src.digest;
+  async sourceHead(): Promise<SourceHead> {
+    if (this.src.digest) return { digest: this.src.digest };
     const reference = manifestReference(this.src);
     const head = await this.source.headManifest(this.src.repository, reference, this.signal);
     if (!head) throw new SourceNotFoundError(formatImageRef(this.src));
-    if (head.digest) return head.digest;
-    return (await this.source.getManifest(this.src.repository, reference, this.signal)).digest;
+    if (head.digest) return { digest: head.digest, mediaType: head.mediaType };
+    return { digest: (await this.source.getManifest(this.src.repository, reference, this.signal)).digest };
+  }
+
+  /** The digest the target names for `reference`, undefined when it names none. */
+  private async targetDigest(reference: string): Promise<string | undefined> {
+    return (await this.target.headManifest(this.dst.repository, reference, this.signal))?.digest;
   }
 
   async targetHas(reference: string, digest: string): Promise<boolean> {
-    const head = await this.target.headManifest(this.dst.repository, reference, this.signal);
-    return head?.digest === digest;
+    return (await this.targetDigest(reference)) === digest;
   }
 
   async fetch(digest: string): Promise<ReturnType<typeof parseManifest> & { bytes: Buffer }> {
@@ -211,7 +232,8 @@ class ImageCopy {
   }
 
   /** The digests of an image tree already in the target (an up-to-date copy): indexes are read, images are not. */
-  private async treeOf(digest: string, depth = 0): Promise<string[]> {
+  private async treeOf(digest: string, depth = 0, mediaType?: string): Promise<string[]> {
+    if (mediaType !== undefined && IMAGE_MANIFESTS.has(mediaType)) return [digest];
     const manifest = await this.fetch(digest);
     if (manifest.kind !== 'index' || depth >= MAX_REFERRER_DEPTH) return [digest];
     const nested = await Promise.all(
@@ -250,17 +272,24 @@ class ImageCopy {
     }
   }
 
-  /** What refers to `subject` in the source: the referrers API when served, else the fallback tag; and cosign's tags. */
+  /**
+   * What refers to `subject` in the source: the referrers API when served, else the fallback tag; and cosign's tags.
+   * All asked at once; a repository known not to serve the API (client.ts referrersServed) is not asked it again.
+   */
   private async referrersOf(subject: string): Promise<string[]> {
     const repo = this.src.repository;
     const where = `${this.src.host}/${repo} referrers of ${subject}`;
-    const [api, tagged] = await Promise.all([
-      this.source.getReferrers(repo, subject, this.signal),
-      Promise.all(cosignTags(subject).map(async (tag) => ({ tag, digest: await this.sourceTag(tag) }))),
+    const lookup = <T>(ask: () => Promise<T>) => this.lookups(ask, this.signal);
+    const fallback = () => lookup(() => this.manifestAt(this.source, repo, fallbackTag(subject)));
+    const withoutApi = this.source.referrersServed(repo) === false;
+    const [api, tagged, early] = await Promise.all([
+      withoutApi ? undefined : lookup(() => this.source.getReferrers(repo, subject, this.signal)),
+      Promise.all(cosignTags(subject).map(async (tag) => ({ tag, digest: await lookup(() => this.sourceTag(tag)) }))),
+      withoutApi ? fallback() : undefined,
     ]);
     let viaSubject: readonly Descriptor[] = api ?? [];
     if (api === undefined) {
-      const index = await this.manifestAt(this.source, repo, fallbackTag(subject));
+      const index = withoutApi ? early : await fallback();
       // A tag of that name that is not an index was not written by a referrers client: nothing listed.
       const parsed = index && parseManifest(index.bytes, index.mediaType, where);
       if (parsed && parsed.kind === 'index') viaSubject = parsed.manifests;
@@ -283,6 +312,8 @@ class ImageCopy {
   }
 
   private servesReferrers(subject: string): Promise<boolean> {
+    const known = this.target.referrersServed(this.dst.repository);
+    if (known !== undefined) return Promise.resolve(known);
     this.targetServesReferrers ??= this.target.getReferrers(this.dst.repository, subject, this.signal).then((r) => r !== undefined);
     return this.targetServesReferrers;
   }
@@ -366,8 +397,11 @@ class ImageCopy {
   private async copy(): Promise<CopyReport> {
     const { signal } = this;
     const { platforms } = this.options;
-    const sourceDigest = await this.sourceDigest();
     const filtering = platforms !== undefined && platforms.length > 0;
+    // The target's tag is asked at the same time as the source's (both are needed to know a copy is up to date).
+    const targetTag = !filtering && this.dst.tag ? this.targetDigest(this.dst.tag) : undefined;
+    targetTag?.catch(() => undefined); // awaited below; a failing source aborts it (run())
+    const { digest: sourceDigest, mediaType: sourceType } = await this.sourceHead();
     const report = (digest: string, upToDate: boolean): CopyReport => ({
       ...this.stats,
       source: `${this.src.host}/${this.src.repository}@${sourceDigest}`,
@@ -380,11 +414,11 @@ class ImageCopy {
     // The image is there (the HEAD is its read-back); signatures made since are still brought over.
     const upToDate = async (digest: string, kept?: readonly Descriptor[]) => {
       // A filtered index is not in the source: its kept children are.
-      if (this.options.referrers !== false) await this.copyReferrers(kept ? kept.map((k) => k.digest) : await this.treeOf(digest));
+      if (this.options.referrers !== false) await this.copyReferrers(kept ? kept.map((k) => k.digest) : await this.treeOf(digest, 0, sourceType));
       return report(digest, true);
     };
     // Without referrers, a re-copy stops here, after one HEAD on the target.
-    if (!filtering && (await this.targetHas(this.dst.tag ?? sourceDigest, sourceDigest))) return upToDate(sourceDigest);
+    if (!filtering && (targetTag ? (await targetTag) === sourceDigest : await this.targetHas(sourceDigest, sourceDigest))) return upToDate(sourceDigest);
 
     const top = await this.fetch(sourceDigest);
     let bytes = top.bytes;

@@ -3,9 +3,18 @@
  * until the whole stream has been hashed, so a target never receives the full
  * length of a blob whose bytes do not match its digest.
  */
-import { createHash } from 'crypto';
+import type * as CryptoModule from 'crypto';
 import { Transform, type TransformCallback } from 'stream';
 import { DispositionError } from '../support/disposition';
+
+let crypto: typeof CryptoModule | undefined;
+
+/** crypto takes milliseconds to load and a re-copy hashes nothing (HEADs only): loaded on the first hash. */
+function createHash(algorithm: 'sha256' | 'sha512'): CryptoModule.Hash {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  crypto ??= require('crypto') as typeof CryptoModule;
+  return crypto.createHash(algorithm);
+}
 
 export function sha256Digest(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;

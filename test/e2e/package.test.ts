@@ -55,7 +55,7 @@ describe('the npm package, installed into a fresh project', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('ships only what runs: the bundled entries and bin, their declarations, package.json and the README', () => {
-    const other = packed.files.filter((f) => !/^dist\/(package\/[a-z]+\.js|types\/.+\.d\.ts)$/.test(f));
+    const other = packed.files.filter((f) => !/^dist\/(package\/(cli\/)?[a-z-]+\.js|types\/.+\.d\.ts)$/.test(f));
     // npm always packs `main` (the service loader, for deploying this repository): nothing else.
     expect(other).toEqual(['README.md', 'dist/service/router.js', 'package.json']);
     expect(packed.files).toEqual(
@@ -63,6 +63,7 @@ describe('the npm package, installed into a fresh project', () => {
         'dist/package/index.js',
         'dist/package/testing.js',
         'dist/package/cli.js',
+        'dist/package/cli/copy-image.js',
         'dist/types/library.d.ts',
         'dist/types/testing/index.d.ts',
       ]),
@@ -83,6 +84,19 @@ describe('the npm package, installed into a fresh project', () => {
     // Older module resolution (no `exports`): the testing entry's types come from typesVersions.
     expect(await tsc(dir, 'tsconfig.node10.json')).toMatchObject({ code: 0, lines: [] });
   }, 120_000);
+
+  it('installs the eventarc-router command: each subcommand loads from its own bundle', async () => {
+    const bin = path.join(dir, 'node_modules', '.bin', 'eventarc-router');
+    const env = { PATH: process.env['PATH'] ?? '' };
+    for (const command of ['copy-image', 'sync-images', 'emit']) {
+      const { stdout, stderr } = await run(bin, [command, '--help'], { cwd: dir, env });
+      expect(`${stdout}${stderr}`).toContain(`usage: eventarc-router ${command}`);
+    }
+    const routes = path.join(dir, 'routes.yaml');
+    fs.writeFileSync(routes, 'routes:\n  - name: all\n    match: {}\n    action: log\n');
+    const { stdout } = await run(bin, ['routes', 'check', routes], { cwd: dir, env });
+    expect(stdout).toContain('1 route(s) OK');
+  });
 
   it("runs the user's test in process with eventarc-router/testing", async () => {
     const { stdout } = await run(process.execPath, [path.join(dir, 'dist', 'check.js')], { cwd: dir, env: { PATH: process.env['PATH'] ?? '' } });

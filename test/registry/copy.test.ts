@@ -105,6 +105,28 @@ test('a re-copy finds the target tag at the source digest and stops after one ma
   }
 });
 
+test('a re-copy asks the source only what can answer something new: never the image manifest, the referrers API only until it answered 404', async () => {
+  const image = await pushImage(source.url, 'proj/repo/asked', { seed: 'asked', layerSizes: [64 * KIB] }, 'v1');
+  await copy(`${source.host}/proj/repo/asked:v1`, `${target.host}/other/repo/asked:v1`);
+  const counter = await startFaultProxy(Number(source.host.split(':')[1])); // no faults: it only records
+  const hex = image.digest.slice('sha256:'.length);
+  const lookups = ['sig', 'att', 'sbom'].map((s) => `HEAD /v2/proj/repo/asked/manifests/sha256-${hex}.${s}`);
+  try {
+    const first = await copy(`${counter.host}/proj/repo/asked:v1`, `${target.host}/other/repo/asked:v1`);
+    expect(first).toMatchObject({ upToDate: true, bytes: 0, digest: image.digest, referrers: [] });
+    const tagHead = 'HEAD /v2/proj/repo/asked/manifests/v1';
+    const fallback = `GET /v2/proj/repo/asked/manifests/sha256-${hex}`;
+    expect([...counter.requests].sort()).toEqual([tagHead, `GET /v2/proj/repo/asked/referrers/${image.digest}`, fallback, ...lookups].sort());
+    counter.requests.length = 0;
+    // The same client again (a running service): docker-registry 2.8 has no referrers API, so it is not asked again.
+    const second = await copy(`${counter.host}/proj/repo/asked:v1`, `${target.host}/other/repo/asked:v1`);
+    expect(second).toMatchObject({ upToDate: true, digest: image.digest });
+    expect([...counter.requests].sort()).toEqual([tagHead, fallback, ...lookups].sort());
+  } finally {
+    await counter.stop();
+  }
+});
+
 test('a same-host copy mounts the blobs instead of moving bytes', async () => {
   const image = await pushImage(source.url, 'proj/repo/mounted', { seed: 'mounted', layerSizes: [256 * KIB, 256 * KIB] }, 'v1');
   const report = await copy(`${source.host}/proj/repo/mounted:v1`, `${source.host}/release/repo/mounted:v1`);
