@@ -9,6 +9,7 @@ import type { RouterEvent } from '../parse/event';
 import type { Route } from './router';
 import { carriedDisposition, DispositionError } from '../support/disposition';
 import type { RouteOutcome } from '../support/outcome';
+import type { AbortSource } from '../support/abort-source';
 
 export type { RouteOutcome };
 
@@ -25,12 +26,12 @@ class DeadlineExceeded extends DispositionError {
 }
 
 /** Synchronous when every handler is (the log action): no promise, timer or controller per event then. */
-export function dispatch(event: RouterEvent, routes: readonly Route[], log: Logger, requestSignal?: AbortSignal): RouteOutcome[] | Promise<RouteOutcome[]> {
+export function dispatch(event: RouterEvent, routes: readonly Route[], log: Logger, requestSignal?: AbortSource): RouteOutcome[] | Promise<RouteOutcome[]> {
   const outcomes = routes.map((route) => runRoute(event, route, log, requestSignal));
   return outcomes.some(isThenable) ? Promise.all(outcomes) : (outcomes as RouteOutcome[]);
 }
 
-export function runRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): RouteOutcome | Promise<RouteOutcome> {
+export function runRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSource): RouteOutcome | Promise<RouteOutcome> {
   const run = new RouteRun(requestSignal);
   const outcome = startRoute(event, route, log, run);
   if (!isThenable(outcome)) return outcome;
@@ -51,7 +52,7 @@ export interface HeldRun {
   abort(reason: Error): void;
 }
 
-export function runHeld(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): HeldRun {
+export function runHeld(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSource): HeldRun {
   const run = new RouteRun(requestSignal);
   const outcome = startRoute(event, route, log, run);
   if (!isThenable(outcome)) return { answer: outcome, stopped: outcome, hasStopped: () => true, abort: () => undefined };
@@ -73,7 +74,7 @@ class RouteRun {
   private controller: AbortController | undefined;
   private unlinkRequest: (() => void) | undefined;
 
-  constructor(private readonly requestSignal?: AbortSignal) {}
+  constructor(private readonly requestSignal?: AbortSource) {}
 
   control(): AbortController {
     if (!this.controller) {
