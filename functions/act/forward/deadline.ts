@@ -4,6 +4,7 @@
  * event (a slot, the target) registers one callback at a time, so the common
  * path allocates no AbortController; one is made only for a wait that needs a signal.
  */
+import type { AbortSource } from '../../support/abort-source';
 
 export interface Deadline {
   /** Why the event's time ended (timeout or the core's abort); undefined while it runs. */
@@ -20,7 +21,7 @@ export interface Deadline {
   clear(): void;
 }
 
-export function startDeadline(timeoutMs: number, outer: AbortSignal): Deadline {
+export function startDeadline(timeoutMs: number, outer: AbortSource): Deadline {
   const started = performance.now();
   let reason: unknown;
   let timedOut = false;
