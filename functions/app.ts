@@ -54,6 +54,7 @@ import { record } from './answer/record';
 import { handleSync } from './answer/handle-sync';
 import { resolveConfiguration } from './secrets/configuration';
 import type { SecretAccessor } from './secrets/resolve';
+import type { AbortSource } from './support/abort-source';
 
 export interface AppOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -80,7 +81,7 @@ export interface App {
   readonly router: Router;
   readonly settings: Settings;
   /** The whole pipeline for one request; never rejects. Synchronous in a setup without asynchronous stages while the routes' handlers are (answer/handle-sync.ts). */
-  handle(raw: RawRequest, signal?: AbortSignal): Handled | Promise<Handled>;
+  handle(raw: RawRequest, signal?: AbortSource): Handled | Promise<Handled>;
   /** The Functions Framework HTTP function. */
   readonly httpHandler: (req: Request, res: Response) => void | Promise<void>;
   /** Requests in flight, for graceful shutdown. */
@@ -223,7 +224,7 @@ export function createApp(options: AppOptions = {}): App {
   const run = synchronous ? handleSync({ inFlight, maxBodyBytes: settings.maxBodyBytes, decide: decideSettings }) : pipeline(stages);
   const requestLogs = requestLogsOf(baseLog, settings.project);
 
-  function handle(raw: RawRequest, signal?: AbortSignal): Handled | Promise<Handled> {
+  function handle(raw: RawRequest, signal?: AbortSource): Handled | Promise<Handled> {
     const outcome = run(new Incoming(raw, signal, requestLogs));
     return outcome instanceof Promise ? outcome.then(handledOf) : handledOf(outcome);
   }

@@ -6,6 +6,7 @@
 import type { Schema } from '../support/schema';
 import type { RouterEvent } from '../parse/event';
 import type { Logger } from '../support/logger';
+import type { AbortSource } from '../support/abort-source';
 import type { RegistryQuotas } from '../registry/quota';
 
 /** What a handler may report back; it becomes part of the response body and the log. */
@@ -27,6 +28,11 @@ export interface HandlerContext<Params extends RouteParams = RouteParams> {
   readonly log: Logger;
   /** Aborted when the route's deadline passes or the client goes away. */
   readonly signal: AbortSignal;
+  /**
+   * The same aborts as `signal`, for a handler that only listens: no AbortSignal is made
+   * (each costs µs per event). Set by the router; absent where a context is made by hand.
+   */
+  readonly aborts?: AbortSource;
   /** Name of the route running the handler. */
   readonly route: string;
   /** What the route's path patterns captured for this event; empty when they captured nothing. */

@@ -10,14 +10,23 @@ import * as http from 'http';
 import { createBodyBudget, type BodyBudget } from './body-budget';
 import { applyToServer, type ReceiveLimits } from './limits';
 import { rawRequestOf, type RawRequest } from './raw-request';
+import { ClientClose } from './client-close';
+import type { AbortSource } from '../support/abort-source';
 import { writeAnswer, type Answer } from '../support/http-answer';
 import { readBody, refuseBeforeContinue, sendRefusal, type BodyRead } from './read-body';
 
 /** What the server needs of the app (app.ts's App): receive does not import the composition root. */
 export interface RequestHandler {
-  handle(raw: RawRequest, signal?: AbortSignal): { readonly answer: Answer } | Promise<{ readonly answer: Answer }>;
+  handle(raw: RawRequest, signal?: AbortSource): { readonly answer: Answer } | Promise<{ readonly answer: Answer }>;
 }
 
+const INTERNAL_ERROR: Answer = { status: 500, headers: {}, body: 'internal error\n' };
+
+/**
+ * Per request: the body's read, one `close` listener (client-close.ts) and the app's
+ * handle; no AbortController, and no promise once the app is ready while the
+ * pipeline answers at once (the served figures show each: docs/benchmarks.md).
+ */
 export function createRequestListener(
   app: () => RequestHandler | Promise<RequestHandler>,
   limits: ReceiveLimits,
@@ -31,18 +40,48 @@ export function createRequestListener(
 
   function answer(req: http.IncomingMessage, res: http.ServerResponse, read: BodyRead): void {
     if ('refusal' in read) return sendRefusal(req, res, read.refusal);
-    // The body is held until the answer has gone (or the client has).
-    res.once('close', read.release);
+    // The body is held until the answer has gone (or the client has), and the client
+    // going away aborts the routes' signals, as under the framework.
+    const clientClose = new ClientClose(res, read.release);
     const raw = rawRequestOf(req, read.body);
-    // The client going away aborts the routes' signals, as under the framework.
-    const controller = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
-    });
-    void Promise.resolve(app())
-      .then((a) => a.handle(raw, controller.signal))
-      .then(({ answer }) => writeAnswer(res, answer))
-      .catch(() => writeAnswer(res, { status: 500, headers: {}, body: 'internal error\n' }));
+    const ready = app();
+    if (ready instanceof Promise) {
+      void ready.then(
+        (a) => handleWith(a, raw, clientClose, res),
+        () => answerWith(res, INTERNAL_ERROR),
+      );
+      return;
+    }
+    handleWith(ready, raw, clientClose, res);
+  }
+}
+
+function handleWith(app: RequestHandler, raw: RawRequest, clientClose: ClientClose, res: http.ServerResponse): void {
+  let handled: ReturnType<RequestHandler['handle']>;
+  try {
+    handled = app.handle(raw, clientClose);
+  } catch {
+    return answerWith(res, INTERNAL_ERROR);
+  }
+  if (handled instanceof Promise) {
+    handled.then(
+      ({ answer }) => answerWith(res, answer),
+      () => answerWith(res, INTERNAL_ERROR),
+    );
+  } else answerWith(res, handled.answer);
+}
+
+/** Never throws: this runs in node's request listener, where a throw would end the process. */
+function answerWith(res: http.ServerResponse, answer: Answer): void {
+  try {
+    writeAnswer(res, answer);
+  } catch {
+    try {
+      if (!res.headersSent) return writeAnswer(res, INTERNAL_ERROR);
+    } catch {
+      // destroyed below
+    }
+    res.destroy();
   }
 }
 

@@ -7,6 +7,7 @@ import type { Logger } from '../support/logger';
 import type { OutcomeEvent } from '../support/outcome';
 import type { RawRequest } from './raw-request';
 import { traceOf, traceResource } from './trace';
+import type { AbortSource } from '../support/abort-source';
 
 /** Makes a request's logger: its trace, and once parsed its event's labels. */
 export type RequestLogs = (raw: RawRequest, event?: OutcomeEvent & { readonly project?: string }) => Logger;
@@ -30,7 +31,7 @@ export class Incoming {
   constructor(
     readonly raw: RawRequest,
     /** Aborts the routes' work: the client went away, or (set by the deadline stage) the event deadline passed. */
-    public signal: AbortSignal | undefined,
+    public signal: AbortSource | undefined,
     private readonly logs: RequestLogs,
   ) {}
 

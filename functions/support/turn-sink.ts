@@ -71,5 +71,5 @@ export const stdoutTurnSink: TurnSink = createTurnSink({
 function writeAll(fd: number, text: string): void {
   const bytes = Buffer.from(text);
   // A pipe may take part of it (EAGAIN on a non-blocking pipe is thrown, and the rest is lost with the process).
-  for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+  for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
 }

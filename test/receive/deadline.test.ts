@@ -4,6 +4,7 @@
  * against work that never ends, not a measure of time.
  */
 import { deadline } from '../../functions/receive/deadline';
+import type { AbortSource } from '../../functions/support/abort-source';
 import { PASSED, incomingOf, nextOf } from '../support/stage-request';
 
 describe('deadline stage', () => {
@@ -24,7 +25,7 @@ describe('deadline stage', () => {
   it('the request aborted from outside aborts the routes too', async () => {
     const outer = new AbortController();
     const { request } = incomingOf({}, outer.signal);
-    let seen: AbortSignal | undefined;
+    let seen: AbortSource | undefined;
     const done = deadline(10_000)(
       request,
       nextOf(async () => ((seen = request.signal), outer.abort(new Error('client gone')), PASSED)),

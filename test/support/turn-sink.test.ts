@@ -47,10 +47,14 @@ describe('stdoutSink at exit', () => {
   // The built module (test/support/global-setup.js builds dist/ before the suites run).
   const logger = path.resolve(__dirname, '../../dist/functions/support/logger.js');
   const run = (ending: string) =>
-    spawnSync(process.execPath, ['-e', `const { createLogger } = require(${JSON.stringify(logger)}); const log = createLogger(); log.info('one'); log.info('two'); ${ending}`], {
-      encoding: 'utf8',
-      cwd: path.resolve(__dirname, '../..'),
-    });
+    spawnSync(
+      process.execPath,
+      ['-e', `const { createLogger } = require(${JSON.stringify(logger)}); const log = createLogger(); log.info('one'); log.info('two'); ${ending}`],
+      {
+        encoding: 'utf8',
+        cwd: path.resolve(__dirname, '../..'),
+      },
+    );
 
   it.each([
     ['process.exit()', 'process.exit(3)', 3],
@@ -59,6 +63,11 @@ describe('stdoutSink at exit', () => {
   ])('keeps the lines when the process ends by %s', (_name, ending, code) => {
     const result = run(ending);
     expect(result.status).toBe(code);
-    expect(result.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { message: string }).message)).toEqual(['one', 'two']);
+    expect(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { message: string }).message),
+    ).toEqual(['one', 'two']);
   });
 });

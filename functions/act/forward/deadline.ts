@@ -4,6 +4,7 @@
  * event (a slot, the target) registers one callback at a time, so the common
  * path allocates no AbortController; one is made only for a wait that needs a signal.
  */
+import type { AbortSource } from '../../support/abort-source';
 
 export interface Deadline {
   /** Why the event's time ended (timeout or the core's abort); undefined while it runs. */
@@ -20,51 +21,67 @@ export interface Deadline {
   clear(): void;
 }
 
-export function startDeadline(timeoutMs: number, outer: AbortSignal): Deadline {
-  const started = performance.now();
-  let reason: unknown;
-  let timedOut = false;
-  let callback: ((reason: unknown) => void) | undefined;
-  let controller: AbortController | undefined;
-  let cleared = false;
+export function startDeadline(timeoutMs: number, outer: AbortSource): Deadline {
+  return new EventDeadline(timeoutMs, outer);
+}
 
-  const end = (why: unknown, byTimer: boolean) => {
-    if (reason !== undefined || cleared) return;
-    reason = why ?? new Error('aborted');
-    timedOut = byTimer;
-    clear();
-    controller?.abort(reason);
-    callback?.(reason);
-  };
-  const onOuterAbort = () => end(outer.reason, false);
-  const timer = setTimeout(() => end(new Error(`timeout after ${timeoutMs} ms`), true), timeoutMs);
-  const clear = () => {
-    if (cleared) return;
-    cleared = true;
-    clearTimeout(timer);
-    outer.removeEventListener('abort', onOuterAbort);
-  };
-  if (outer.aborted) onOuterAbort();
-  else outer.addEventListener('abort', onOuterAbort);
+/** A class, not an object literal with getters: on Node 20 such a literal takes V8's slow path per event (route/dispatch.ts). */
+class EventDeadline implements Deadline {
+  private readonly started = performance.now();
+  private why: unknown;
+  private byTimer = false;
+  private callback: ((reason: unknown) => void) | undefined;
+  private controller: AbortController | undefined;
+  private cleared = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly onOuterAbort = () => this.end(this.outer.reason, false);
 
-  return {
-    get reason() {
-      return reason;
-    },
-    get timedOut() {
-      return timedOut;
-    },
-    elapsedMs: () => performance.now() - started,
-    onEnd(next) {
-      callback = next;
-    },
-    signal() {
-      if (!controller) {
-        controller = new AbortController();
-        if (reason !== undefined) controller.abort(reason);
-      }
-      return controller.signal;
-    },
-    clear,
-  };
+  constructor(
+    timeoutMs: number,
+    private readonly outer: AbortSource,
+  ) {
+    this.timer = setTimeout(() => this.end(new Error(`timeout after ${timeoutMs} ms`), true), timeoutMs);
+    if (outer.aborted) this.onOuterAbort();
+    else outer.addEventListener('abort', this.onOuterAbort);
+  }
+
+  get reason(): unknown {
+    return this.why;
+  }
+
+  get timedOut(): boolean {
+    return this.byTimer;
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.started;
+  }
+
+  onEnd(next: ((reason: unknown) => void) | undefined): void {
+    this.callback = next;
+  }
+
+  signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.why !== undefined) this.controller.abort(this.why);
+    }
+    return this.controller.signal;
+  }
+
+  clear(): void {
+    if (this.cleared) return;
+    this.cleared = true;
+    clearTimeout(this.timer);
+    this.outer.removeEventListener('abort', this.onOuterAbort);
+  }
+
+  private end(why: unknown, byTimer: boolean): void {
+    if (this.why !== undefined || this.cleared) return;
+    this.why = why ?? new Error('aborted');
+    this.byTimer = byTimer;
+    this.clear();
+    this.controller?.abort(this.why);
+    this.callback?.(this.why);
+  }
 }

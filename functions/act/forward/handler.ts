@@ -71,8 +71,8 @@ export function createForwardHandler(options: ForwardOptions, deps: ForwardDepen
 
   const handler = async (event: Parameters<Handler>[0], ctx: Parameters<Handler>[1]): Promise<ActionResult> => {
     const outbound = buildOutboundRequest(event, options.format, options.headers);
-    // One timer and one listener on the core's signal per event, and no AbortController unless a slot must be waited for.
-    const deadline = startDeadline(options.timeoutMs, ctx.signal);
+    // One timer and one listener on the core's aborts per event, and no AbortController unless a slot must be waited for.
+    const deadline = startDeadline(options.timeoutMs, ctx.aborts ?? ctx.signal);
     let release: (() => void) | undefined;
     try {
       release = limit.tryAcquire() ?? (await limit.acquire(deadline.signal()));

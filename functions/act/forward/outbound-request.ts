@@ -75,7 +75,8 @@ export function originalRequest(event: RouterEvent): OutboundRequest {
  */
 export function buildOutboundRequest(event: RouterEvent, format: ForwardFormat, extra: Readonly<Record<string, string>>): OutboundRequest {
   const base = format === 'original' ? originalRequest(event) : binaryCloudEventRequest(event);
-  const headers = { ...base.headers };
+  // Both build a new object per event: added to in place, not copied.
+  const headers = base.headers;
   const trace = traceHeadersOf(event);
   for (const name in trace) headers[name] = trace[name];
   for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value;

@@ -18,6 +18,7 @@ import type { Route } from '../router';
 import { keepRenewing, type HeldLock } from './heartbeat';
 import { KeyError, lockKeyOf } from './key';
 import type { IdempotencyStore } from './store';
+import type { AbortSource } from '../../support/abort-source';
 
 export interface IdempotencySettings {
   readonly store: IdempotencyStore;
@@ -38,7 +39,7 @@ export async function guardedDispatch(
   routes: readonly Route[],
   settings: IdempotencySettings,
   log: Logger,
-  signal?: AbortSignal,
+  signal?: AbortSource,
 ): Promise<Guarded> {
   const settled: RouteOutcome[] = [];
   const toRun: { route: Route; lock?: HeldLock }[] = [];
