@@ -487,9 +487,10 @@ describe('protobufjs stays off the cold-start path', () => {
   const loaded = (script: string): Record<string, boolean> =>
     JSON.parse(
       execFileSync(process.execPath, ['-e', script], { cwd: DIST, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })
-        .trim()
         .split('\n')
-        .pop()!,
+        // The service's own log lines (written at the end of the turn, or at exit) may come after it.
+        .find((line) => line.startsWith('RESULT '))!
+        .slice('RESULT '.length),
     ) as Record<string, boolean>;
 
   it('the service loads without it; a JSON event does not load it; the first protobuf event does', () => {
@@ -508,7 +509,7 @@ describe('protobufjs stays off the cold-start path', () => {
       const pb = ${JSON.stringify(path.join(FIXTURES, 'protobuf', SOURCES[0].replace(/^real\//, '').replace(/\.json$/, '.binpb')))};
       out.decoded = firestoreDocumentEventOf({ ...base, dataContentType: 'application/protobuf', data: fs.readFileSync(pb) }).document === 'gcf-test/2Vm2mI1d0wIaK2Waj5to';
       out.afterProtobuf = inCache();
-      process.stdout.write('\\n' + JSON.stringify(out));
+      process.stdout.write('\\nRESULT ' + JSON.stringify(out) + '\\n');
     `);
     expect(result).toEqual({ bundle: false, app: false, afterJson: false, decoded: true, afterProtobuf: true });
   });
