@@ -22,7 +22,8 @@ import { pushImage, tagDigest } from '../test/support/synthetic-images';
 
 const MIB = 1024 * 1024;
 const SKOPEO = requireExecutable('/usr/bin/skopeo', 'skopeo');
-const CLI_JS = path.resolve(__dirname, '..', 'functions', 'cli', 'main.js');
+// The package's `bin` (scripts/bundle-package.js), as `npm install` gives it to users.
+const CLI_JS = path.resolve(__dirname, '..', 'package', 'cli.js');
 const REPO = 'build/releases/app';
 
 function arg(name: string, fallback: number): number {
