@@ -5,41 +5,17 @@
  * `close` listener per request, which also gives the body's bytes back to the budget.
  */
 import type { ServerResponse } from 'http';
-import type { AbortSource } from '../support/abort-source';
+import { AbortFanout } from '../support/abort-source';
 
-export class ClientClose implements AbortSource {
-  #reason: Error | undefined;
-  #listeners: (() => void)[] | undefined;
-
+export class ClientClose extends AbortFanout {
   constructor(
     res: ServerResponse,
     private readonly release: () => void,
   ) {
+    super();
     res.once('close', () => {
       this.release();
-      if (res.writableFinished) return;
-      this.#reason = new Error('client closed the connection');
-      const listeners = this.#listeners;
-      this.#listeners = undefined;
-      if (listeners) for (const listener of listeners) listener();
+      if (!res.writableFinished) this.abort(new Error('client closed the connection'));
     });
-  }
-
-  get aborted(): boolean {
-    return this.#reason !== undefined;
-  }
-
-  get reason(): unknown {
-    return this.#reason;
-  }
-
-  /** Like an AbortSignal's: called once, on abort; not when already aborted. */
-  addEventListener(_type: 'abort', listener: () => void): void {
-    if (this.#reason === undefined) (this.#listeners ??= []).push(listener);
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    const at = this.#listeners?.indexOf(listener) ?? -1;
-    if (at >= 0) this.#listeners!.splice(at, 1);
   }
 }

@@ -9,7 +9,7 @@ import type { RouterEvent } from '../parse/event';
 import type { Route } from './router';
 import { carriedDisposition, DispositionError } from '../support/disposition';
 import type { RouteOutcome } from '../support/outcome';
-import type { AbortSource } from '../support/abort-source';
+import { AbortFanout, type AbortSource } from '../support/abort-source';
 
 export type { RouteOutcome };
 
@@ -72,46 +72,25 @@ export function runHeld(event: RouterEvent, route: Route, log: Logger, requestSi
  */
 const UNLINKED = () => undefined;
 
-class RouteRun implements AbortSource {
+class RouteRun extends AbortFanout {
   /** False while an asynchronous handler has not settled. */
   stopped = true;
   /** When the handler was called: each route's outcome line says how long it ran (performance.now(), ms). */
   readonly started = performance.now();
   private controller: AbortController | undefined;
-  private listeners: (() => void)[] | undefined;
-  private abortedWith: { readonly reason: unknown } | undefined;
   private onRequestAbort: (() => void) | undefined;
 
-  constructor(private readonly requestSignal?: AbortSource) {}
+  constructor(private readonly requestSignal?: AbortSource) {
+    super();
+  }
 
-  get aborted(): boolean {
+  protected override beforeLook(): void {
     this.link();
-    return this.abortedWith !== undefined;
   }
 
-  get reason(): unknown {
-    this.link();
-    return this.abortedWith?.reason;
-  }
-
-  addEventListener(_type: 'abort', listener: () => void): void {
-    this.link();
-    if (!this.abortedWith) (this.listeners ??= []).push(listener);
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    const at = this.listeners?.indexOf(listener) ?? -1;
-    if (at >= 0) this.listeners!.splice(at, 1);
-  }
-
-  abort(reason: unknown): void {
-    if (this.abortedWith) return;
-    this.abortedWith = { reason };
+  protected override aborting(reason: unknown): void {
     this.unlink();
     this.controller?.abort(reason);
-    const listeners = this.listeners;
-    this.listeners = undefined;
-    if (listeners) for (const listener of listeners) listener();
   }
 
   control(): AbortController {

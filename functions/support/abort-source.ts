@@ -10,3 +10,49 @@ export interface AbortSource {
   addEventListener(type: 'abort', listener: () => void, options?: { readonly once?: boolean }): void;
   removeEventListener(type: 'abort', listener: () => void): void;
 }
+
+/**
+ * An AbortSource that aborts once and then calls each of its listeners once: the lean
+ * server's client-close watch (receive/client-close.ts) and a route's run (route/dispatch.ts).
+ */
+export class AbortFanout implements AbortSource {
+  /** Set on abort; a box, so that an abort with `undefined` as its reason still counts. */
+  protected abortedWith: { readonly reason: unknown } | undefined;
+  private listeners: (() => void)[] | undefined;
+
+  get aborted(): boolean {
+    this.beforeLook();
+    return this.abortedWith !== undefined;
+  }
+
+  get reason(): unknown {
+    this.beforeLook();
+    return this.abortedWith?.reason;
+  }
+
+  /** Like an AbortSignal's: called once, on abort; not when already aborted. */
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.beforeLook();
+    if (!this.abortedWith) (this.listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const at = this.listeners?.indexOf(listener) ?? -1;
+    if (at >= 0) this.listeners!.splice(at, 1);
+  }
+
+  abort(reason: unknown): void {
+    if (this.abortedWith) return;
+    this.abortedWith = { reason };
+    this.aborting(reason);
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners) for (const listener of listeners) listener();
+  }
+
+  /** Before any look at the state: where a subclass starts following what aborts it. */
+  protected beforeLook(): void {}
+
+  /** On abort, before the listeners run. */
+  protected aborting(_reason: unknown): void {}
+}
