@@ -13,6 +13,7 @@ import { promisify } from 'util';
 import { deliveries, type DeliveryRequest } from '../../functions/testing';
 import { installOffline, lockedRanges, packRepository, writeOfflineProject, type Packed } from '../support/packed-package';
 import { freePort, startPeer, type Peer } from '../support/peer';
+import { waitForPrinted } from '../support/json-logs';
 
 const run = promisify(execFile);
 const CONSUMER = path.join(__dirname, 'consumer');
@@ -165,11 +166,7 @@ describe('the npm package, installed into a fresh project', () => {
       const answer = await post(broken);
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body)).toMatchObject({ acknowledged: true, handled: false });
-      const lines = framework
-        .output()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = await waitForPrinted(framework, (printed) => printed.some((l) => l['message'] === 'releasing 2.0.0'));
       expect(lines.map((l) => l['message'])).toEqual(expect.arrayContaining(['eventarc-router: 1 route(s)', 'releasing 2.0.0']));
     });
   });

@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startService, type Service } from '../support/service';
+import { waitForPrinted } from '../support/json-logs';
 import { startRegistry, type Registry } from '../support/registry';
 import { notification, pushBody } from '../support/events/replicate-image';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
@@ -120,13 +121,10 @@ test('without sources and without a project, the service warns at start-up namin
   ]);
   const unknown = await startService({ routesFile: file, env: { GOOGLE_CLOUD_PROJECT: '', GCLOUD_PROJECT: '', GCP_PROJECT: '' } });
   try {
-    // Warnings go to stderr: read every line the service printed.
-    const printed = unknown.peer
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const warning = printed.find((e) => String(e.message).includes('GOOGLE_CLOUD_PROJECT'));
+    // Read every line the service printed since it started (start-up lines come before the collector's).
+    const mentionsProject = (e: Record<string, unknown>) => String(e['message']).includes('GOOGLE_CLOUD_PROJECT');
+    const printed = await waitForPrinted(unknown.peer, (lines) => lines.some(mentionsProject));
+    const warning = printed.find(mentionsProject);
     expect(warning).toMatchObject({ severity: 'WARNING', message: expect.stringContaining('sources') });
     // Even a Google host is refused: whose project it is cannot be told (and nothing is resolved or fetched).
     const res = await deliver(
