@@ -17,6 +17,7 @@ import { MAX_REFERRERS, referrersOf } from './referrers';
 import { followedUrl, UnsafePeerError } from './peer';
 import type { HostQuota } from './quota';
 import { apiUrl, isDigest, quoted, registryOrigin, sameOrigin, type ApiPath } from './reference';
+import { RepositoryFacts } from './repository-facts';
 import { RegistryHttpError, parseRetryAfter, withRetry, type RetryObserver, type RetryPolicy } from './retry';
 
 export interface ClientOptions {
@@ -63,13 +64,15 @@ const MAX_REDIRECTS = 5;
 /** Tag listing follows `Link` pages; a registry that never stops is refused. */
 const MAX_TAG_PAGES = 100;
 /**
- * Whether a repository's referrers API is served, as its last answer said, is
- * trusted this long: a re-copy then asks only the way that answers (the API or
- * the fallback tag), and a registry upgraded meanwhile is asked again soon.
+ * Whether a repository's referrers API is served, or its tag list is longer than
+ * one short page, as its last answer said, is trusted this long.
  */
-const REFERRERS_SUPPORT_TTL_MS = 60_000;
-/** Repositories remembered at once; events name repositories, so the memory is bounded. */
-const MAX_REMEMBERED_REPOSITORIES = 1024;
+const REPOSITORY_FACTS_TTL_MS = 60_000;
+/**
+ * A tag list of at most this many tags is read whole to see which referrer tags
+ * exist (one request instead of a HEAD per tag); a longer one is not read.
+ */
+const SHORT_TAG_LIST = 1000;
 
 /** "404 (MANIFEST_UNKNOWN)" from a registry's error document, without echoing anything else it said. */
 async function describeFailure(res: HttpResponse): Promise<string> {
@@ -101,8 +104,10 @@ export class RegistryClient {
   /** scheme://host:port of this registry: the only place its credentials are sent. */
   readonly origin: URL;
   private readonly auth: HostAuthorizer;
-  /** Per repository: did its last referrers request find the API served (getReferrers), and when. */
-  private readonly referrersSupport = new Map<string, { readonly served: boolean; readonly at: number }>();
+  /** Per repository: did its last referrers request find the API served (getReferrers). */
+  private readonly referrersSupport = new RepositoryFacts<boolean>(REPOSITORY_FACTS_TTL_MS);
+  /** Per repository: its tag list did not fit one short page, or could not be read (shortTagList). */
+  private readonly longTagList = new RepositoryFacts<true>(REPOSITORY_FACTS_TTL_MS);
 
   constructor(
     readonly host: string,
@@ -218,13 +223,7 @@ export class RegistryClient {
 
   /** Whether `repository` served the referrers API when last asked (recently); undefined when not known. */
   referrersServed(repository: string): boolean | undefined {
-    const known = this.referrersSupport.get(repository);
-    return known && performance.now() - known.at <= REFERRERS_SUPPORT_TTL_MS ? known.served : undefined;
-  }
-
-  private rememberReferrers(repository: string, served: boolean): void {
-    if (this.referrersSupport.size >= MAX_REMEMBERED_REPOSITORIES && !this.referrersSupport.has(repository)) this.referrersSupport.clear();
-    this.referrersSupport.set(repository, { served, at: performance.now() });
+    return this.referrersSupport.get(repository);
   }
 
   /**
@@ -260,7 +259,7 @@ export class RegistryClient {
       }
       return found;
     }, signal);
-    this.rememberReferrers(repository, listed !== undefined);
+    this.referrersSupport.set(repository, listed !== undefined);
     return listed;
   }
 
@@ -296,6 +295,35 @@ export class RegistryClient {
       }
       return tags;
     }, signal);
+  }
+
+  /**
+   * Every tag of `repository` when they fit one page of SHORT_TAG_LIST, so that a
+   * copy knows at once which referrer tags exist. Undefined when the list is longer
+   * or the registry does not answer it (remembered a while, then asked again): the
+   * caller then asks for each tag it needs, as it would without the list.
+   */
+  async shortTagList(repository: string, signal?: AbortSignal): Promise<ReadonlySet<string> | undefined> {
+    if (this.longTagList.get(repository)) return undefined;
+    try {
+      const url = this.url({ kind: 'tags', repository });
+      url.searchParams.set('n', String(SHORT_TAG_LIST));
+      const res = await this.call('GET', url, { repository, signal });
+      // A 404 may mean no tag list endpoint at all, not no tags: it is not read as an empty list.
+      const more = nextPageLink(header(res, 'link')) !== undefined;
+      if (res.status !== 200 || more) {
+        discard(res);
+        this.longTagList.set(repository, true);
+        return undefined;
+      }
+      const tags = (JSON.parse((await readText(res)).toString('utf8')) as { tags?: unknown }).tags ?? [];
+      if (!Array.isArray(tags)) throw new ManifestError(`GET ${this.host}/${repository} tags: "tags" is not a list`);
+      return new Set(tags.filter((t): t is string => typeof t === 'string'));
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      this.longTagList.set(repository, true);
+      return undefined;
+    }
   }
 
   /** Runs one blob upload (start to last byte) within the host's cap on uploads at once. */

@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'events';
 import { pipeline } from 'stream';
-import type { RegistryClient } from './client';
+import type { ManifestHead, RegistryClient } from './client';
 import { digestVerifier, sha256Digest } from './digest';
 import { createLimiter, type Limiter } from './limit';
 import { MEDIA_TYPES, ManifestError, filteredIndex, isCopyableBlob, parseManifest, selectPlatforms, type Descriptor, type Platform } from './manifest';
@@ -35,6 +35,8 @@ export interface CopyOptions {
   readonly observer?: RetryObserver;
   /** What refers to the copied manifests (signatures, attestations, SBOMs) is copied too unless false. */
   readonly referrers?: ReferrerOptions | false;
+  /** Every tag of the source repository, as the caller has just listed them (sync-images): no tag list is read. */
+  readonly sourceTags?: ReadonlySet<string>;
 }
 
 export interface ReferrerOptions {
@@ -119,6 +121,8 @@ class ImageCopy {
   /** Every manifest of the image tree copied (children by digest), whose referrers are looked up. */
   private readonly tree: string[] = [];
   private targetServesReferrers?: Promise<boolean>;
+  /** The source's tags when its list is short (client.ts shortTagList): referrer tags not in it are not asked for. */
+  private sourceTags: Promise<ReadonlySet<string> | undefined> = Promise.resolve(undefined);
 
   constructor(
     private readonly source: RegistryClient,
@@ -148,13 +152,13 @@ class ImageCopy {
     return { digest: (await this.source.getManifest(this.src.repository, reference, this.signal)).digest };
   }
 
-  /** The digest the target names for `reference`, undefined when it names none. */
-  private async targetDigest(reference: string): Promise<string | undefined> {
-    return (await this.target.headManifest(this.dst.repository, reference, this.signal))?.digest;
+  /** What the target names for `reference` (digest and media type), undefined when it names nothing. */
+  private targetHead(reference: string): Promise<ManifestHead | undefined> {
+    return this.target.headManifest(this.dst.repository, reference, this.signal);
   }
 
   async targetHas(reference: string, digest: string): Promise<boolean> {
-    return (await this.targetDigest(reference)) === digest;
+    return (await this.targetHead(reference))?.digest === digest;
   }
 
   async fetch(digest: string): Promise<ReturnType<typeof parseManifest> & { bytes: Buffer }> {
@@ -280,11 +284,17 @@ class ImageCopy {
     const repo = this.src.repository;
     const where = `${this.src.host}/${repo} referrers of ${subject}`;
     const lookup = <T>(ask: () => Promise<T>) => this.lookups(ask, this.signal);
-    const fallback = () => lookup(() => this.manifestAt(this.source, repo, fallbackTag(subject)));
     const withoutApi = this.source.referrersServed(repo) === false;
+    const listed = await this.sourceTags;
+    const mayExist = (tag: string) => listed === undefined || listed.has(tag);
+    const fallback = () => (mayExist(fallbackTag(subject)) ? lookup(() => this.manifestAt(this.source, repo, fallbackTag(subject))) : undefined);
     const [api, tagged, early] = await Promise.all([
       withoutApi ? undefined : lookup(() => this.source.getReferrers(repo, subject, this.signal)),
-      Promise.all(cosignTags(subject).map(async (tag) => ({ tag, digest: await lookup(() => this.sourceTag(tag)) }))),
+      Promise.all(
+        cosignTags(subject)
+          .filter(mayExist)
+          .map(async (tag) => ({ tag, digest: await lookup(() => this.sourceTag(tag)) })),
+      ),
       withoutApi ? fallback() : undefined,
     ]);
     let viaSubject: readonly Descriptor[] = api ?? [];
@@ -377,6 +387,12 @@ class ImageCopy {
     if (merged) await this.target.putManifest(repo, tag, merged, MEDIA_TYPES.ociIndex, this.signal);
   }
 
+  /** The source's tags: the caller's listing, else the registry's short tag list (or undefined: ask for each). */
+  private listedTags(): Promise<ReadonlySet<string> | undefined> {
+    if (this.options.sourceTags) return Promise.resolve(this.options.sourceTags);
+    return this.source.shortTagList(this.src.repository, this.signal);
+  }
+
   /** The digest the target names for `reference` now; the copy's proof of delivery. */
   private async readBack(reference: string, expected: string): Promise<string> {
     const head = await this.target.headManifest(this.dst.repository, reference, this.signal);
@@ -399,8 +415,11 @@ class ImageCopy {
     const { platforms } = this.options;
     const filtering = platforms !== undefined && platforms.length > 0;
     // The target's tag is asked at the same time as the source's (both are needed to know a copy is up to date).
-    const targetTag = !filtering && this.dst.tag ? this.targetDigest(this.dst.tag) : undefined;
+    const targetTag = !filtering && this.dst.tag ? this.targetHead(this.dst.tag) : undefined;
     targetTag?.catch(() => undefined); // awaited below; a failing source aborts it (run())
+    // A re-copy's referrer look-ups need the source's tags: asked with the HEADs, not after them.
+    const tagsNow = this.options.referrers === false ? undefined : this.listedTags();
+    tagsNow?.catch(() => undefined); // only an abort rejects it, and that fails the copy anyway
     const { digest: sourceDigest, mediaType: sourceType } = await this.sourceHead();
     const report = (digest: string, upToDate: boolean): CopyReport => ({
       ...this.stats,
@@ -412,13 +431,18 @@ class ImageCopy {
       referrers: this.referrers,
     });
     // The image is there (the HEAD is its read-back); signatures made since are still brought over.
-    const upToDate = async (digest: string, kept?: readonly Descriptor[]) => {
+    const upToDate = async (digest: string, kept?: readonly Descriptor[], mediaType = sourceType) => {
+      if (tagsNow) this.sourceTags = tagsNow;
       // A filtered index is not in the source: its kept children are.
-      if (this.options.referrers !== false) await this.copyReferrers(kept ? kept.map((k) => k.digest) : await this.treeOf(digest, 0, sourceType));
+      if (this.options.referrers !== false) await this.copyReferrers(kept ? kept.map((k) => k.digest) : await this.treeOf(digest, 0, mediaType));
       return report(digest, true);
     };
     // Without referrers, a re-copy stops here, after one HEAD on the target.
-    if (!filtering && (targetTag ? (await targetTag) === sourceDigest : await this.targetHas(sourceDigest, sourceDigest))) return upToDate(sourceDigest);
+    if (!filtering) {
+      const there = targetTag ? await targetTag : await this.targetHead(sourceDigest);
+      // Same digest, same bytes: the target's media type is the source's (an image's tree is then itself, unread).
+      if (there?.digest === sourceDigest) return upToDate(sourceDigest, undefined, sourceType ?? there.mediaType);
+    }
 
     const top = await this.fetch(sourceDigest);
     let bytes = top.bytes;
@@ -439,6 +463,8 @@ class ImageCopy {
     if (this.options.referrers !== false) {
       // The image by digest, then what refers to it, and only then the tag moves: a verifier never sees it unsigned.
       if (this.dst.tag) await this.target.putManifest(this.dst.repository, digest, bytes, top.mediaType, signal);
+      // Read again: a cold copy can take minutes, and a signature pushed meanwhile is copied with it.
+      this.sourceTags = this.listedTags();
       // A filtered index is not the source's: nothing refers to it there.
       await this.copyReferrers(digest === sourceDigest ? [digest, ...this.tree] : this.tree);
     }

@@ -71,7 +71,10 @@ export async function syncRepository(
   dstRepository: string,
   options: SyncOptions,
 ): Promise<SyncReport> {
-  const { listed, selected, invalid } = releaseTags(await source.listTags(srcRepository, options.signal), options.select);
+  const tags = await source.listTags(srcRepository, options.signal);
+  const { listed, selected, invalid } = releaseTags(tags, options.select);
+  // Each copy finds its signatures' tags in this listing instead of reading the list again.
+  const sourceTags = new Set(tags.filter((t) => typeof t === 'string'));
   options.onListed?.(selected.length + invalid.length);
   const report: SyncReport = {
     listed,
@@ -99,6 +102,7 @@ export async function syncRepository(
               jobs: options.blobJobs,
               retry: options.retry,
               referrers: options.referrers,
+              sourceTags,
               signal: options.signal,
               onProgress: options.onProgress && ((stats) => options.onProgress!(tag, stats)),
             },

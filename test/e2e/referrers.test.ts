@@ -218,6 +218,31 @@ describe('against a registry that serves the referrers API', () => {
       expect(api.requests.indexOf(`PUT /v2/prod/app/manifests/${d}`)).toBeLessThan(tagPut);
   });
 
+  test('a source whose tag list is longer than one page: each referrer tag is asked by HEAD, the signature still copied, the list not asked again soon', async () => {
+    const image = await pushImage(api.url, 'build/many', { seed: 'many-tags', layerSizes: [KIB] }, 'v1');
+    for (let i = 0; i < 1000; i++) api.put('build/many', `old-${String(i).padStart(4, '0')}`, image.bytes, image.mediaType);
+    const signature = await cosignSign(api.url, 'build/many', `${api.host}/build/many`, image.digest, keys.privateKey);
+    const registries = new Registries({ insecure: false, credentials: credentialSource([], {}), retry: DEFAULT_RETRY });
+    const [s, d] = [parseImageRef(`${api.host}/build/many:v1`), parseImageRef(`${target.host}/prod/many:v1`)];
+    const copyOnce = () => copyImage(registries.client(s.host), s, registries.client(d.host), d, { jobs: 4, retry: DEFAULT_RETRY });
+    try {
+      const first = await copyOnce();
+      expect(first.referrers.map((r) => r.digest)).toEqual([signature.digest]);
+      expect(await verifyCosign(target.url, 'prod/many', image.digest, keys.publicKey)).toBe(1);
+      const hex = image.digest.slice('sha256:'.length);
+      for (const suffix of ['sig', 'att', 'sbom']) expect(api.requests).toContain(`HEAD /v2/build/many/manifests/sha256-${hex}.${suffix}`);
+      // One page, at the copy's start; it had a Link to more, so no further page, and not again when the referrers were looked up.
+      expect(api.requests.filter((r) => r === 'GET /v2/build/many/tags/list')).toHaveLength(1);
+      api.requests.length = 0;
+      const again = await copyOnce();
+      expect(again).toMatchObject({ upToDate: true, digest: image.digest });
+      expect(api.requests).not.toContain('GET /v2/build/many/tags/list');
+      expect(api.requests).toContain(`HEAD /v2/build/many/manifests/sha256-${hex}.sig`);
+    } finally {
+      registries.close();
+    }
+  });
+
   test('a source listing more referrers than the bound fails the copy permanently, and the tag is not set', async () => {
     const image = await pushImage(api.url, 'build/flood', { seed: 'flood', layerSizes: [KIB] }, 'v1');
     const empty = Buffer.from('{}');

@@ -9,6 +9,7 @@ import { Registries } from '../../functions/registry/registries';
 import { DEFAULT_RETRY } from '../../functions/registry/retry';
 import { startRegistry, type Registry } from '../support/registry';
 import { startFaultProxy } from '../support/fault-proxy';
+import { SIMPLE_SIGNING, cosignSign, signingKeys } from '../support/signed-images';
 import { blobDigest, pushImage, pushIndex, tagDigest } from '../support/synthetic-images';
 
 const KIB = 1024;
@@ -109,19 +110,43 @@ test('a re-copy asks the source only what can answer something new: never the im
   const image = await pushImage(source.url, 'proj/repo/asked', { seed: 'asked', layerSizes: [64 * KIB] }, 'v1');
   await copy(`${source.host}/proj/repo/asked:v1`, `${target.host}/other/repo/asked:v1`);
   const counter = await startFaultProxy(Number(source.host.split(':')[1])); // no faults: it only records
-  const hex = image.digest.slice('sha256:'.length);
-  const lookups = ['sig', 'att', 'sbom'].map((s) => `HEAD /v2/proj/repo/asked/manifests/sha256-${hex}.${s}`);
   try {
     const first = await copy(`${counter.host}/proj/repo/asked:v1`, `${target.host}/other/repo/asked:v1`);
     expect(first).toMatchObject({ upToDate: true, bytes: 0, digest: image.digest, referrers: [] });
+    // The tag list (asked with the tag's HEAD) shows no cosign or fallback tag: none of them is asked for.
     const tagHead = 'HEAD /v2/proj/repo/asked/manifests/v1';
-    const fallback = `GET /v2/proj/repo/asked/manifests/sha256-${hex}`;
-    expect([...counter.requests].sort()).toEqual([tagHead, `GET /v2/proj/repo/asked/referrers/${image.digest}`, fallback, ...lookups].sort());
+    const tagList = 'GET /v2/proj/repo/asked/tags/list';
+    expect([...counter.requests].sort()).toEqual([tagHead, tagList, `GET /v2/proj/repo/asked/referrers/${image.digest}`].sort());
     counter.requests.length = 0;
     // The same client again (a running service): docker-registry 2.8 has no referrers API, so it is not asked again.
     const second = await copy(`${counter.host}/proj/repo/asked:v1`, `${target.host}/other/repo/asked:v1`);
     expect(second).toMatchObject({ upToDate: true, digest: image.digest });
-    expect([...counter.requests].sort()).toEqual([tagHead, fallback, ...lookups].sort());
+    expect([...counter.requests].sort()).toEqual([tagHead, tagList].sort());
+  } finally {
+    await counter.stop();
+  }
+});
+
+test('a signed image re-copied by digest: one round of requests, and only the referrer tags the source lists are asked for', async () => {
+  const image = await pushImage(source.url, 'proj/repo/signed', { seed: 'signed', layerSizes: [16 * KIB] }, 'v1');
+  const { privateKey } = signingKeys();
+  const signature = await cosignSign(source.url, 'proj/repo/signed', `${source.host}/proj/repo/signed`, image.digest, privateKey);
+  await copy(`${source.host}/proj/repo/signed@${image.digest}`, `${target.host}/other/repo/signed:v1`);
+  const counter = await startFaultProxy(Number(source.host.split(':')[1])); // no faults: it only records
+  try {
+    const again = await copy(`${counter.host}/proj/repo/signed@${image.digest}`, `${target.host}/other/repo/signed:v1`);
+    expect(again).toMatchObject({ upToDate: true, digest: image.digest });
+    const tag = `sha256-${image.digest.slice(7)}.sig`;
+    expect(again.referrers).toEqual([{ digest: signature.digest, subject: image.digest, artifactType: SIMPLE_SIGNING, recordedAs: 'tag', tag, copied: false }]);
+    // The image manifest is not read (the target's HEAD named its type); .att, .sbom and the fallback tag are not in the list.
+    expect([...counter.requests].sort()).toEqual(
+      [
+        'GET /v2/proj/repo/signed/tags/list',
+        `GET /v2/proj/repo/signed/referrers/${image.digest}`, // a client new to this host: asked once
+        `HEAD /v2/proj/repo/signed/manifests/${tag}`,
+        `GET /v2/proj/repo/signed/manifests/${signature.digest}`,
+      ].sort(),
+    );
   } finally {
     await counter.stop();
   }

@@ -3,7 +3,8 @@
  * side of referrer copies docker-registry 2.8 cannot show (it has no referrers
  * API). A real HTTP server holding blobs and manifests in memory: monolithic
  * and chunked uploads, manifests by tag and digest, `OCI-Subject` on a PUT with
- * a `subject`, and `GET /v2/<repo>/referrers/<digest>[?artifactType=]`.
+ * a `subject`, `GET /v2/<repo>/referrers/<digest>[?artifactType=]`, and tag lists in
+ * pages (`n`, `last`, `Link`), which docker-registry 2.8 does not page.
  * `afterTagWrite` lets a test play a concurrent writer moving a tag.
  */
 import { createHash } from 'crypto';
@@ -117,7 +118,16 @@ export async function startReferrersRegistry(): Promise<ReferrersRegistry> {
         if (!blob) return error(404, 'BLOB_UNKNOWN');
         return send(200, { 'content-type': 'application/octet-stream', 'docker-content-digest': rest }, blob);
       }
-      if (kind === 'tags') return send(200, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify({ name, tags: [...r.tags.keys()] })));
+      if (kind === 'tags') {
+        // Paged as the distribution spec says: lexical order, `n` at most, `last` to go on, `Link` to the next page.
+        const n = Number(url.searchParams.get('n') ?? Infinity);
+        const last = url.searchParams.get('last');
+        const after = [...r.tags.keys()].sort().filter((t) => last === null || t > last);
+        const page = after.slice(0, n);
+        const more: Record<string, string> =
+          after.length > page.length ? { link: `</v2/${name}/tags/list?n=${n}&last=${page[page.length - 1]}>; rel="next"` } : {};
+        return send(200, { 'content-type': 'application/json', ...more }, Buffer.from(JSON.stringify({ name, tags: page })));
+      }
       if (kind === 'referrers') {
         const index = {
           schemaVersion: 2,
