@@ -9,7 +9,17 @@ import { pipeline } from 'stream';
 import type { ManifestHead, RegistryClient } from './client';
 import { digestVerifier, sha256Digest } from './digest';
 import { createLimiter, type Limiter } from './limit';
-import { MEDIA_TYPES, ManifestError, filteredIndex, isCopyableBlob, parseManifest, selectPlatforms, type Descriptor, type Platform } from './manifest';
+import {
+  MEDIA_TYPES,
+  ManifestError,
+  filteredIndex,
+  isCopyableBlob,
+  parseManifest,
+  selectPlatforms,
+  type Descriptor,
+  type ParsedManifest,
+  type Platform,
+} from './manifest';
 import { emptyStats, type CopyStats } from './progress';
 import { formatImageRef, manifestReference, type ImageRef } from './reference';
 import {
@@ -96,14 +106,8 @@ export class SourceNotFoundError extends DispositionError {
  */
 const LOOKUPS_AT_ONCE = 16;
 
-/** What a source reference names: its digest, and its media type when a HEAD said it. */
-interface SourceHead {
-  readonly digest: string;
-  readonly mediaType?: string;
-}
-
-/** Manifest media types that are images, never indexes: their tree is themselves, without reading them. */
-const IMAGE_MANIFESTS: ReadonlySet<string> = new Set([MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest]);
+/** A source manifest as read: parsed, its bytes, and the digest they have. */
+type SourceManifest = ParsedManifest & { readonly bytes: Buffer; readonly digest: string };
 
 class ImageCopy {
   readonly stats = emptyStats();
@@ -143,13 +147,12 @@ class ImageCopy {
   }
 
   /** The source digest: from the reference, else one HEAD (a GET when the registry names no digest). */
-  async sourceHead(): Promise<SourceHead> {
-    if (this.src.digest) return { digest: this.src.digest };
+  async sourceDigest(): Promise<string> {
+    if (this.src.digest) return this.src.digest;
     const reference = manifestReference(this.src);
     const head = await this.source.headManifest(this.src.repository, reference, this.signal);
     if (!head) throw new SourceNotFoundError(formatImageRef(this.src));
-    if (head.digest) return { digest: head.digest, mediaType: head.mediaType };
-    return { digest: (await this.source.getManifest(this.src.repository, reference, this.signal)).digest };
+    return head.digest ?? (await this.fetch(reference, formatImageRef(this.src))).digest;
   }
 
   /** What the target names for `reference` (digest and media type), undefined when it names nothing. */
@@ -161,15 +164,16 @@ class ImageCopy {
     return (await this.targetHead(reference))?.digest === digest;
   }
 
-  async fetch(digest: string): Promise<ReturnType<typeof parseManifest> & { bytes: Buffer }> {
+  /** A source manifest by digest (or by tag: `name` is then the reference as given). */
+  async fetch(reference: string, name = `${this.src.host}/${this.src.repository}@${reference}`): Promise<SourceManifest> {
     let manifest;
     try {
-      manifest = await this.source.getManifest(this.src.repository, digest, this.signal);
+      manifest = await this.source.getManifest(this.src.repository, reference, this.signal);
     } catch (err) {
-      if ((err as { status?: number }).status === 404) throw new SourceNotFoundError(`${this.src.host}/${this.src.repository}@${digest}`);
+      if ((err as { status?: number }).status === 404) throw new SourceNotFoundError(name);
       throw err;
     }
-    return { ...parseManifest(manifest.bytes, manifest.mediaType, `${this.src.host}/${this.src.repository}@${digest}`), bytes: manifest.bytes };
+    return { ...parseManifest(manifest.bytes, manifest.mediaType, name), bytes: manifest.bytes, digest: manifest.digest };
   }
 
   private copyBlob(d: Descriptor): Promise<void> {
@@ -235,17 +239,15 @@ class ImageCopy {
     this.progress();
   }
 
-  /** The digests of an image tree already in the target (an up-to-date copy): indexes are read, images are not. */
-  private async treeOf(digest: string, depth = 0, mediaType?: string): Promise<string[]> {
-    if (mediaType !== undefined && IMAGE_MANIFESTS.has(mediaType)) return [digest];
-    const manifest = await this.fetch(digest);
-    if (manifest.kind !== 'index' || depth >= MAX_REFERRER_DEPTH) return [digest];
+  /** The digests of an image tree already in the target (an up-to-date copy): nested indexes are read, images are not. */
+  private async treeOf(manifest: SourceManifest, depth = 0): Promise<string[]> {
+    if (manifest.kind !== 'index' || depth >= MAX_REFERRER_DEPTH) return [manifest.digest];
     const nested = await Promise.all(
-      manifest.manifests.map((m) =>
-        m.mediaType === MEDIA_TYPES.ociIndex || m.mediaType === MEDIA_TYPES.dockerList ? this.treeOf(m.digest, depth + 1) : [m.digest],
+      manifest.manifests.map(async (m) =>
+        m.mediaType === MEDIA_TYPES.ociIndex || m.mediaType === MEDIA_TYPES.dockerList ? this.treeOf(await this.fetch(m.digest), depth + 1) : [m.digest],
       ),
     );
-    return [digest, ...nested.flat()];
+    return [manifest.digest, ...nested.flat()];
   }
 
   /** Referrers of `subjects`, then theirs (a signature of an attestation), breadth first and bounded. */
@@ -414,13 +416,19 @@ class ImageCopy {
     const { signal } = this;
     const { platforms } = this.options;
     const filtering = platforms !== undefined && platforms.length > 0;
+    const withReferrers = this.options.referrers !== false;
     // The target's tag is asked at the same time as the source's (both are needed to know a copy is up to date).
     const targetTag = !filtering && this.dst.tag ? this.targetHead(this.dst.tag) : undefined;
     targetTag?.catch(() => undefined); // awaited below; a failing source aborts it (run())
     // A re-copy's referrer look-ups need the source's tags: asked with the HEADs, not after them.
-    const tagsNow = this.options.referrers === false ? undefined : this.listedTags();
+    const tagsNow = withReferrers ? this.listedTags() : undefined;
     tagsNow?.catch(() => undefined); // only an abort rejects it, and that fails the copy anyway
-    const { digest: sourceDigest, mediaType: sourceType } = await this.sourceHead();
+    // With referrers, the manifest itself is needed (what its children are, a cold copy's blobs): one GET, in the same
+    // round as the target's HEAD. Without them, a re-copy needs only the digest: one HEAD, and the GET only when copying.
+    const read = withReferrers ? this.fetch(manifestReference(this.src), formatImageRef(this.src)) : undefined;
+    read?.catch(() => undefined); // awaited below
+    const sourceDigest = read ? (await read).digest : await this.sourceDigest();
+    const topManifest = () => read ?? this.fetch(sourceDigest);
     const report = (digest: string, upToDate: boolean): CopyReport => ({
       ...this.stats,
       source: `${this.src.host}/${this.src.repository}@${sourceDigest}`,
@@ -431,20 +439,18 @@ class ImageCopy {
       referrers: this.referrers,
     });
     // The image is there (the HEAD is its read-back); signatures made since are still brought over.
-    const upToDate = async (digest: string, kept?: readonly Descriptor[], mediaType = sourceType) => {
+    const upToDate = async (digest: string, kept?: readonly Descriptor[]) => {
+      if (!withReferrers) return report(digest, true);
       if (tagsNow) this.sourceTags = tagsNow;
       // A filtered index is not in the source: its kept children are.
-      if (this.options.referrers !== false) await this.copyReferrers(kept ? kept.map((k) => k.digest) : await this.treeOf(digest, 0, mediaType));
+      await this.copyReferrers(kept ? kept.map((k) => k.digest) : await this.treeOf(await topManifest()));
       return report(digest, true);
     };
     // Without referrers, a re-copy stops here, after one HEAD on the target.
-    if (!filtering) {
-      const there = targetTag ? await targetTag : await this.targetHead(sourceDigest);
-      // Same digest, same bytes: the target's media type is the source's (an image's tree is then itself, unread).
-      if (there?.digest === sourceDigest) return upToDate(sourceDigest, undefined, sourceType ?? there.mediaType);
-    }
+    if (!filtering && (targetTag ? (await targetTag)?.digest === sourceDigest : await this.targetHas(sourceDigest, sourceDigest)))
+      return upToDate(sourceDigest);
 
-    const top = await this.fetch(sourceDigest);
+    const top = await topManifest();
     let bytes = top.bytes;
     let digest = sourceDigest;
     if (top.kind === 'index') {

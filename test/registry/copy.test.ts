@@ -106,15 +106,15 @@ test('a re-copy finds the target tag at the source digest and stops after one ma
   }
 });
 
-test('a re-copy asks the source only what can answer something new: never the image manifest, the referrers API only until it answered 404', async () => {
+test('a re-copy asks the source in one round: the manifest (what it holds), the tag list, and the referrers API only until it answered 404', async () => {
   const image = await pushImage(source.url, 'proj/repo/asked', { seed: 'asked', layerSizes: [64 * KIB] }, 'v1');
   await copy(`${source.host}/proj/repo/asked:v1`, `${target.host}/other/repo/asked:v1`);
   const counter = await startFaultProxy(Number(source.host.split(':')[1])); // no faults: it only records
   try {
     const first = await copy(`${counter.host}/proj/repo/asked:v1`, `${target.host}/other/repo/asked:v1`);
     expect(first).toMatchObject({ upToDate: true, bytes: 0, digest: image.digest, referrers: [] });
-    // The tag list (asked with the tag's HEAD) shows no cosign or fallback tag: none of them is asked for.
-    const tagHead = 'HEAD /v2/proj/repo/asked/manifests/v1';
+    // The tag list (asked with the manifest) shows no cosign or fallback tag: none of them is asked for.
+    const tagHead = 'GET /v2/proj/repo/asked/manifests/v1';
     const tagList = 'GET /v2/proj/repo/asked/tags/list';
     expect([...counter.requests].sort()).toEqual([tagHead, tagList, `GET /v2/proj/repo/asked/referrers/${image.digest}`].sort());
     counter.requests.length = 0;
@@ -127,7 +127,7 @@ test('a re-copy asks the source only what can answer something new: never the im
   }
 });
 
-test('a signed image re-copied by digest: one round of requests, and only the referrer tags the source lists are asked for', async () => {
+test('a signed image re-copied by digest: only the referrer tags the source lists are asked for', async () => {
   const image = await pushImage(source.url, 'proj/repo/signed', { seed: 'signed', layerSizes: [16 * KIB] }, 'v1');
   const { privateKey } = signingKeys();
   const signature = await cosignSign(source.url, 'proj/repo/signed', `${source.host}/proj/repo/signed`, image.digest, privateKey);
@@ -138,9 +138,10 @@ test('a signed image re-copied by digest: one round of requests, and only the re
     expect(again).toMatchObject({ upToDate: true, digest: image.digest });
     const tag = `sha256-${image.digest.slice(7)}.sig`;
     expect(again.referrers).toEqual([{ digest: signature.digest, subject: image.digest, artifactType: SIMPLE_SIGNING, recordedAs: 'tag', tag, copied: false }]);
-    // The image manifest is not read (the target's HEAD named its type); .att, .sbom and the fallback tag are not in the list.
+    // .att, .sbom and the fallback tag are not in the list.
     expect([...counter.requests].sort()).toEqual(
       [
+        `GET /v2/proj/repo/signed/manifests/${image.digest}`,
         'GET /v2/proj/repo/signed/tags/list',
         `GET /v2/proj/repo/signed/referrers/${image.digest}`, // a client new to this host: asked once
         `HEAD /v2/proj/repo/signed/manifests/${tag}`,
