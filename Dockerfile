@@ -42,8 +42,8 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/scripts/code-cache.js /app/scripts/code-cache-routes.yaml ./scripts/
-# V8's code cache for the Functions Framework bundle, made by this image's own Node (a cache serves only
-# the Node that made it): about 15 ms off its cold start. As root, to write it next to the bundle; exec form,
+# V8's code caches for both bundles (the lean server's and Functions Framework's), made by this image's own
+# Node (a cache serves only the Node that made it): about 15 ms off each cold start. As root, to write it next to the bundle; exec form,
 # as distroless has no shell. It runs the service's start-up once, with a sample routes file only.
 USER root
 RUN ["/nodejs/bin/node", "scripts/code-cache.js"]

@@ -14,13 +14,14 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 
-// bundle/router.js: the Functions Framework function (`npm start`, Cloud Functions, the image's default),
-// loaded by router.js (a few lines: it uses the code cache made below);
-// serve.js: the same pipeline behind a bare node:http server (`npm run serve`, Cloud Run).
+// bundle/router.js: the Functions Framework function (`npm start`, Cloud Functions), loaded by router.js;
+// bundle/serve.js: the same pipeline behind a bare node:http server (the image's entry point, `npm run serve`),
+// loaded and started by serve.js. The loaders are a few lines: they use the code caches made below.
 esbuild.buildSync({
   entryPoints: {
     'bundle/router': path.join(root, 'functions', 'index.ts'),
     router: path.join(root, 'functions', 'router-loader.ts'),
+    'bundle/serve': path.join(root, 'functions', 'lean-server.ts'),
     serve: path.join(root, 'functions', 'serve.ts'),
   },
   outdir: path.join(root, 'dist', 'service'),
@@ -52,9 +53,9 @@ esbuild.buildSync({
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
 });
-for (const file of ['bundle/router.js', 'serve.js']) {
+for (const file of ['bundle/router.js', 'bundle/serve.js']) {
   if (/\bimport\(/.test(fs.readFileSync(path.join(root, 'dist', 'service', file), 'utf8'))) throw new Error(`dist/service/${file} still contains import()`);
 }
 
-// V8's code cache for bundle/router.js, made by this Node (functions/support/code-cache.ts).
+// V8's code caches for both bundles, made by this Node (functions/support/code-cache.ts).
 require('./code-cache');

@@ -425,7 +425,7 @@ class ImageCopy {
     tagsNow?.catch(() => undefined); // only an abort rejects it, and that fails the copy anyway
     // With referrers, the manifest itself is needed (what its children are, a cold copy's blobs): one GET, in the same
     // round as the target's HEAD. Without them, a re-copy needs only the digest: one HEAD, and the GET only when copying.
-    const read = withReferrers ? this.fetch(manifestReference(this.src), formatImageRef(this.src)) : undefined;
+    const read = withReferrers ? this.fetch(manifestReference(this.src), this.src.digest ? undefined : formatImageRef(this.src)) : undefined;
     read?.catch(() => undefined); // awaited below
     const sourceDigest = read ? (await read).digest : await this.sourceDigest();
     const topManifest = () => read ?? this.fetch(sourceDigest);

@@ -82,11 +82,14 @@ export function requireWithCodeCache(file: string): unknown {
 }
 
 /**
- * Runs `file` once (its start-up, not a server: the caller sets the environment)
+ * Runs `file` once (its start-up, not a server: the caller sets the environment;
+ * a module whose start is a function runs its `warmUp()`, which opens no port)
  * and writes what V8 compiled meanwhile to its cache file. Returns the file and its size.
  */
 export function writeCodeCache(file: string): { cacheFile: string; bytes: number } {
-  const { script } = compileAndRun(file, undefined);
+  const { script, module } = compileAndRun(file, undefined);
+  const warmUp = (module.exports as { warmUp?: unknown } | undefined)?.warmUp;
+  if (typeof warmUp === 'function') (warmUp as () => void)();
   const data = script.createCachedData();
   const cacheFile = codeCacheFile(file);
   fs.writeFileSync(cacheFile, data);

@@ -3,7 +3,7 @@
  * folder or from a folder of a LOWER rank; nothing imports the composition roots
  * but another root; and no chain of imports comes back to where it started.
  *
- *   9  app.ts, index.ts, serve.ts, start.ts, router-loader.ts, cli/  composition roots: wire everything
+ *   9  app.ts, index.ts, serve.ts, lean-server.ts, start.ts, router-loader.ts, cli/  composition roots: wire everything
  *      library.ts, router-internals.ts, testing/                 the package's entries (`eventarc-router`, `eventarc-router/testing`)
  *   8  answer/    the outcome of a request, its HTTP answer, dead letters, preserved requests
  *   7  route/     routes, filters, dispatch to an action, idempotency around it
@@ -46,6 +46,7 @@ const RANKS: ReadonlyMap<string, number> = new Map([
   ['app.ts', ROOT_RANK],
   ['index.ts', ROOT_RANK],
   ['serve.ts', ROOT_RANK],
+  ['lean-server.ts', ROOT_RANK],
   ['start.ts', ROOT_RANK],
   ['router-loader.ts', ROOT_RANK],
   ['cli', ROOT_RANK],

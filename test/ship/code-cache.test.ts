@@ -1,5 +1,5 @@
 /**
- * V8's code cache for the bundle (functions/support/code-cache.ts), across real
+ * V8's code cache for the bundles (functions/support/code-cache.ts), across real
  * processes as in production: one process makes it, the next loads with it. A
  * cache V8 refuses, or none for this Node, still loads the module as require would.
  */
@@ -7,6 +7,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { waitForPrinted } from '../support/json-logs';
+import { startService } from '../support/service';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 // The compiled module, as scripts/code-cache.js and dist/service/router.js use it.
@@ -75,6 +77,31 @@ test('without a cache for this Node version, it is an ordinary require', () => {
   const loaded = load();
   expect(loaded.stderr).toBe('');
   expect(JSON.parse(loaded.stdout)).toEqual({ use: 'none', m: expected, same: true });
+});
+
+test("a module's warmUp() runs while its cache is made (a start without a port), and not when the module is loaded", () => {
+  const marker = path.join(dir, 'warmed');
+  fs.appendFileSync(file, `\nexports.warmUp = () => require('fs').writeFileSync(${JSON.stringify(marker)}, 'warm');`);
+  expect(make().stderr).toBe('');
+  expect(fs.readFileSync(marker, 'utf8')).toBe('warm');
+  fs.rmSync(marker);
+  const loaded = load();
+  expect(loaded.stderr).toBe('');
+  expect(JSON.parse(loaded.stdout)).toMatchObject({ use: 'used', m: expected });
+  expect(fs.existsSync(marker)).toBe(false);
+});
+
+test('the lean server (the image entry point) starts from the cache the build made for it', async () => {
+  const bundle = path.join(ROOT, 'dist', 'service', 'bundle', 'serve.js');
+  expect(fs.existsSync(`${bundle}.${process.version}-${process.arch}.v8cache`)).toBe(true);
+  const service = await startService({ server: 'lean', routes: 'routes: []\n' });
+  try {
+    const lines = await waitForPrinted(service.peer, (logs) => logs.some((l) => 'codeCache' in l));
+    expect(lines.find((l) => 'codeCache' in l)).toMatchObject({ severity: 'INFO', codeCache: 'used' });
+    expect(lines.some((l) => String(l.message).endsWith('(lean server)'))).toBe(true);
+  } finally {
+    await service.stop();
+  }
 });
 
 test('the build made a cache for this Node, and the served bundle starts from it', () => {
