@@ -16,6 +16,7 @@
  * Tools, alternated in each cold round so none always meets a fresh registry:
  * - ours (CLI): `node dist/package/cli.js copy-image`, the package's `bin` entry (the bundle
  *   scripts/bundle-package.js makes, as `npm install` gives it to users), a whole process;
+ *   when NODE_EXTRA_CA_CERTS is set (most users' machines do not set it), also without it;
  * - skopeo --all: a whole process;
  * - ceiling: per blob one streamed `curl` GET piped into one `curl` PUT (the same
  *   blobs, the same parallelism), what moving the bytes costs on this machine.
@@ -269,17 +270,20 @@ async function bench(source: Registry, target: Registry, image: string, repo: st
   const bytes = pushed.blobs.reduce((n, b) => n + b.size, 0);
   const cold: Row = { image, mode: 'cold', bytes, results: emptyResults() };
   const warm: Row = { image, mode: 're-copy', bytes, results: emptyResults() };
-  const processes: Tool[] = ['ours (CLI)', 'skopeo --all', 'ceiling (curl|curl)'];
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS !== undefined;
+  const processes: Tool[] = ['ours (CLI)', ...(extraCa ? (['ours (CLI, no extra CA)'] as Tool[]) : []), 'skopeo --all', 'ceiling (curl|curl)'];
+  const coldRun: Partial<Record<Tool, () => Promise<Run>>> = {
+    'ours (CLI)': () => ours(src, dst),
+    'ours (CLI, no extra CA)': () => oursWithoutExtraCa(src, dst),
+    'skopeo --all': () => skopeo(src, dst),
+    'ceiling (curl|curl)': () => ceiling(source, target, repo, pushed),
+  };
   for (let i = 0; i < runs; i++) {
     // Rotate who goes first, so none always meets a freshly started registry.
-    const order = [...processes.slice(i % 3), ...processes.slice(0, i % 3)];
+    const order = [...processes.slice(i % processes.length), ...processes.slice(0, i % processes.length)];
     for (const who of order) {
       await target.reset();
-      cold.results[who].push(
-        await withRegistryCpu(() =>
-          who === 'ceiling (curl|curl)' ? ceiling(source, target, repo, pushed) : who === 'skopeo --all' ? skopeo(src, dst) : ours(src, dst),
-        ),
-      );
+      cold.results[who].push(await withRegistryCpu(coldRun[who]!));
       await checkTarget(who, target, repo, pushed, who === 'ceiling (curl|curl)');
     }
   }
@@ -292,7 +296,6 @@ async function bench(source: Registry, target: Registry, image: string, repo: st
   // Re-copy: the target has the image (left by the last cold run).
   const registries = newRegistries();
   await inService(registries, src, dst); // opens the pool, as a running service has
-  const extraCa = process.env.NODE_EXTRA_CA_CERTS !== undefined;
   const rotation: Tool[] = ['skopeo --all', 'ours (CLI)', ...(extraCa ? (['ours (CLI, no extra CA)'] as Tool[]) : []), 'node -e 0'];
   const warmRun: Partial<Record<Tool, () => Promise<Run>>> = {
     'skopeo --all': () => skopeo(src, dst),
@@ -322,7 +325,7 @@ async function main(): Promise<void> {
       `machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}; docker-registry (distribution 2.8) x 2 on loopback; --jobs ${JOBS} for ours and the ceiling`,
     );
     if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
-      console.log('NODE_EXTRA_CA_CERTS is set: every node process loads all CAs at start (node 20); re-copies also timed without it');
+      console.log('NODE_EXTRA_CA_CERTS is set: every node process loads all CAs at start (node 20); the CLI is also timed without it');
     }
     console.log('generating gzip images in the source registry ...');
     const layers = await pushImage(source.url, 'bench/images/layers', { seed: 'bench-8x32', layerSizes: Array(8).fill(32 * MIB), compression: 'gzip' }, 'v1');
