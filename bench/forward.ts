@@ -17,7 +17,9 @@
  * forward under Functions Framework; Functions Framework's own `http` no-op (the
  * ceiling of the framework path); the lean server with a `log` route writing
  * nowhere (the pipeline without the relay: forward's own cost is the difference);
- * Node's floor for any relay (bench/relay-floor.js: node:http in, an undici Pool out). With BENCH_TLS=1 (default) also an HTTPS
+ * Node's floor for any relay (bench/relay-floor.js: node:http in, an undici Pool out), and bare
+ * node:http answering 204 (throughput only: the floor minus it is the outbound request's own cost,
+ * which bounds what any relay under Functions Framework reaches). With BENCH_TLS=1 (default) also an HTTPS
  * target offering h2 and http/1.1: nginx proxy_pass over TLS (HTTP/1.1, nginx has
  * no h2 upstream) against forward on the lean server (h2 by ALPN).
  * BENCH_BEFORE=<directory of another built checkout> adds its lean server's
@@ -270,6 +272,14 @@ async function main(): Promise<void> {
       readyPort: floorPort,
     });
     peers.push(nodeFloor);
+    // Bare node:http answering 204 (no relay): with the floor, what the outbound request alone costs in Node.
+    const nodeNoopPort = await freePort();
+    const nodeNoop = await startPeer('node-noop', process.execPath, [path.join(root, 'bench', 'noop-node-http.js')], {
+      env: { ...process.env, PORT: String(nodeNoopPort) },
+      cwd: root,
+      readyPort: nodeNoopPort,
+    });
+    peers.push(nodeNoop);
 
     const paths: BenchPath[] = [
       { name: 'direct', url: targetUrl, relay: [], fixedRate: true },
@@ -279,6 +289,7 @@ async function main(): Promise<void> {
       { name: 'FF http no-op', url: `${frameworkNoop.url}/`, relay: [frameworkNoop.peer.pid], fixedRate: false },
       { name: 'lean, log to null', url: `${leanFloor.url}/`, relay: [leanFloor.peer.pid], fixedRate: true },
       { name: 'node relay floor', url: `http://127.0.0.1:${floorPort}/`, relay: [nodeFloor.pid], fixedRate: true },
+      { name: 'node:http no-op', url: `http://127.0.0.1:${nodeNoopPort}/`, relay: [nodeNoop.pid], fixedRate: false },
     ];
     if (BEFORE) {
       const before = await startService(path.resolve(BEFORE), relayRoute(targetUrl), 'lean');
@@ -388,6 +399,14 @@ async function main(): Promise<void> {
     const floorRow = byName('node relay floor');
     console.log(
       `  Node's floor (node:http in, undici Pool out, nothing else): relay CPU ${(floorRow.cpuUsPerEvent / nginxRow.cpuUsPerEvent).toFixed(2)} x nginx's, throughput ${roundRatio('node relay floor', 'nginx proxy_pass').toFixed(2)} of nginx's; forward on the lean server costs ${(leanRow.cpuUsPerEvent / floorRow.cpuUsPerEvent).toFixed(2)} x the floor's CPU`,
+    );
+    // The framework path's best case: its own no-op plus an outbound request at Node's cheapest (the floor
+    // relay's CPU per request at saturation minus bare node:http's), nothing of ours at all.
+    const saturatedCpu = (name: string) => median(rounds[name].map((x) => x.cpuUsPerRequest));
+    const outboundUs = saturatedCpu('node relay floor') - saturatedCpu('node:http no-op');
+    const frameworkBest = saturatedCpu('FF http no-op') / (saturatedCpu('FF http no-op') + outboundUs);
+    console.log(
+      `  the outbound request alone costs Node ${outboundUs.toFixed(0)} us of CPU at saturation (floor relay minus bare node:http), so a relay under Functions Framework reaches at most ~${frameworkBest.toFixed(2)} of its no-op's throughput with no code of ours at all`,
     );
     if (BEFORE) {
       const b = byName('forward, lean, before');

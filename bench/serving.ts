@@ -10,6 +10,8 @@
  *   lean          the lean server (dist/service/serve.js), null sink
  *   lean-stdout   the lean server, stdout as above
  *   node-http     bare node:http answering 204 (the lean server's ceiling)
+ *   node-http-log bare node:http parsing the body and writing the same two lines per event to stdout
+ *                 (as above), nothing else: the floor of logging each event, for lean-stdout
  *
  * Per target: requests/s and latency (Debian's `wrk`, 1 thread, 50 connections:
  * C, so it is not the bottleneck the way autocannon is past ~25k req/s), CPU
@@ -68,6 +70,7 @@ const NOOPS: Target[] = [
     env: {},
   },
   { name: 'node-http', args: [path.join(ROOT, 'bench', 'noop-node-http.js')], env: {} },
+  { name: 'node-http-log', args: [path.join(ROOT, 'bench', 'noop-node-http-log.js')], env: {}, stdout: true },
 ];
 
 /** Each measured target against its ceiling: [target, baseline, throughput goal]. */
@@ -77,6 +80,8 @@ const PAIRS: [string, string, number | undefined][] = [
   ['router', 'ff-noop', undefined],
   ['lean', 'node-http', undefined],
   ['lean-stdout', 'node-http', 0.5],
+  ['node-http-log', 'node-http', undefined],
+  ['lean-stdout', 'node-http-log', undefined],
 ];
 
 function freePort(): Promise<number> {
