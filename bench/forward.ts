@@ -27,7 +27,7 @@
  * Environment: BENCH_RATE, BENCH_SECONDS (per path per round), BENCH_ROUNDS,
  * BENCH_MAX_SECONDS, BENCH_MAX_ROUNDS, BENCH_TLS, BENCH_BEFORE. Everything runs on 127.0.0.1; peers are stopped by PID.
  */
-import { execFile } from 'child_process';
+import { execFile, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
@@ -119,14 +119,20 @@ async function startService(root: string, routeList: unknown[], server: 'framewo
       : server === 'framework'
         ? [cli, `--source=${path.join(root, 'dist', 'service', 'router.js')}`, '--target=router', '--signature-type=http']
         : [cli, `--source=${path.join(root, 'bench', 'noop-http-function.js')}`, '--target=noop', '--signature-type=http'];
+  // Its log lines go to a pipe that another process reads, as on Cloud Run (here `cat` into /dev/null): not to
+  // this process, which is the load generator and the clock, and would pay for every line it read.
+  const drain = spawn('sh', ['-c', 'exec cat > /dev/null'], { stdio: ['pipe', 'ignore', 'ignore'] });
   const peer = await startPeer('eventarc-router', process.execPath, args, {
     env: { ...process.env, PORT: String(port), ROUTES_FILE: routes },
     cwd: root,
     readyPort: port,
     readyTimeoutMs: 20000,
+    stdio: ['ignore', drain.stdin, 'pipe'],
+  }).catch((err: unknown) => {
+    drain.kill();
+    throw err;
   });
-  // Drain its log lines so a full pipe never stalls it.
-  peer.process.stdout?.resume();
+  drain.stdin.destroy(); // the service holds the pipe's write end; cat sees EOF when the service exits
   return { url: `http://127.0.0.1:${port}`, peer };
 }
 
