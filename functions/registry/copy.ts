@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'events';
 import { pipeline } from 'stream';
-import type { ManifestHead, RegistryClient } from './client';
+import type { RegistryClient } from './client';
 import { digestVerifier, sha256Digest } from './digest';
 import { createLimiter, type Limiter } from './limit';
 import {
@@ -155,13 +155,13 @@ class ImageCopy {
     return head.digest ?? (await this.fetch(reference, formatImageRef(this.src))).digest;
   }
 
-  /** What the target names for `reference` (digest and media type), undefined when it names nothing. */
-  private targetHead(reference: string): Promise<ManifestHead | undefined> {
-    return this.target.headManifest(this.dst.repository, reference, this.signal);
+  /** The digest the target names for `reference`, undefined when it names none. */
+  private async targetDigest(reference: string): Promise<string | undefined> {
+    return (await this.target.headManifest(this.dst.repository, reference, this.signal))?.digest;
   }
 
   async targetHas(reference: string, digest: string): Promise<boolean> {
-    return (await this.targetHead(reference))?.digest === digest;
+    return (await this.targetDigest(reference)) === digest;
   }
 
   /** A source manifest by digest (or by tag: `name` is then the reference as given). */
@@ -418,7 +418,7 @@ class ImageCopy {
     const filtering = platforms !== undefined && platforms.length > 0;
     const withReferrers = this.options.referrers !== false;
     // The target's tag is asked at the same time as the source's (both are needed to know a copy is up to date).
-    const targetTag = !filtering && this.dst.tag ? this.targetHead(this.dst.tag) : undefined;
+    const targetTag = !filtering && this.dst.tag ? this.targetDigest(this.dst.tag) : undefined;
     targetTag?.catch(() => undefined); // awaited below; a failing source aborts it (run())
     // A re-copy's referrer look-ups need the source's tags: asked with the HEADs, not after them.
     const tagsNow = withReferrers ? this.listedTags() : undefined;
@@ -447,8 +447,7 @@ class ImageCopy {
       return report(digest, true);
     };
     // Without referrers, a re-copy stops here, after one HEAD on the target.
-    if (!filtering && (targetTag ? (await targetTag)?.digest === sourceDigest : await this.targetHas(sourceDigest, sourceDigest)))
-      return upToDate(sourceDigest);
+    if (!filtering && (targetTag ? (await targetTag) === sourceDigest : await this.targetHas(sourceDigest, sourceDigest))) return upToDate(sourceDigest);
 
     const top = await topManifest();
     let bytes = top.bytes;
@@ -466,7 +465,7 @@ class ImageCopy {
       if (filtering && (await this.targetHas(this.dst.tag ?? digest, digest))) return upToDate(digest);
       await Promise.all(top.blobs.filter(isCopyableBlob).map((b) => this.copyBlob(b)));
     }
-    if (this.options.referrers !== false) {
+    if (withReferrers) {
       // The image by digest, then what refers to it, and only then the tag moves: a verifier never sees it unsigned.
       if (this.dst.tag) await this.target.putManifest(this.dst.repository, digest, bytes, top.mediaType, signal);
       // Read again: a cold copy can take minutes, and a signature pushed meanwhile is copied with it.
