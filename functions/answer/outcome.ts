@@ -25,6 +25,19 @@ const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
 const JSON_TYPE = { 'content-type': 'application/json' };
 const text = (status: number, body: string): Answer => ({ status, headers: TEXT, body });
 
+/**
+ * Results as JSON, a bigint (an object's size, say) as its digits. JSON.stringify throws on a
+ * bigint; a replacer would be called for every key of every answer (forward answers each event
+ * with one), so it is used only when the plain call threw.
+ */
+function resultsJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+}
+
 export const OUTCOMES: { readonly [K in OutcomeKind]: Row<K> } = {
   health: { answer: (o) => (o.ready ? { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok\n' } : text(503, 'shutting down\n')) },
   draining: { answer: () => ({ status: 503, headers: { connection: 'close' }, body: 'shutting down\n' }) },
@@ -43,7 +56,7 @@ export const OUTCOMES: { readonly [K in OutcomeKind]: Row<K> } = {
       return {
         status: 200,
         headers: JSON_TYPE,
-        body: JSON.stringify({ acknowledged: true, handled: true, results }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+        body: resultsJson({ acknowledged: true, handled: true, results }),
       };
     },
   },

@@ -7,8 +7,18 @@ export interface Answer {
   readonly body?: string;
 }
 
-/** Writes an answer on either server (express's response is a Node one). */
+/**
+ * Writes an answer on either server (express's response is a Node one). A body goes with its
+ * Content-Length: after writeHead node cannot add one, and would send the body chunked (a size
+ * line before it and a last chunk after it, more bytes and pieces per answer).
+ */
 export function writeAnswer(res: ServerResponse, answer: Answer): void {
-  res.writeHead(answer.status, answer.headers);
-  res.end(answer.body);
+  const { body } = answer;
+  if (body === undefined) {
+    res.writeHead(answer.status, answer.headers);
+    res.end();
+    return;
+  }
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
 }
