@@ -11,12 +11,13 @@
  *    otherwise decide the p99 of a short run.
  * 1. Fixed rate (open loop, default 500 events/s): latency of each request
  *    measured with hrtime; paths interleaved over rounds so a noisy neighbour
- *    hits all alike. Reports p50/p99, what each relay adds over direct, and each
- *    relay's CPU time per event (from /proc: unlike latency on a shared machine,
- *    it hardly depends on what else is running).
+ *    hits all alike (forwards in odd rounds, backwards in even ones). Reports
+ *    p50/p99, what each relay adds over direct, and each relay's CPU time per
+ *    event (from /proc: unlike latency on a shared machine, it hardly depends on
+ *    what else is running).
  * 2. Highest throughput of each path: Debian's `wrk` (one thread, 50
- *    connections), paths interleaved over rounds; ratios are per round, then the
- *    median. wrk is C and drives nginx far past what autocannon (Node) can.
+ *    connections), paths interleaved over rounds in the same alternating order;
+ *    ratios are per round, then the median. wrk is C and drives nginx far past what autocannon (Node) can.
  * Paths: nginx proxy_pass; forward on the lean server (dist/service/serve.js);
  * forward under Functions Framework; Functions Framework's own `http` no-op (the
  * ceiling of the framework path); the lean server with a `log` route writing
@@ -253,6 +254,15 @@ interface BenchPath {
   readonly fixedRate: boolean;
 }
 
+/**
+ * The paths in the order of this round: forwards, then backwards. Position matters here: in an
+ * A/B of two builds under wrk, whichever ran first in each pair came out ahead, by 10% and more
+ * (docs/benchmarks.md), so a fixed order would favour some paths over others.
+ */
+function inRoundOrder<T>(paths: readonly T[], round: number): readonly T[] {
+  return round % 2 === 1 ? paths : [...paths].reverse();
+}
+
 interface FixedRateRow {
   readonly path: string;
   readonly n: number;
@@ -382,7 +392,10 @@ async function main(): Promise<void> {
       printFixedRate(summarise(paths, startup));
     }
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const p of paths.filter((x) => x.fixedRate)) {
+      for (const p of inRoundOrder(
+        paths.filter((x) => x.fixedRate),
+        round,
+      )) {
         await fixedRate(p.url, RATE, WARMUP_SECONDS, agent);
         const cpuBefore = cpuMs(p.relay);
         const got = await fixedRate(p.url, RATE, SECONDS, agent);
@@ -403,7 +416,7 @@ async function main(): Promise<void> {
     console.log(`\nmax throughput: wrk, 1 thread, 50 connections, ${MAX_ROUNDS} round(s) x ${MAX_SECONDS} s per path, interleaved`);
     const rounds: Record<string, { rps: number; failed: number; cpuUsPerRequest: number }[]> = Object.fromEntries(paths.map((p) => [p.name, []]));
     for (let round = 1; round <= MAX_ROUNDS; round++) {
-      for (const p of paths) {
+      for (const p of inRoundOrder(paths, round)) {
         await wrk(p.url, 1, script); // warm-up: connections, JIT
         const cpuBefore = cpuMs(p.relay);
         const t = await wrk(p.url, MAX_SECONDS, script);

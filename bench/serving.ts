@@ -17,7 +17,8 @@
  * C, so it is not the bottleneck the way autocannon is past ~25k req/s), CPU
  * time per request of the server process (from /proc: steadier than req/s on a
  * shared machine), cold start (process start to first 2xx, median of several).
- * Targets alternate within each round; ratios are taken per round, then the median.
+ * Targets alternate within each round (forwards, then backwards in the next); ratios are
+ * taken per round, then the median.
  * `--before DIR` (another built checkout) adds its router and lean targets, for
  * a before/after within the same run.
  *
@@ -221,7 +222,8 @@ async function main() {
     }
   }
   for (let i = 0; i < rounds; i++) {
-    for (const t of targets) {
+    // Forwards, then backwards: the target measured first in a pair came out ahead (bench/forward.ts inRoundOrder).
+    for (const t of i % 2 === 0 ? targets : [...targets].reverse()) {
       const s = await start(t);
       try {
         await load(s, 2, script); // warm-up: connections, JIT
