@@ -263,6 +263,21 @@ function inRoundOrder<T>(paths: readonly T[], round: number): readonly T[] {
   return round % 2 === 1 ? paths : [...paths].reverse();
 }
 
+interface FixedRateTally {
+  latenciesMs: number[];
+  failures: number;
+  cpuMs: number;
+}
+
+/** `seconds` at the fixed rate on one path, added to its tally with the relay's CPU time meanwhile. */
+async function measureFixedRate(p: BenchPath, seconds: number, agent: http.Agent, into: FixedRateTally): Promise<void> {
+  const cpuBefore = cpuMs(p.relay);
+  const got = await fixedRate(p.url, RATE, seconds, agent);
+  into.cpuMs += cpuMs(p.relay) - cpuBefore;
+  into.latenciesMs.push(...got.latenciesMs);
+  into.failures += got.failures;
+}
+
 interface FixedRateRow {
   readonly path: string;
   readonly n: number;
@@ -274,7 +289,7 @@ interface FixedRateRow {
 }
 
 /** One row per fixed-rate path: latency percentiles over every sample, and relay CPU per event. */
-function summarise(paths: readonly BenchPath[], samples: ReadonlyMap<string, { latenciesMs: number[]; failures: number; cpuMs: number }>): FixedRateRow[] {
+function summarise(paths: readonly BenchPath[], samples: ReadonlyMap<string, FixedRateTally>): FixedRateRow[] {
   return paths
     .filter((p) => p.fixedRate)
     .map((p) => {
@@ -381,12 +396,7 @@ async function main(): Promise<void> {
     const startup = new Map(paths.map((p) => [p.name, { latenciesMs: [] as number[], failures: 0, cpuMs: 0 }]));
     if (START_SECONDS > 0) {
       for (const p of paths.filter((x) => x.fixedRate)) {
-        const cpuBefore = cpuMs(p.relay);
-        const got = await fixedRate(p.url, RATE, START_SECONDS, agent);
-        const into = startup.get(p.name)!;
-        into.cpuMs += cpuMs(p.relay) - cpuBefore;
-        into.latenciesMs.push(...got.latenciesMs);
-        into.failures += got.failures;
+        await measureFixedRate(p, START_SECONDS, agent, startup.get(p.name)!);
       }
       console.log(`\nstart-up: each path's first ${START_SECONDS} s of traffic after it started (V8 still compiling; not part of the goals below)`);
       printFixedRate(summarise(paths, startup));
@@ -397,12 +407,7 @@ async function main(): Promise<void> {
         round,
       )) {
         await fixedRate(p.url, RATE, WARMUP_SECONDS, agent);
-        const cpuBefore = cpuMs(p.relay);
-        const got = await fixedRate(p.url, RATE, SECONDS, agent);
-        const into = samples.get(p.name)!;
-        into.cpuMs += cpuMs(p.relay) - cpuBefore;
-        into.latenciesMs.push(...got.latenciesMs);
-        into.failures += got.failures;
+        await measureFixedRate(p, SECONDS, agent, samples.get(p.name)!);
       }
     }
     agent.destroy();
