@@ -17,7 +17,8 @@
  *    what else is running).
  * 2. Highest throughput of each path: Debian's `wrk` (one thread, 50
  *    connections), paths interleaved over rounds in the same alternating order;
- *    ratios are per round, then the median. wrk is C and drives nginx far past what autocannon (Node) can.
+ *    ratios are per round, then the median. wrk is C and drives nginx far past
+ *    what autocannon (Node) can.
  * Paths: nginx proxy_pass; forward on the lean server (dist/service/serve.js);
  * forward under Functions Framework; Functions Framework's own `http` no-op (the
  * ceiling of the framework path); the lean server with a `log` route writing
@@ -40,6 +41,7 @@ import * as path from 'path';
 import { freePort, requireExecutable, startPeer, type Peer } from '../test/support/peer';
 import { startNginx } from '../test/support/nginx';
 import { makeCertificate } from '../test/support/tls';
+import { inRoundOrder } from './round-order';
 
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -254,20 +256,13 @@ interface BenchPath {
   readonly fixedRate: boolean;
 }
 
-/**
- * The paths in the order of this round: forwards, then backwards. Position matters here: in an
- * A/B of two builds under wrk, whichever ran first in each pair came out ahead, by 10% and more
- * (docs/benchmarks.md), so a fixed order would favour some paths over others.
- */
-function inRoundOrder<T>(paths: readonly T[], round: number): readonly T[] {
-  return round % 2 === 1 ? paths : [...paths].reverse();
-}
-
 interface FixedRateTally {
   latenciesMs: number[];
   failures: number;
   cpuMs: number;
 }
+
+const emptyTallies = (paths: readonly BenchPath[]) => new Map(paths.map((p): [string, FixedRateTally] => [p.name, { latenciesMs: [], failures: 0, cpuMs: 0 }]));
 
 /** `seconds` at the fixed rate on one path, added to its tally with the relay's CPU time meanwhile. */
 async function measureFixedRate(p: BenchPath, seconds: number, agent: http.Agent, into: FixedRateTally): Promise<void> {
@@ -387,25 +382,22 @@ async function main(): Promise<void> {
         { name: 'forward, lean -> TLS h2', url: `${leanTls.url}/`, relay: [leanTls.peer.pid], fixedRate: true },
       );
     }
-    const samples = new Map(paths.map((p) => [p.name, { latenciesMs: [] as number[], failures: 0, cpuMs: 0 }]));
+    const samples = emptyTallies(paths);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
     console.log(
       `fixed rate: ${RATE} events/s, ${ROUNDS} round(s) x ${SECONDS} s per path (after ${WARMUP_SECONDS} s warm-up), ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`,
     );
-    const startup = new Map(paths.map((p) => [p.name, { latenciesMs: [] as number[], failures: 0, cpuMs: 0 }]));
+    const fixedRatePaths = paths.filter((x) => x.fixedRate);
+    const startup = emptyTallies(paths);
+    for (const p of START_SECONDS > 0 ? fixedRatePaths : []) await measureFixedRate(p, START_SECONDS, agent, startup.get(p.name)!);
+    const startupSummary = summarise(paths, startup);
     if (START_SECONDS > 0) {
-      for (const p of paths.filter((x) => x.fixedRate)) {
-        await measureFixedRate(p, START_SECONDS, agent, startup.get(p.name)!);
-      }
       console.log(`\nstart-up: each path's first ${START_SECONDS} s of traffic after it started (V8 still compiling; not part of the goals below)`);
-      printFixedRate(summarise(paths, startup));
+      printFixedRate(startupSummary);
     }
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const p of inRoundOrder(
-        paths.filter((x) => x.fixedRate),
-        round,
-      )) {
+      for (const p of inRoundOrder(fixedRatePaths, round)) {
         await fixedRate(p.url, RATE, WARMUP_SECONDS, agent);
         await measureFixedRate(p, SECONDS, agent, samples.get(p.name)!);
       }
@@ -494,7 +486,7 @@ async function main(): Promise<void> {
           rounds: ROUNDS,
           seconds: SECONDS,
           startSeconds: START_SECONDS,
-          startup: summarise(paths, startup),
+          startup: startupSummary,
           fixedRate: summary,
           throughput: rounds,
           goals,

@@ -30,6 +30,7 @@ import * as os from 'os';
 import * as net from 'net';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { inRoundOrder } from './round-order';
 import { body, headers } from './sample-event';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -222,8 +223,7 @@ async function main() {
     }
   }
   for (let i = 0; i < rounds; i++) {
-    // Forwards, then backwards: the target measured first in a pair came out ahead (bench/forward.ts inRoundOrder).
-    for (const t of i % 2 === 0 ? targets : [...targets].reverse()) {
+    for (const t of inRoundOrder(targets, i + 1)) {
       const s = await start(t);
       try {
         await load(s, 2, script); // warm-up: connections, JIT
